@@ -1,0 +1,42 @@
+"""The application factory. `flask --app app ...` finds `create_app` here."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+import config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, admin, CLI.
+
+    No side effects: no table is created and no connection opened here (`flask init-db` creates
+    the tables). The one file it may write is the generated secret key in `instance/`, when
+    DESK_SECRET_KEY is unset.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, overrides)
+
+    import cli
+    import deskadmin
+    import tasks
+    from extensions import csrf, init_babel, mail, security, user_datastore
+    from models import calendar, db, storage, uploads
+    from views import health, public
+
+    db.init_app(app)
+    storage.init_app(app)
+    uploads.init_app(app)
+    calendar.init_app(app)
+    init_babel(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    security.init_app(app, user_datastore)
+    tasks.init_app(app)
+    import tasks.mail  # noqa: F401  (registers the tasks with the queue)
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(public.bp)
+    deskadmin.init_admin(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,97 @@
+"""Flask commands (thin: each calls the module that holds the rule)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from models.db import connection, create_tables
+
+
+def init_app(app) -> None:
+    for command in (init_db, seed_demo, create_user, sweep, serve):
+        app.cli.add_command(command)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create the tables (safe to run twice)."""
+    create_tables()
+    click.echo("Database siap.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--password", help="Kata sandi semua pengguna demo (bawaan: acak, dicetak).")
+def seed_demo(password):
+    """Load the demo catalogue and one staff user per role (safe to run twice)."""
+    from models.seed import seed_demo as run
+
+    with connection():
+        for role, email, pw in run(password):
+            if pw is None:
+                click.echo(f"{role:14} {email:28} (sudah ada)")
+            elif password:
+                click.echo(f"{role:14} {email}")
+            else:
+                click.echo(f"{role:14} {email:28} kata sandi: {pw}")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", required=True, help="Nama lengkap.")
+@click.option("--role", required=True, help="admin, helpdesk, agent, kepala_bidang, kepala_seksi")
+@click.option("--bidang", "bidang_code", help="Kode bidang (mis. aptika).")
+@click.option("--seksi", "seksi_code", help="Kode seksi (mis. rekayasa-aplikasi).")
+@click.option("--password", help="Kata sandi (bawaan: acak, dicetak).")
+def create_user(email, name, role, bidang_code, seksi_code, password):
+    """Create a staff user with one role."""
+    from models.seed import StaffError, create_staff_user, seed_roles
+
+    with connection():
+        seed_roles()
+        try:
+            user, pw = create_staff_user(email, name, role, bidang_code, seksi_code, password)
+        except StaffError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Pengguna {user.email} dibuat ({role})." + ("" if password else f" Kata sandi: {pw}")
+    )
+
+
+@click.command("sweep")
+@with_appcontext
+def sweep():
+    """Close now every incomplete ticket past its one-month deadline (reason: expired)."""
+    from models.workflow import expire_overdue
+
+    with connection():
+        closed = expire_overdue()
+    click.echo(f"{closed} tiket ditutup karena kedaluwarsa.")
+
+
+@click.command("serve")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, envvar="PORT")
+@click.option("--workers", default=2, show_default=True, help="Huey worker threads.")
+def serve(host, port, workers):
+    """Serve the app with an embedded huey consumer (the embedded default; one process)."""
+    import signal
+
+    from werkzeug.serving import run_simple
+
+    from tasks import huey
+
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer.start()
+    # huey installs its own SIGINT/SIGTERM handlers; give Ctrl-C back to the web server.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        consumer.stop(graceful=True)

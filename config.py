@@ -1,0 +1,119 @@
+"""Configuration: embedded defaults, overridden by `DESK_*` environment variables.
+
+Every setting an operator may change is read from the environment with the prefix `DESK_`
+(`DESK_DATABASE_URL` becomes `DATABASE_URL`); a `config` mapping given to `create_app` wins over
+both (tests use it). Derived settings for the libraries (Flask-Mailman, Flask-Security, huey)
+are computed here so that the rest of the code reads one set of names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+
+DEFAULTS = {
+    "DATABASE_URL": None,  # default: SQLite file in instance/
+    "REDIS_URL": None,  # unset: huey and the rate limiter use files/memory, not Redis
+    "SMTP_HOST": None,  # unset: emails are written as .eml files under instance/outbox/
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TLS": None,  # "starttls", "ssl" or unset (plain)
+    "MAIL_FROM": "Service Desk Diskominfo Jawa Barat <servicedesk@localhost>",
+    "BASE_URL": "http://127.0.0.1:5000",
+    "TIMEZONE": "Asia/Jakarta",
+    "WORK_DAYS": "1,2,3,4,5",  # ISO weekdays, Monday = 1
+    "WORK_START": "08:00",
+    "WORK_END": "16:00",
+    "MAX_UPLOAD_MB": 10,
+    "MAX_REQUEST_MB": 40,
+    "DOCUMENTS_DIR": None,  # default: instance/documents
+    "OUTBOX_DIR": None,  # default: instance/outbox
+    "HUEY_FILE": None,  # default: instance/huey.sqlite3
+    "HUEY_IMMEDIATE": False,
+    "SECRET_KEY": None,  # default: generated once into instance/secret_key
+}
+
+SMTP_TLS_CHOICES = (None, "", "starttls", "ssl")
+
+
+def load(app, overrides: dict | None = None) -> None:
+    """Fill `app.config`: defaults, then `DESK_*` variables, then `overrides`, then derived."""
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env(prefix="DESK")
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+
+
+def _instance_file(app, name: str) -> str:
+    return os.path.join(app.instance_path, name)
+
+
+def _derive(app) -> None:
+    cfg = app.config
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = "sqlite:///" + _instance_file(app, "desk.sqlite3")
+    cfg["DOCUMENTS_DIR"] = cfg["DOCUMENTS_DIR"] or _instance_file(app, "documents")
+    cfg["OUTBOX_DIR"] = cfg["OUTBOX_DIR"] or _instance_file(app, "outbox")
+    cfg["HUEY_FILE"] = cfg["HUEY_FILE"] or _instance_file(app, "huey.sqlite3")
+    if not cfg["SECRET_KEY"]:
+        cfg["SECRET_KEY"] = read_or_create_secret(_instance_file(app, "secret_key"))
+    cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
+    cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_REQUEST_MB"]) * 1024 * 1024
+
+    tls = (cfg["SMTP_TLS"] or "").lower() or None
+    if tls not in SMTP_TLS_CHOICES:
+        raise ValueError(f"DESK_SMTP_TLS must be 'starttls', 'ssl' or unset, not {tls!r}")
+    cfg.setdefault("MAIL_DEFAULT_SENDER", cfg["MAIL_FROM"])
+    if cfg["SMTP_HOST"]:
+        cfg.setdefault("MAIL_BACKEND", "smtp")
+        cfg["MAIL_SERVER"] = cfg["SMTP_HOST"]
+        cfg["MAIL_PORT"] = int(cfg["SMTP_PORT"])
+        cfg["MAIL_USERNAME"] = cfg["SMTP_USER"]
+        cfg["MAIL_PASSWORD"] = cfg["SMTP_PASSWORD"]
+        cfg["MAIL_USE_TLS"] = tls == "starttls"
+        cfg["MAIL_USE_SSL"] = tls == "ssl"
+        cfg.setdefault("MAIL_TIMEOUT", 30)
+    else:
+        cfg.setdefault("MAIL_BACKEND", "tasks.eml_backend.EmailBackend")
+        cfg["MAIL_FILE_PATH"] = cfg["OUTBOX_DIR"]
+
+    # Flask-Security: staff accounts only, no self-registration, argon2.
+    cfg.setdefault("SECURITY_PASSWORD_HASH", "argon2")
+    cfg.setdefault(
+        "SECURITY_PASSWORD_SALT",
+        hmac.new(cfg["SECRET_KEY"].encode(), b"password-salt", hashlib.sha256).hexdigest(),
+    )
+    cfg.setdefault("SECURITY_EMAIL_VALIDATOR_ARGS", {"check_deliverability": False})
+    cfg.setdefault("SECURITY_SEND_REGISTER_EMAIL", False)
+    cfg.setdefault("SECURITY_URL_PREFIX", "/staf")
+    cfg.setdefault("SECURITY_POST_LOGIN_VIEW", "/admin/")
+    cfg.setdefault("BABEL_DEFAULT_LOCALE", "id")
+    cfg.setdefault("BABEL_DEFAULT_TIMEZONE", cfg["TIMEZONE"])
+
+
+def read_or_create_secret(path: str) -> str:
+    """Return the secret in `path`, creating it once (race-free across workers) when absent."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().strip()
+    except FileNotFoundError:
+        pass
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    # Written aside, then linked into place: a worker starting at the same moment sees either
+    # no file or the whole key, and exactly one key wins.
+    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(secrets.token_hex(32))
+    os.chmod(tmp, 0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+    with open(path, encoding="utf-8") as fh:
+        return fh.read().strip()

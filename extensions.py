@@ -1,0 +1,38 @@
+"""Flask extensions, created unbound at module level and bound in `create_app` with init_app."""
+
+from __future__ import annotations
+
+import os
+
+from flask_babel import Babel
+from flask_mailman import Mail
+from flask_security import PeeweeUserDatastore, Security
+from flask_wtf import CSRFProtect
+
+from models.db import database
+from models.staff import Role, User, UserRoles
+
+babel = Babel()
+csrf = CSRFProtect()
+mail = Mail()
+security = Security()
+user_datastore = PeeweeUserDatastore(database, User, Role, UserRoles)
+
+TRANSLATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations")
+
+
+def init_babel(app) -> None:
+    """Bahasa Indonesia first; our catalogues also serve Flask-Security and Flask-Admin."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS)
+    # Flask-Security merges these folders into its domain; ours (last) wins.
+    app.config.setdefault("SECURITY_I18N_DIRNAME", ["builtin", TRANSLATIONS])
+    babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    # Flask-Admin keeps one module-level domain bound to its own folder; its constructor option
+    # (translations_path) only applies inside admin views and caches per locale, so an
+    # Indonesian string looked up elsewhere first would stay English. Adding our folder to the
+    # domain itself avoids that.
+    from flask_admin import babel as admin_babel
+
+    dirs = admin_babel.domain._translation_directories
+    if TRANSLATIONS not in dirs:
+        dirs.append(TRANSLATIONS)

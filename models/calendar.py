@@ -1,0 +1,130 @@
+"""Working time: the due time of every SOP step, over working hours and public holidays.
+
+All arguments and results are naive UTC datetimes (as stored); the arithmetic happens in the
+configured local time zone (default Asia/Jakarta, which has no daylight saving).
+
+- `add_working_hours(start, h)`: h hours counted only inside working hours.
+- A working day is the length of one working day (default 8 hours), so "1 working day" from
+  Friday 15:30 is Monday 15:30, and from a moment outside working hours it counts from the next
+  opening (Saturday 10:00 -> Monday 08:00 -> Tuesday 08:00).
+- `add_months(start, n)`: calendar months, the day clamped to the month's end (31 January + 1
+  month = 28/29 February), at the same local time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+
+DURATION_WORKING_DAYS = {"pendek": 3, "sedang": 7}  # "panjang": one calendar month
+
+
+@dataclass
+class WorkingCalendar:
+    timezone: str = "Asia/Jakarta"
+    work_days: frozenset = field(default_factory=lambda: frozenset({1, 2, 3, 4, 5}))
+    start: dt.time = dt.time(8, 0)
+    end: dt.time = dt.time(16, 0)
+    holidays: object = None  # callable(first_date, last_date) -> set of dates; None: no holidays
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def day_length(self) -> dt.timedelta:
+        return dt.datetime.combine(dt.date.min, self.end) - dt.datetime.combine(
+            dt.date.min, self.start
+        )
+
+    # --- conversions -------------------------------------------------------------------------
+    def to_local(self, utc_naive: dt.datetime) -> dt.datetime:
+        return utc_naive.replace(tzinfo=UTC).astimezone(self.tz)
+
+    def to_utc(self, local: dt.datetime) -> dt.datetime:
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    # --- working days --------------------------------------------------------------------------
+    def _holiday_dates(self, first: dt.date, last: dt.date) -> set:
+        return set(self.holidays(first, last)) if self.holidays else set()
+
+    def is_working_day(self, day: dt.date, holidays: set) -> bool:
+        return day.isoweekday() in self.work_days and day not in holidays
+
+    def _working_days_from(self, day: dt.date):
+        """Yield the working days from `day` on (holidays fetched a window at a time)."""
+        while True:
+            window_end = day + dt.timedelta(days=62)
+            holidays = self._holiday_dates(day, window_end)
+            while day <= window_end:
+                if self.is_working_day(day, holidays):
+                    yield day
+                day += dt.timedelta(days=1)
+
+    # --- the rules -------------------------------------------------------------------------------
+    def add_working_time(self, start_utc: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+        """The moment `amount` of working time after `start_utc` (naive UTC in, naive UTC out)."""
+        local = self.to_local(start_utc)
+        remaining = amount
+        for day in self._working_days_from(local.date()):
+            opens = dt.datetime.combine(day, self.start, tzinfo=self.tz)
+            closes = dt.datetime.combine(day, self.end, tzinfo=self.tz)
+            begin = max(opens, local)
+            if begin >= closes:
+                continue
+            available = closes - begin
+            if remaining <= available:
+                return self.to_utc(begin + remaining)
+            remaining -= available
+        raise AssertionError("unreachable: the working days never end")
+
+    def add_working_hours(self, start_utc: dt.datetime, hours: float) -> dt.datetime:
+        return self.add_working_time(start_utc, dt.timedelta(hours=hours))
+
+    def add_working_days(self, start_utc: dt.datetime, days: int) -> dt.datetime:
+        return self.add_working_time(start_utc, self.day_length * days)
+
+    def add_months(self, start_utc: dt.datetime, months: int = 1) -> dt.datetime:
+        local = self.to_local(start_utc)
+        month_index = local.month - 1 + months
+        year, month = local.year + month_index // 12, month_index % 12 + 1
+        last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        moved = local.replace(year=year, month=month, day=min(local.day, last_day))
+        return self.to_utc(moved)
+
+    def next_working_moment(self, start_utc: dt.datetime) -> dt.datetime:
+        """`start_utc` if it is inside working hours, else the next opening."""
+        return self.add_working_time(start_utc, dt.timedelta(0))
+
+    def due_for_duration(self, start_utc: dt.datetime, duration: str) -> dt.datetime:
+        """Step 5: the upper bound of the service's duration class."""
+        if duration in DURATION_WORKING_DAYS:
+            return self.add_working_days(start_utc, DURATION_WORKING_DAYS[duration])
+        # panjang: one month; if that lands outside working time, at the next opening
+        return self.next_working_moment(self.add_months(start_utc, 1))
+
+
+calendar = WorkingCalendar()
+
+
+def _parse_time(value: str) -> dt.time:
+    hours, minutes = str(value).split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def init_app(app) -> None:
+    """Configure the module's calendar from DESK_TIMEZONE, DESK_WORK_* and the Holiday table."""
+    from models.catalog import Holiday
+
+    cfg = app.config
+    calendar.timezone = cfg["TIMEZONE"]
+    ZoneInfo(calendar.timezone)  # fail early on a bad name
+    calendar.work_days = frozenset(int(d) for d in str(cfg["WORK_DAYS"]).split(",") if d.strip())
+    calendar.start = _parse_time(cfg["WORK_START"])
+    calendar.end = _parse_time(cfg["WORK_END"])
+    if calendar.end <= calendar.start or not calendar.work_days:
+        raise ValueError("DESK_WORK_START must be before DESK_WORK_END, with at least one day")
+    calendar.holidays = Holiday.dates_between

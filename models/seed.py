@@ -1,0 +1,126 @@
+"""Demo data and staff accounts: what `flask seed-demo` and `flask create-user` do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask_security.utils import hash_password
+
+from models import demo_data
+from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
+from models.db import database
+from models.staff import AGENT, HELPDESK, KEPALA_BIDANG, KEPALA_SEKSI, ROLES, Role, User
+
+FIXED_HOLIDAYS = [  # the fixed-date national holidays; an admin adds the moving ones
+    ((1, 1), "Tahun Baru Masehi"),
+    ((5, 1), "Hari Buruh Internasional"),
+    ((6, 1), "Hari Lahir Pancasila"),
+    ((8, 17), "Hari Kemerdekaan Republik Indonesia"),
+    ((12, 25), "Hari Raya Natal"),
+]
+
+
+class StaffError(ValueError):
+    """A staff account that cannot be created as asked; the message says why."""
+
+
+def seed_roles() -> None:
+    descriptions = dict(demo_data.ROLES)
+    for name in ROLES:
+        Role.insert(name=name, description=descriptions.get(name)).on_conflict_ignore().execute()
+
+
+def seed_catalog() -> None:
+    """Bidang, seksi, services with their required documents, Perangkat Daerah, holidays."""
+    for b in demo_data.BIDANG:
+        bidang, _ = Bidang.get_or_create(code=b["code"], defaults={"name": b["name"]})
+        for s in b["seksi"]:
+            Seksi.get_or_create(code=s["code"], defaults={"name": s["name"], "bidang": bidang})
+    for item in demo_data.LAYANAN:
+        layanan, created = Layanan.get_or_create(
+            code=item["code"],
+            defaults={
+                "name": item["name"],
+                "description": item["description"],
+                "seksi": Seksi.get(Seksi.code == item["seksi"]),
+                "duration": item["duration"],
+            },
+        )
+        if created:
+            for position, (name, description) in enumerate(item["required_documents"]):
+                RequiredDocument.create(
+                    layanan=layanan, name=name, description=description, position=position
+                )
+    for pd in demo_data.PERANGKAT_DAERAH:
+        PerangkatDaerah.get_or_create(code=pd["code"], defaults={"name": pd["name"]})
+    this_year = dt.date.today().year
+    for year in (this_year, this_year + 1):
+        for (month, day), name in FIXED_HOLIDAYS:
+            Holiday.insert(date=dt.date(year, month, day), name=name).on_conflict_ignore().execute()
+
+
+def create_staff_user(email, name, role, bidang_code=None, seksi_code=None, password=None):
+    """Create an active staff user with one role; returns (user, password).
+
+    A helpdesk or kepala_bidang belongs to a bidang; an agent or kepala_seksi to a seksi (and so
+    to its bidang). With no password, a random one is made and returned.
+    """
+    from extensions import user_datastore
+
+    email = (email or "").strip().lower()
+    if role not in ROLES:
+        raise StaffError(f"Peran tidak dikenal: {role}. Pilihan: {', '.join(ROLES)}.")
+    if User.get_or_none(User.email == email) is not None:
+        raise StaffError(f"Pengguna {email} sudah ada.")
+    bidang = Bidang.get_or_none(Bidang.code == bidang_code) if bidang_code else None
+    seksi = Seksi.get_or_none(Seksi.code == seksi_code) if seksi_code else None
+    if bidang_code and bidang is None:
+        raise StaffError(f"Bidang tidak dikenal: {bidang_code}.")
+    if seksi_code and seksi is None:
+        raise StaffError(f"Seksi tidak dikenal: {seksi_code}.")
+    if seksi is not None:
+        if bidang is not None and seksi.bidang_id != bidang.id:
+            raise StaffError(f"Seksi {seksi_code} bukan bagian dari bidang {bidang_code}.")
+        bidang = Bidang.get_by_id(seksi.bidang_id)
+    if role in (AGENT, KEPALA_SEKSI) and seksi is None:
+        raise StaffError("Agen dan Kepala Seksi harus ditempatkan pada sebuah seksi.")
+    if role in (HELPDESK, KEPALA_BIDANG) and bidang is None:
+        raise StaffError("Helpdesk dan Kepala Bidang harus ditempatkan pada sebuah bidang.")
+    password = password or secrets.token_urlsafe(12)
+    with database.atomic():
+        user = user_datastore.create_user(
+            email=email,
+            name=name,
+            password=hash_password(password),
+            bidang=bidang,
+            seksi=seksi,
+            roles=[role],
+        )
+    return user, password
+
+
+def seed_demo(password: str | None = None) -> list[tuple[str, str, str | None]]:
+    """Load the demo catalogue and one user per role (safe to run twice).
+
+    Returns (role, email, password) per demo user; password is None for a user that already
+    existed (its password is left alone).
+    """
+    with database.atomic():
+        seed_roles()
+        seed_catalog()
+    lines = []
+    for person in demo_data.DEMO_STAFF:
+        if User.get_or_none(User.email == person["email"]) is not None:
+            lines.append((person["role"], person["email"], None))
+            continue
+        _, pw = create_staff_user(
+            person["email"],
+            person["name"],
+            person["role"],
+            person["bidang"],
+            person["seksi"],
+            password,
+        )
+        lines.append((person["role"], person["email"], pw))
+    return lines

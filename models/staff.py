@@ -1,0 +1,81 @@
+"""Staff users and roles, in the shape Flask-Security-Too's PeeweeUserDatastore expects."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_security import RoleMixin, UserMixin
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
+
+from models.catalog import Bidang, Seksi
+from models.db import BaseModel
+
+ADMIN = "admin"
+HELPDESK = "helpdesk"
+AGENT = "agent"
+KEPALA_BIDANG = "kepala_bidang"
+KEPALA_SEKSI = "kepala_seksi"
+
+ROLES = {
+    ADMIN: _l("Admin"),
+    HELPDESK: _l("Helpdesk Bidang"),
+    AGENT: _l("Agen / Petugas Teknis"),
+    KEPALA_BIDANG: _l("Kepala Bidang"),
+    KEPALA_SEKSI: _l("Kepala Seksi"),
+}
+
+
+class Role(BaseModel, RoleMixin):
+    name = CharField(unique=True)
+    description = TextField(null=True)
+
+    def __str__(self):
+        return str(ROLES.get(self.name, self.name))
+
+
+class User(BaseModel, UserMixin):
+    email = CharField(unique=True)
+    name = CharField()
+    nip = CharField(null=True)
+    password = CharField(null=True)
+    active = BooleanField(default=True)
+    fs_uniquifier = CharField(unique=True)
+    confirmed_at = DateTimeField(null=True)
+    bidang = ForeignKeyField(Bidang, null=True, backref="staff", on_delete="RESTRICT")
+    seksi = ForeignKeyField(Seksi, null=True, backref="staff", on_delete="RESTRICT")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def role_names(self) -> set[str]:
+        """The names of this user's roles (one query)."""
+        query = Role.select(Role.name).join(UserRoles).where(UserRoles.user == self.id)
+        return {role.name for role in query}
+
+    @classmethod
+    def with_role(cls, role: str):
+        """Active users holding `role`."""
+        return (
+            cls.select().join(UserRoles).join(Role).where(Role.name == role, cls.active == True)  # noqa: E712
+        )
+
+    @classmethod
+    def agents_of_seksi(cls, seksi_id: int):
+        """Active agents of a seksi: whom a ticket of that seksi's services may be disposed to."""
+        return cls.with_role(AGENT).where(cls.seksi == seksi_id).order_by(cls.name)
+
+
+class UserRoles(BaseModel):
+    """The user-role link; Flask-Security reads a user's roles through it (`user.roles`)."""
+
+    user = ForeignKeyField(User, backref="roles", on_delete="CASCADE")
+    role = ForeignKeyField(Role, backref="users", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("user", "role"), True),)
+
+    name = property(lambda self: self.role.name)
+    description = property(lambda self: self.role.description)
+
+    def get_permissions(self):
+        return self.role.get_permissions()

@@ -1,0 +1,249 @@
+"""Tickets, their documents, their history, their SOP steps and their outbox of emails.
+
+Thin models: fields, labels and query classmethods. Status changes only in `models.workflow`.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
+from models.db import BaseModel, utcnow
+from models.staff import User
+
+OPEN = "open"
+INCOMPLETE = "incomplete"
+VERIFIED = "verified"
+ASSIGNED = "assigned"
+SELESAI = "selesai"
+SIGNED = "signed"
+CLOSED = "closed"
+
+STATUSES = {
+    OPEN: _l("Menunggu verifikasi"),
+    INCOMPLETE: _l("Menunggu kelengkapan dokumen"),
+    VERIFIED: _l("Menunggu disposisi"),
+    ASSIGNED: _l("Dikerjakan petugas"),
+    SELESAI: _l("Selesai, menunggu balasan SLA dan BA"),
+    SIGNED: _l("SLA dan BA ditandatangani, siap ditutup"),
+    CLOSED: _l("Ditutup"),
+}
+
+CLOSE_REASONS = {
+    "fulfilled": _l("Terpenuhi"),
+    "expired": _l("Kedaluwarsa: dokumen tidak dilengkapi dalam satu bulan"),
+    "rejected": _l("Ditolak"),
+}
+
+CHANNEL_WEB = "web"
+CHANNEL_HELPDESK = "helpdesk"
+INTAKE_CHANNELS = {
+    "phone": _l("Telepon"),
+    "letter": _l("Surat"),
+    "walk_in": _l("Datang langsung"),
+    "email": _l("Email"),
+}
+
+# The SOP step each open status waits on (SPEC.md's table).
+STEP_OF_STATUS = {OPEN: 3, INCOMPLETE: 3, VERIFIED: 4, ASSIGNED: 5, SELESAI: 6, SIGNED: 7}
+
+DOCUMENT_KINDS = {
+    "persyaratan": _l("Dokumen persyaratan"),
+    "sla": _l("SLA"),
+    "ba": _l("Berita Acara"),
+    "sla_signed": _l("SLA ditandatangani"),
+    "ba_signed": _l("Berita Acara ditandatangani"),
+}
+
+
+class Ticket(BaseModel):
+    number = CharField(unique=True)
+    tracking_token = CharField(unique=True)
+    submission_key = CharField(null=True, unique=True)  # one ticket per submitted form
+
+    requester_name = CharField()
+    requester_nip = CharField(index=True)
+    requester_position = CharField()
+    requester_email = CharField(index=True)
+    requester_phone = CharField()
+    perangkat_daerah = ForeignKeyField(PerangkatDaerah, backref="tickets", on_delete="RESTRICT")
+
+    layanan = ForeignKeyField(Layanan, backref="tickets", on_delete="RESTRICT")
+    subject = CharField()
+    description = TextField()
+
+    channel = CharField(default=CHANNEL_WEB)  # web, or helpdesk on behalf of the requester
+    intake_channel = CharField(null=True)  # with helpdesk: phone, letter, walk_in, email
+    received_at = DateTimeField(null=True)  # with helpdesk: when the request reached Diskominfo
+    created_by = ForeignKeyField(User, null=True, backref="tickets_entered", on_delete="SET NULL")
+
+    status = CharField(default=OPEN, index=True)
+    close_reason = CharField(null=True)
+    assigned_agent = ForeignKeyField(User, null=True, backref="tickets", on_delete="RESTRICT")
+    step = IntegerField(null=True)  # the SOP step the ticket waits on, None once closed
+    step_started_at = DateTimeField(null=True)
+    due_at = DateTimeField(null=True, index=True)  # due time of the current step (UTC)
+    missing_documents = TextField(default="")  # ids of RequiredDocument, comma-separated
+
+    created_at = DateTimeField(default=utcnow, index=True)
+    updated_at = DateTimeField(default=utcnow)
+    closed_at = DateTimeField(null=True)
+    version = IntegerField(default=0)  # optimistic lock: every transition bumps it
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def status_label(self):
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def close_reason_label(self):
+        return CLOSE_REASONS.get(self.close_reason, self.close_reason or "")
+
+    @property
+    def missing_document_ids(self) -> list[int]:
+        return [int(x) for x in self.missing_documents.split(",") if x]
+
+    def is_overdue(self, now=None) -> bool:
+        return self.due_at is not None and self.due_at < (now or utcnow())
+
+    @classmethod
+    def by_token(cls, token: str):
+        """The ticket behind a private tracking token, or None."""
+        if not token or len(token) < 20:
+            return None
+        return cls.get_or_none(cls.tracking_token == token)
+
+    @classmethod
+    def by_number(cls, number: str):
+        return cls.get_or_none(cls.number == (number or "").strip().upper())
+
+    @classmethod
+    def overdue(cls, now=None):
+        return cls.select().where(cls.due_at < (now or utcnow()), cls.status != CLOSED)
+
+    @classmethod
+    def expired_incomplete(cls, now):
+        """Incomplete tickets whose one-month window for documents has passed."""
+        return cls.select(cls.id).where(cls.status == INCOMPLETE, cls.due_at <= now)
+
+
+class TicketStep(BaseModel):
+    """One SOP step of a ticket: when it started, when it was due, when it ended."""
+
+    ticket = ForeignKeyField(Ticket, backref="steps", on_delete="CASCADE")
+    step = IntegerField()
+    status = CharField()  # the status the ticket waited in (incomplete: the requester's window)
+    started_at = DateTimeField()
+    due_at = DateTimeField(null=True)
+    ended_at = DateTimeField(null=True)
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")  # who ended it
+
+    class Meta:
+        indexes = ((("ticket", "step"), False),)
+
+    @property
+    def on_time(self):
+        if self.ended_at is None or self.due_at is None:
+            return None
+        return self.ended_at <= self.due_at
+
+
+class Document(BaseModel):
+    """A file of a ticket; its bytes live in the document store under `sha256`."""
+
+    ticket = ForeignKeyField(Ticket, backref="documents", on_delete="CASCADE")
+    kind = CharField(index=True)
+    required_document = ForeignKeyField(RequiredDocument, null=True, on_delete="SET NULL")
+    filename = CharField()
+    content_type = CharField()
+    size = IntegerField()
+    sha256 = CharField()
+    version = IntegerField(default=1)  # a regenerated or re-uploaded SLA/BA is a new version
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")  # None: the requester
+    uploaded_at = DateTimeField(default=utcnow)
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def kind_label(self):
+        return DOCUMENT_KINDS.get(self.kind, self.kind)
+
+    @classmethod
+    def current(cls, ticket_id: int, kind: str):
+        """The latest version of a ticket's document of `kind`, or None."""
+        return (
+            cls.select()
+            .where(cls.ticket == ticket_id, cls.kind == kind)
+            .order_by(cls.version.desc(), cls.id.desc())
+            .first()
+        )
+
+
+class TicketEvent(BaseModel):
+    """The append-only history: who did what, when, from which state to which, with a note."""
+
+    ticket = ForeignKeyField(Ticket, backref="events", on_delete="CASCADE")
+    at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    actor_label = CharField()  # the staff name, "Pemohon" or "Sistem": kept if the user goes
+    action = CharField()
+    from_status = CharField(null=True)
+    to_status = CharField(null=True)
+    note = TextField(default="")
+    public = BooleanField(default=True)  # shown on the requester's tracking page
+
+    class Meta:
+        indexes = ((("ticket", "at"), False),)
+
+    @classmethod
+    def for_ticket(cls, ticket_id: int, public_only: bool = False):
+        query = cls.select().where(cls.ticket == ticket_id)
+        if public_only:
+            query = query.where(cls.public == True)  # noqa: E712
+        return query.order_by(cls.at, cls.id)
+
+
+# Audiences of an email: the requester, or staff resolved at send time from the ticket's
+# service (bidang, seksi) and roles; "agent" is the user pinned on the row.
+AUDIENCE_REQUESTER = "requester"
+STAFF_AUDIENCES = ("helpdesk", "admin", "kepala_bidang", "kepala_seksi", "agent")
+
+
+class Notification(BaseModel):
+    """The outbox: one email to send, written in the transaction of the event it reports."""
+
+    ticket = ForeignKeyField(Ticket, backref="notifications", on_delete="CASCADE")
+    event = ForeignKeyField(TicketEvent, null=True, on_delete="SET NULL")
+    kind = CharField()  # opened, incomplete, disposed, selesai, signed, closed, reminder_*...
+    audience = CharField()  # "requester", or staff audiences joined by commas
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")  # the pinned agent
+    email = CharField(null=True)  # the requester's address, fixed when written
+    status = CharField(default="pending", index=True)  # pending, sent, failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    last_error = TextField(null=True)
+    recipients = TextField(null=True)  # the addresses it went to, filled when sent
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    def __str__(self):
+        return f"{self.kind} #{self.id}"
+
+    @property
+    def audiences(self) -> list[str]:
+        return [a for a in self.audience.split(",") if a]
+
+    @classmethod
+    def due(cls, now=None):
+        return cls.select().where(cls.status == "pending", cls.next_attempt_at <= (now or utcnow()))

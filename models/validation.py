@@ -1,0 +1,48 @@
+"""The rules for the fields of a request form, shared by the workflow and the web forms."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+
+NIP_RE = re.compile(r"^\d{18}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{6,19}$")
+
+LIMITS = {
+    "requester_name": 120,
+    "requester_position": 120,
+    "requester_email": 254,
+    "subject": 200,
+    "description": 5000,
+}
+
+
+def normalize_nip(value: str) -> str:
+    """NIP as typed ("19740608 199803 1 003") without spaces."""
+    return re.sub(r"\s+", "", value or "")
+
+
+def check_request(request) -> dict[str, str]:
+    """Field name -> message for every field of a NewRequest that breaks a rule."""
+    errors = {}
+    required = {
+        "requester_name": _("Nama pemohon wajib diisi."),
+        "requester_position": _("Jabatan wajib diisi."),
+        "subject": _("Perihal wajib diisi."),
+        "description": _("Uraian permohonan wajib diisi."),
+    }
+    for field, message in required.items():
+        if not (getattr(request, field) or "").strip():
+            errors[field] = message
+    for field, limit in LIMITS.items():
+        if len(getattr(request, field) or "") > limit and field not in errors:
+            errors[field] = _("Terlalu panjang (maksimal %(n)d karakter).", n=limit)
+    if not NIP_RE.match(normalize_nip(request.requester_nip)):
+        errors["requester_nip"] = _("NIP harus terdiri dari 18 angka.")
+    if not EMAIL_RE.match((request.requester_email or "").strip()):
+        errors["requester_email"] = _("Alamat email tidak valid.")
+    if not PHONE_RE.match((request.requester_phone or "").strip()):
+        errors["requester_phone"] = _("Nomor telepon tidak valid.")
+    return errors

@@ -1,0 +1,86 @@
+"""The huey queue: one instance, configured from the app (SQLite file, or Redis).
+
+`huey` exists at import time so that tasks can be declared with its decorators; `init_app`
+points its storage at the configured backend. Tasks declared with `app_task` run inside an app
+context with their own database connection. The consumer for production is
+`huey_consumer tasks.worker.huey` (see README).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from huey import Huey
+from huey.storage import RedisStorage, SqliteStorage
+
+from models.db import connection
+
+huey = Huey("servicedesk", immediate=True)  # in memory until init_app binds it
+_app = None
+
+
+def init_app(app) -> None:
+    """Bind the queue to the app's configuration; tasks will run in this app's context."""
+    global _app
+    _app = app
+    if app.config["REDIS_URL"]:
+        huey.storage_class = RedisStorage
+        huey.storage_kwargs = {"url": app.config["REDIS_URL"]}
+    else:
+        huey.storage_class = SqliteStorage
+        huey.storage_kwargs = {"filename": app.config["HUEY_FILE"]}
+    # Set directly, not through the `immediate` setter, which rebuilds storage only when the
+    # flag flips: each app (one per test) must get a storage for its own configuration.
+    huey._immediate = bool(app.config["HUEY_IMMEDIATE"])
+    huey.storage = huey.create_storage()
+    app.extensions["huey"] = huey
+
+    from models.outbox import notifications_committed
+
+    notifications_committed.connect(_enqueue_notifications, weak=False)
+
+
+def _enqueue_notifications(sender, ids):
+    from tasks.mail import send_notification
+
+    for notification_id in ids:
+        send_notification(notification_id)
+
+
+def app_task(*task_args, **task_kwargs):
+    """`huey.task`, run inside the bound app's context with a database connection."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            with _app.app_context(), connection():
+                return fn(*args, **kwargs)
+
+        return huey.task(*task_args, name=fn.__module__ + "." + fn.__name__, **task_kwargs)(inner)
+
+    return decorator
+
+
+def app_periodic_task(validate_datetime, **task_kwargs):
+    """`huey.periodic_task`, run inside the bound app's context with a database connection."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            with _app.app_context(), connection():
+                return fn(*args, **kwargs)
+
+        return huey.periodic_task(
+            validate_datetime, name=fn.__module__ + "." + fn.__name__, **task_kwargs
+        )(inner)
+
+    return decorator
+
+
+def queue_health() -> str:
+    """'ok' if the queue's storage answers, else the error."""
+    try:
+        huey.pending_count()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return f"error: {exc}"

@@ -1,0 +1,118 @@
+"""The Flask commands: init-db and seed-demo twice, create-user, sweep."""
+
+from __future__ import annotations
+
+from models.catalog import Bidang, Layanan, PerangkatDaerah, RequiredDocument, Seksi
+from models.db import connection
+from models.staff import User, UserRoles
+
+
+def counts():
+    return [
+        m.select().count()
+        for m in (Bidang, Seksi, Layanan, RequiredDocument, PerangkatDaerah, User, UserRoles)
+    ]
+
+
+def test_init_db_and_seed_demo_twice(runner, app):
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    with app.app_context(), connection():
+        before = counts()
+    first = runner.invoke(args=["seed-demo"])
+    second = runner.invoke(args=["seed-demo", "--password", "x" * 12])
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert "(sudah ada)" in second.output and "admin@example.go.id" in second.output
+    with app.app_context(), connection():
+        assert counts() == before
+        assert before[2] >= 8 and before[4] >= 40 and before[5] == 5
+
+
+def test_seed_demo_prints_random_passwords(tmp_path):
+    from app import create_app
+    from models.db import create_tables
+    from tests.conftest import make_config
+
+    app = create_app(make_config(tmp_path))
+    with app.app_context():
+        create_tables()
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 5 and all("kata sandi:" in line for line in lines)
+    assert {line.split()[0] for line in lines} == {
+        "admin",
+        "helpdesk",
+        "agent",
+        "kepala_bidang",
+        "kepala_seksi",
+    }
+
+
+def test_create_user(runner, app):
+    ok = runner.invoke(
+        args=[
+            "create-user",
+            "Dewi@Example.go.id",
+            "--name",
+            "Dewi",
+            "--role",
+            "agent",
+            "--seksi",
+            "rekayasa-aplikasi",
+            "--password",
+            "p" * 12,
+        ]
+    )
+    assert ok.exit_code == 0, ok.output
+    with app.app_context(), connection():
+        user = User.get(User.email == "dewi@example.go.id")
+        assert user.role_names == {"agent"} and user.bidang.code == "aptika"
+    for args, message in [
+        (["x@example.go.id", "--name", "X", "--role", "boss"], "Peran tidak dikenal"),
+        (["y@example.go.id", "--name", "Y", "--role", "agent"], "seksi"),
+        (["dewi@example.go.id", "--name", "D", "--role", "admin"], "sudah ada"),
+        (
+            [
+                "z@example.go.id",
+                "--name",
+                "Z",
+                "--role",
+                "agent",
+                "--bidang",
+                "egov",
+                "--seksi",
+                "rekayasa-aplikasi",
+            ],
+            "bukan bagian",
+        ),
+    ]:
+        result = runner.invoke(args=["create-user", *args])
+        assert result.exit_code != 0 and message in result.output, result.output
+
+
+def test_sweep_command(runner, make_ticket, app):
+    import datetime as dt
+
+    from models.ticket import Ticket
+
+    ticket = make_ticket("incomplete", now=dt.datetime(2020, 1, 6, 3, 0))
+    result = runner.invoke(args=["sweep"])
+    assert result.exit_code == 0 and "1 tiket" in result.output
+    assert Ticket.get_by_id(ticket.id).close_reason == "expired"
+    assert "0 tiket" in runner.invoke(args=["sweep"]).output
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok", "queue": "ok"}
+
+
+def test_healthz_reports_a_broken_database(tmp_path):
+    from app import create_app
+    from tests.conftest import make_config
+
+    app = create_app(make_config(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/no/such/dir.db"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["database"].startswith("error")

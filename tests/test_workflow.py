@@ -1,0 +1,546 @@
+"""The SOP transitions: happy paths with their history and outbox, every refusal, races."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from models import workflow
+from models.catalog import Layanan, RequiredDocument
+from models.db import connection
+from models.recipients import resolve
+from models.seed import create_staff_user
+from models.ticket import Document, Notification, Ticket, TicketEvent, TicketStep
+from models.uploads import Upload
+from models.workflow import WorkflowError
+from tests.conftest import PDF_BYTES, PNG_BYTES, T0, new_request, required_uploads
+
+STATUSES = ["open", "incomplete", "verified", "assigned", "selesai", "signed", "closed"]
+
+
+def outbox_of(ticket, event_action):
+    event = (
+        TicketEvent.select()
+        .where(TicketEvent.ticket == ticket.id, TicketEvent.action == event_action)
+        .get()
+    )
+    rows = Notification.select().where(Notification.event == event.id).order_by(Notification.id)
+    return {row.audience: resolve(row) for row in rows}
+
+
+def snapshot(ticket_id):
+    """Everything a refused call must leave as it was."""
+    t = Ticket.get_by_id(ticket_id)
+    return (
+        t.status,
+        t.version,
+        t.assigned_agent_id,
+        t.due_at,
+        t.close_reason,
+        TicketEvent.select().where(TicketEvent.ticket == ticket_id).count(),
+        Notification.select().where(Notification.ticket == ticket_id).count(),
+        Document.select().where(Document.ticket == ticket_id).count(),
+        TicketStep.select().where(TicketStep.ticket == ticket_id).count(),
+    )
+
+
+STAFF_OPENED = [
+    "admin@example.go.id",
+    "helpdesk@example.go.id",
+    "kabid@example.go.id",
+    "kasi@example.go.id",
+]
+REQUESTER = ["siti.rahmawati@example.go.id"]
+
+
+# --- happy paths ---------------------------------------------------------------------------------
+
+
+def test_submit_opens_ticket_with_documents_history_and_open_tiket_emails(db):
+    ticket = workflow.submit(None, new_request(), required_uploads(), now=T0)
+    assert ticket.number == "SD-2026-000001"
+    assert ticket.status == "open" and ticket.channel == "web" and ticket.step == 3
+    assert len(ticket.tracking_token) >= 43  # 32 random bytes, urlsafe
+    docs = list(Document.select().where(Document.ticket == ticket.id))
+    assert {d.kind for d in docs} == {"persyaratan"} and len(docs) == 3
+    assert all(d.content_type == "application/pdf" and len(d.sha256) == 64 for d in docs)
+    events = list(TicketEvent.for_ticket(ticket.id))
+    assert [(e.action, e.from_status, e.to_status, e.actor_label) for e in events] == [
+        ("submitted", None, "open", "Pemohon")
+    ]
+    assert outbox_of(ticket, "submitted") == {
+        "requester": REQUESTER,
+        "helpdesk,admin,kepala_bidang,kepala_seksi": STAFF_OPENED,
+    }
+    second = workflow.submit(None, new_request(), required_uploads(), now=T0)
+    assert second.number == "SD-2026-000002"
+
+
+def test_submit_on_behalf_by_helpdesk(db, users):
+    received = T0 - dt.timedelta(hours=2)
+    ticket = workflow.submit(
+        users["helpdesk"],
+        new_request(),
+        [],
+        intake_channel="letter",
+        received_at=received,
+        now=T0,
+    )
+    assert ticket.channel == "helpdesk" and ticket.intake_channel == "letter"
+    assert ticket.received_at == received and ticket.created_by_id == users["helpdesk"].id
+    (event,) = TicketEvent.for_ticket(ticket.id)
+    assert event.actor_id == users["helpdesk"].id and "Surat" in event.note
+
+
+def test_same_submission_key_makes_one_ticket(db):
+    first = workflow.submit(None, new_request(), required_uploads(), submission_key="k1", now=T0)
+    again = workflow.submit(None, new_request(), required_uploads(), submission_key="k1", now=T0)
+    assert first.id == again.id and Ticket.select().count() == 1
+
+
+def test_verify_complete_then_dispose(make_ticket, users):
+    ticket = make_ticket("open")
+    workflow.verify_complete(users["helpdesk"], ticket.id, "Lengkap", now=T0)
+    ticket = Ticket.get_by_id(ticket.id)
+    assert ticket.status == "verified" and ticket.step == 4
+    assert Notification.select().where(Notification.ticket == ticket.id).count() == 2  # opened
+    workflow.dispose(users["helpdesk"], ticket.id, users["agent"].id, "Mohon segera", now=T0)
+    ticket = Ticket.get_by_id(ticket.id)
+    assert ticket.status == "assigned" and ticket.assigned_agent_id == users["agent"].id
+    assert outbox_of(ticket, "disposed") == {"agent": ["agen@example.go.id"]}
+    event = TicketEvent.get(TicketEvent.ticket == ticket.id, TicketEvent.action == "disposed")
+    assert (event.from_status, event.to_status) == ("verified", "assigned")
+    assert "Galih" in event.note and "Mohon segera" in event.note
+
+
+def test_verify_incomplete_and_requester_completes(make_ticket, users):
+    ticket = make_ticket("open")
+    first_doc = RequiredDocument.for_layanan(ticket.layanan_id).first()
+    workflow.verify_incomplete(
+        users["helpdesk"], ticket.id, [first_doc.id], "Belum ditandatangani", now=T0
+    )
+    ticket = Ticket.get_by_id(ticket.id)
+    assert ticket.status == "incomplete" and ticket.missing_document_ids == [first_doc.id]
+    assert ticket.due_at == dt.datetime(2026, 7, 2, 3, 0)  # one calendar month
+    assert outbox_of(ticket, "incomplete") == {"requester": REQUESTER}
+    event = TicketEvent.get(TicketEvent.ticket == ticket.id, TicketEvent.action == "incomplete")
+    assert first_doc.name in event.note and "Belum ditandatangani" in event.note
+
+    with pytest.raises(WorkflowError, match="masih belum"):
+        workflow.complete_documents(ticket.tracking_token, [Upload("x.pdf", PDF_BYTES)])
+    later = T0 + dt.timedelta(days=3)
+    workflow.complete_documents(
+        ticket.tracking_token, [Upload("surat.pdf", PDF_BYTES + b"v2", first_doc.id)], now=later
+    )
+    ticket = Ticket.get_by_id(ticket.id)
+    assert ticket.status == "open" and ticket.missing_documents == ""
+    assert ticket.due_at == dt.datetime(2026, 6, 8, 3, 0)  # 1 working day after Fri 5 June
+    assert outbox_of(ticket, "documents_completed") == {"helpdesk": ["helpdesk@example.go.id"]}
+
+
+def test_agent_attaches_sla_ba_marks_selesai_requester_signs_agent_closes(make_ticket, users):
+    ticket = make_ticket("assigned")
+    agent = users["agent"]
+    with pytest.raises(WorkflowError, match="SLA dan Berita Acara"):
+        workflow.mark_selesai(agent, ticket.id)
+    workflow.attach_document(agent, ticket.id, "sla", Upload("sla.pdf", PDF_BYTES))
+    with pytest.raises(WorkflowError, match="Berita Acara"):
+        workflow.mark_selesai(agent, ticket.id)
+    workflow.attach_document(agent, ticket.id, "ba", Upload("ba.pdf", PDF_BYTES + b"1"))
+    newer = workflow.attach_document(agent, ticket.id, "ba", Upload("ba2.pdf", PDF_BYTES + b"2"))
+    assert newer.version == 2 and Document.current(ticket.id, "ba").id == newer.id
+    workflow.mark_selesai(agent, ticket.id, "Subdomain aktif")
+    ticket = Ticket.get_by_id(ticket.id)
+    assert ticket.status == "selesai" and ticket.step == 6
+    assert outbox_of(ticket, "selesai") == {"requester": REQUESTER}
+
+    with pytest.raises(WorkflowError, match="keduanya"):
+        workflow.submit_signed(ticket.tracking_token, Upload("s.pdf", PDF_BYTES), None)
+    workflow.submit_signed(
+        ticket.tracking_token, Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
+    )
+    ticket = Ticket.get_by_id(ticket.id)
+    assert ticket.status == "signed"
+    assert Document.current(ticket.id, "ba_signed").content_type == "image/png"
+    assert outbox_of(ticket, "signed") == {"agent": ["agen@example.go.id"]}
+
+    workflow.close(agent, ticket.id, "Terima kasih")
+    ticket = Ticket.get_by_id(ticket.id)
+    assert ticket.status == "closed" and ticket.close_reason == "fulfilled"
+    assert ticket.due_at is None and ticket.step is None
+    assert outbox_of(ticket, "closed") == {
+        "requester": REQUESTER,
+        "helpdesk,admin,kepala_bidang,kepala_seksi,agent": sorted(
+            STAFF_OPENED + ["agen@example.go.id"]
+        ),
+    }
+    steps = list(TicketStep.select().where(TicketStep.ticket == ticket.id).order_by(TicketStep.id))
+    assert [s.step for s in steps] == [3, 4, 5, 6, 7]
+    assert all(s.ended_at is not None for s in steps)
+
+
+def test_helpdesk_may_close_a_signed_ticket(make_ticket, users):
+    ticket = make_ticket("signed")
+    workflow.close(users["helpdesk"], ticket.id)
+    assert Ticket.get_by_id(ticket.id).close_reason == "fulfilled"
+
+
+def test_reassign_keeps_due_time_and_notifies_new_agent(make_ticket, users, db):
+    ticket = make_ticket("assigned")
+    other, _ = create_staff_user(
+        "agen2@example.go.id", "Dewi Lestari", "agent", seksi_code="rekayasa-aplikasi"
+    )
+    workflow.reassign(users["helpdesk"], ticket.id, other.id, "Cuti", now=T0)
+    after = Ticket.get_by_id(ticket.id)
+    assert after.assigned_agent_id == other.id and after.due_at == ticket.due_at
+    assert outbox_of(after, "reassigned") == {"agent": ["agen2@example.go.id"]}
+    with pytest.raises(WorkflowError, match="sudah ditangani"):
+        workflow.reassign(users["helpdesk"], ticket.id, other.id)
+
+
+def test_reject_needs_reason_and_closes(make_ticket, users):
+    ticket = make_ticket("open")
+    with pytest.raises(WorkflowError, match="alasan"):
+        workflow.reject(users["helpdesk"], ticket.id, "  ")
+    workflow.reject(users["admin"], ticket.id, "Duplikat SD-2026-000001")
+    ticket = Ticket.get_by_id(ticket.id)
+    assert ticket.status == "closed" and ticket.close_reason == "rejected"
+    assert set(outbox_of(ticket, "rejected")) == {
+        "requester",
+        "helpdesk,admin,kepala_bidang,kepala_seksi",
+    }
+
+
+def test_dispose_refuses_agent_of_another_seksi(make_ticket, users, db):
+    ticket = make_ticket("verified")
+    stranger, _ = create_staff_user(
+        "agen3@example.go.id", "Budi", "agent", seksi_code="pengelolaan-aplikasi"
+    )
+    before = snapshot(ticket.id)
+    with pytest.raises(WorkflowError, match="seksi pemilik"):
+        workflow.dispose(users["helpdesk"], ticket.id, stranger.id)
+    with pytest.raises(WorkflowError, match="bukan agen"):
+        workflow.dispose(users["helpdesk"], ticket.id, users["kepala_seksi"].id)
+    assert snapshot(ticket.id) == before
+
+
+# --- refusals: every wrong state, every wrong role --------------------------------------------
+
+
+def _calls(users, ticket):
+    """Each transition as (name, allowed statuses, allowed roles, call(actor))."""
+    doc_id = RequiredDocument.for_layanan(ticket.layanan_id).first().id
+    token = ticket.tracking_token
+    return [
+        (
+            "verify_complete",
+            {"open"},
+            {"helpdesk", "admin"},
+            lambda a: workflow.verify_complete(a, ticket.id),
+        ),
+        (
+            "verify_incomplete",
+            {"open"},
+            {"helpdesk", "admin"},
+            lambda a: workflow.verify_incomplete(a, ticket.id, [doc_id]),
+        ),
+        (
+            "dispose",
+            {"verified"},
+            {"helpdesk", "admin"},
+            lambda a: workflow.dispose(a, ticket.id, users["agent"].id),
+        ),
+        (
+            "reject",
+            {"open"},
+            {"helpdesk", "admin"},
+            lambda a: workflow.reject(a, ticket.id, "Spam"),
+        ),
+        (
+            "attach_document",
+            {"assigned"},
+            {"agent"},
+            lambda a: workflow.attach_document(a, ticket.id, "sla", Upload("s.pdf", PDF_BYTES)),
+        ),
+        ("mark_selesai", {"assigned"}, {"agent"}, lambda a: workflow.mark_selesai(a, ticket.id)),
+        (
+            "close",
+            {"signed"},
+            {"agent", "helpdesk", "admin"},
+            lambda a: workflow.close(a, ticket.id),
+        ),
+        (
+            "complete_documents",
+            {"incomplete"},
+            None,
+            lambda a: workflow.complete_documents(token, [Upload("x.pdf", PDF_BYTES, doc_id)]),
+        ),
+        (
+            "submit_signed",
+            {"selesai"},
+            None,
+            lambda a: workflow.submit_signed(
+                token, Upload("s.pdf", PDF_BYTES), Upload("b.pdf", PDF_BYTES)
+            ),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_every_transition_refused_from_wrong_state_changes_nothing(make_ticket, users, status):
+    ticket = make_ticket(status)
+    for name, allowed, roles, call in _calls(users, ticket):
+        if status in allowed:
+            continue
+        actor = users[sorted(roles)[0]] if roles else None
+        before = snapshot(ticket.id)
+        with pytest.raises(WorkflowError) as info:
+            call(actor)
+        assert str(info.value), name
+        assert snapshot(ticket.id) == before, name
+
+
+@pytest.mark.parametrize("status", ["open", "verified", "assigned", "signed"])
+def test_every_transition_refused_for_wrong_role_changes_nothing(make_ticket, users, status):
+    ticket = make_ticket(status)
+    for name, allowed, roles, call in _calls(users, ticket):
+        if status not in allowed or roles is None:
+            continue
+        wrong = [r for r in users if r not in roles] + [None]
+        for role in wrong:
+            before = snapshot(ticket.id)
+            with pytest.raises(WorkflowError, match="tidak berwenang"):
+                call(users[role] if role else None)
+            assert snapshot(ticket.id) == before, (name, role)
+
+
+def test_helpdesk_of_another_bidang_and_inactive_users_are_refused(make_ticket, users, db):
+    ticket = make_ticket("open")
+    outsider, _ = create_staff_user("hd-egov@example.go.id", "Rina", "helpdesk", bidang_code="egov")
+    before = snapshot(ticket.id)
+    with pytest.raises(WorkflowError, match="tidak berwenang"):
+        workflow.verify_complete(outsider, ticket.id)
+    helpdesk = users["helpdesk"]
+    helpdesk.active = False
+    with pytest.raises(WorkflowError, match="tidak berwenang"):
+        workflow.verify_complete(helpdesk, ticket.id)
+    assert snapshot(ticket.id) == before
+
+
+def test_other_agent_may_not_act_on_a_ticket_not_theirs(make_ticket, db):
+    ticket = make_ticket("assigned")
+    other, _ = create_staff_user(
+        "agen4@example.go.id", "Eka", "agent", seksi_code="rekayasa-aplikasi"
+    )
+    with pytest.raises(WorkflowError, match="tidak berwenang"):
+        workflow.mark_selesai(other, ticket.id)
+
+
+def test_submit_refusals_change_nothing(db, users):
+    bad = [
+        (new_request(requester_nip="12345"), required_uploads(), "NIP"),
+        (new_request(requester_email="bukan-email"), required_uploads(), "email"),
+        (new_request(layanan_id=99999), required_uploads(), "Layanan"),
+        (new_request(perangkat_daerah_id=99999), required_uploads(), "Perangkat Daerah"),
+        (new_request(), required_uploads()[:1], "belum dilampirkan"),
+        (new_request(), [Upload("surat.pdf", b"MZ\x90\x00 not a pdf")], "bukan PDF"),
+        (new_request(), [Upload("besar.pdf", PDF_BYTES + b"0" * (11 * 1024 * 1024))], "besar"),
+    ]
+    for request, files, message in bad:
+        with pytest.raises(WorkflowError, match=message):
+            workflow.submit(None, request, files)
+    with pytest.raises(WorkflowError, match="tidak berwenang"):
+        workflow.submit(users["agent"], new_request(), [], intake_channel="phone")
+    with pytest.raises(WorkflowError, match="saluran"):
+        workflow.submit(users["helpdesk"], new_request(), [], intake_channel="fax")
+    assert Ticket.select().count() == 0 and Document.select().count() == 0
+
+
+def test_unknown_ticket_and_token(db, users):
+    with pytest.raises(WorkflowError, match="tidak ditemukan"):
+        workflow.verify_complete(users["admin"], 424242)
+    with pytest.raises(WorkflowError, match="Tautan"):
+        workflow.submit_signed("x" * 43, Upload("s.pdf", PDF_BYTES), Upload("b.pdf", PDF_BYTES))
+
+
+def test_available_actions_match_the_rules(make_ticket, users):
+    open_ticket = make_ticket("open")
+    assert workflow.available_actions(users["helpdesk"], open_ticket) == {
+        "verify_complete",
+        "verify_incomplete",
+        "reject",
+    }
+    assert workflow.available_actions(users["kepala_bidang"], open_ticket) == set()
+    assigned = make_ticket("assigned")
+    assert workflow.available_actions(users["agent"], assigned) == {
+        "attach_document",
+        "mark_selesai",
+    }
+    assert workflow.available_actions(users["helpdesk"], assigned) == {"reassign"}
+    signed = make_ticket("signed")
+    assert workflow.available_actions(users["agent"], signed) == {"close"}
+    assert workflow.available_actions(users["kepala_seksi"], signed) == set()
+
+
+# --- concurrency: of two simultaneous calls exactly one wins ------------------------------------
+
+
+def _race(app, calls):
+    """Run the calls in threads started together; returns the outcomes ('ok' or the error)."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        with app.app_context(), connection():
+            barrier.wait()
+            try:
+                call()
+                results[i] = "ok"
+            except WorkflowError as exc:
+                results[i] = str(exc)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_concurrent_dispositions_exactly_one_wins(any_app):
+    app = any_app
+    with app.app_context(), connection():
+        from models.staff import User
+
+        helpdesk = User.get(User.email == "helpdesk@example.go.id")
+        admin = User.get(User.email == "admin@example.go.id")
+        agent = User.get(User.email == "agen@example.go.id")
+        other, _ = create_staff_user(
+            "agen2@example.go.id", "Dewi", "agent", seksi_code="rekayasa-aplikasi"
+        )
+        tickets = []
+        for _ in range(25):
+            t = workflow.submit(None, new_request(), required_uploads(), now=T0)
+            workflow.verify_complete(helpdesk, t.id, now=T0)
+            tickets.append(t.id)
+    for ticket_id in tickets:
+        results = _race(
+            app,
+            [
+                lambda tid=ticket_id: workflow.dispose(helpdesk, tid, agent.id),
+                lambda tid=ticket_id: workflow.dispose(admin, tid, other.id),
+            ],
+        )
+        assert results.count("ok") == 1, results
+        with app.app_context(), connection():
+            assert (
+                TicketEvent.select()
+                .where(TicketEvent.ticket == ticket_id, TicketEvent.action == "disposed")
+                .count()
+                == 1
+            )
+            assert (
+                Notification.select()
+                .where(Notification.ticket == ticket_id, Notification.kind == "disposed")
+                .count()
+                == 1
+            )
+
+
+def test_concurrent_close_and_signed_upload_once(any_app):
+    app = any_app
+    with app.app_context(), connection():
+        from models.staff import User
+
+        helpdesk = User.get(User.email == "helpdesk@example.go.id")
+        agent = User.get(User.email == "agen@example.go.id")
+        tickets = []
+        for _ in range(15):
+            t = workflow.submit(None, new_request(), required_uploads(), now=T0)
+            workflow.verify_complete(helpdesk, t.id, now=T0)
+            workflow.dispose(helpdesk, t.id, agent.id, now=T0)
+            workflow.attach_document(agent, t.id, "sla", Upload("s.pdf", PDF_BYTES))
+            workflow.attach_document(agent, t.id, "ba", Upload("b.pdf", PDF_BYTES))
+            workflow.mark_selesai(agent, t.id)
+            tickets.append(t)
+    for t in tickets:
+        signed = _race(
+            app,
+            [
+                lambda t=t: workflow.submit_signed(
+                    t.tracking_token, Upload("s.pdf", PDF_BYTES), Upload("b.pdf", PDF_BYTES)
+                ),
+            ]
+            * 2,
+        )
+        assert signed.count("ok") == 1, signed
+        closed = _race(
+            app,
+            [lambda t=t: workflow.close(agent, t.id), lambda t=t: workflow.close(helpdesk, t.id)],
+        )
+        assert closed.count("ok") == 1, closed
+        with app.app_context(), connection():
+            assert (
+                Document.select()
+                .where(Document.ticket == t.id, Document.kind == "sla_signed")
+                .count()
+                == 1
+            )
+            assert (
+                Notification.select()
+                .where(Notification.ticket == t.id, Notification.kind == "closed")
+                .count()
+                == 2
+            )
+
+
+def test_ticket_numbers_stay_unique_under_concurrent_submissions(any_app):
+    app = any_app
+    results = _race(app, [lambda: workflow.submit(None, new_request(), required_uploads())] * 8)
+    assert results == ["ok"] * 8
+    with app.app_context(), connection():
+        numbers = [t.number for t in Ticket.select()]
+    assert len(set(numbers)) == 8
+    assert sorted(int(n.rsplit("-", 1)[1]) for n in numbers) == list(range(1, 9))
+
+
+# --- the expiry sweep --------------------------------------------------------------------------
+
+
+def test_sweep_closes_exactly_the_expired_incomplete_tickets(make_ticket, users):
+    old = make_ticket("incomplete", now=T0)
+    fresh = make_ticket("incomplete", now=T0 + dt.timedelta(days=20))
+    open_old = make_ticket("open", now=T0)
+    verified_old = make_ticket("verified", now=T0)
+    now = dt.datetime(2026, 7, 2, 3, 0)  # exactly one month after T0
+    assert workflow.expire_overdue(now=now) == 1
+    assert Ticket.get_by_id(old.id).status == "closed"
+    assert Ticket.get_by_id(old.id).close_reason == "expired"
+    assert [Ticket.get_by_id(t.id).status for t in (fresh, open_old, verified_old)] == [
+        "incomplete",
+        "open",
+        "verified",
+    ]
+    event = TicketEvent.get(TicketEvent.ticket == old.id, TicketEvent.action == "expired")
+    assert event.actor_label == "Sistem" and event.from_status == "incomplete"
+    assert set(outbox_of(old, "expired")) == {
+        "requester",
+        "helpdesk,admin,kepala_bidang,kepala_seksi",
+    }
+    before = snapshot(old.id)
+    assert workflow.expire_overdue(now=now) == 0
+    assert snapshot(old.id) == before
+    # a missed month is caught up on the next run
+    assert workflow.expire_overdue(now=now + dt.timedelta(days=40)) == 1
+
+
+def test_sweep_works_in_batches(make_ticket):
+    tickets = [make_ticket("incomplete", now=T0) for _ in range(5)]
+    assert workflow.expire_overdue(now=T0 + dt.timedelta(days=40), batch_size=2) == 5
+    assert {Ticket.get_by_id(t.id).status for t in tickets} == {"closed"}
+
+
+def test_services_seeded_across_duration_classes(db):
+    assert {s.duration for s in Layanan.select()} == {"pendek", "sedang", "panjang"}

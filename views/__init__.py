@@ -1,0 +1,1 @@
+"""Public pages: the request form, the tracking page, the health check."""
