@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from peewee import IntegrityError
 
 from models import uploads
 from models.calendar import calendar
@@ -304,55 +305,64 @@ def submit(
                 _("Dokumen persyaratan belum dilampirkan: %(names)s.", names=", ".join(missing))
             )
 
-    with write_transaction():
-        if submission_key:  # checked again under the write lock
-            existing = Ticket.get_or_none(Ticket.submission_key == submission_key)
-            if existing is not None:
-                return existing
-        local_year = calendar.to_local(now).year
-        number = f"SD-{local_year}-{next_value(f'ticket-{local_year}'):06d}"
-        due = due_time(OPEN, layanan, now)
-        ticket = Ticket.create(
-            number=number,
-            tracking_token=secrets.token_urlsafe(32),
-            submission_key=submission_key or None,
-            requester_name=request.requester_name.strip(),
-            requester_nip=normalize_nip(request.requester_nip),
-            requester_position=request.requester_position.strip(),
-            requester_email=request.requester_email.strip().lower(),
-            requester_phone=request.requester_phone.strip(),
-            perangkat_daerah=pd,
-            layanan=layanan,
-            subject=request.subject.strip(),
-            description=request.description.strip(),
-            channel=CHANNEL_WEB if actor is None else CHANNEL_HELPDESK,
-            intake_channel=intake_channel if actor is not None else None,
-            received_at=(received_at or now) if actor is not None else None,
-            created_by=actor,
-            status=OPEN,
-            step=STEP_OF_STATUS[OPEN],
-            step_started_at=now,
-            due_at=due,
-            created_at=now,
-            updated_at=now,
-        )
-        TicketStep.create(ticket=ticket, step=3, status=OPEN, started_at=now, due_at=due)
-        _store_documents(ticket, checked, "persyaratan", actor, now)
-        note = (
-            ""
-            if actor is None
-            else _("Dicatat oleh helpdesk (%(channel)s).", channel=INTAKE_CHANNELS[intake_channel])
-        )
-        event = _event(
-            ticket,
-            actor,
-            "submitted",
-            note,
-            to_status=OPEN,
-            now=now,
-            label=REQUESTER_LABEL if actor is None else None,
-        )
-        notify(ticket, event, "opened", requester=True, staff=OPENED_STAFF)
+    try:
+        with write_transaction():
+            if submission_key:  # checked again under the write lock
+                existing = Ticket.get_or_none(Ticket.submission_key == submission_key)
+                if existing is not None:
+                    return existing
+            local_year = calendar.to_local(now).year
+            number = f"SD-{local_year}-{next_value(f'ticket-{local_year}'):06d}"
+            due = due_time(OPEN, layanan, now)
+            ticket = Ticket.create(
+                number=number,
+                tracking_token=secrets.token_urlsafe(32),
+                submission_key=submission_key or None,
+                requester_name=request.requester_name.strip(),
+                requester_nip=normalize_nip(request.requester_nip),
+                requester_position=request.requester_position.strip(),
+                requester_email=request.requester_email.strip().lower(),
+                requester_phone=request.requester_phone.strip(),
+                perangkat_daerah=pd,
+                layanan=layanan,
+                subject=request.subject.strip(),
+                description=request.description.strip(),
+                channel=CHANNEL_WEB if actor is None else CHANNEL_HELPDESK,
+                intake_channel=intake_channel if actor is not None else None,
+                received_at=(received_at or now) if actor is not None else None,
+                created_by=actor,
+                status=OPEN,
+                step=STEP_OF_STATUS[OPEN],
+                step_started_at=now,
+                due_at=due,
+                created_at=now,
+                updated_at=now,
+            )
+            TicketStep.create(ticket=ticket, step=3, status=OPEN, started_at=now, due_at=due)
+            _store_documents(ticket, checked, "persyaratan", actor, now)
+            note = (
+                ""
+                if actor is None
+                else _(
+                    "Dicatat oleh helpdesk (%(channel)s).", channel=INTAKE_CHANNELS[intake_channel]
+                )
+            )
+            event = _event(
+                ticket,
+                actor,
+                "submitted",
+                note,
+                to_status=OPEN,
+                now=now,
+                label=REQUESTER_LABEL if actor is None else None,
+            )
+            notify(ticket, event, "opened", requester=True, staff=OPENED_STAFF)
+    except IntegrityError:
+        # Two submissions of one form at the same instant: the unique key lets one through.
+        existing = submission_key and Ticket.get_or_none(Ticket.submission_key == submission_key)
+        if not existing:
+            raise
+        return existing
     return ticket
 
 

@@ -544,3 +544,33 @@ def test_sweep_works_in_batches(make_ticket):
 
 def test_services_seeded_across_duration_classes(db):
     assert {s.duration for s in Layanan.select()} == {"pendek", "sedang", "panjang"}
+
+
+def test_concurrent_double_submit_with_one_key_makes_one_ticket(any_app):
+    app = any_app
+    outcomes = []
+
+    def submit_once():
+        ticket = workflow.submit(None, new_request(), required_uploads(), submission_key="dbl")
+        outcomes.append(ticket.id)
+
+    for _ in range(5):
+        assert _race(app, [submit_once] * 3) == ["ok"] * 3
+    with app.app_context(), connection():
+        assert Ticket.select().count() == 1
+    assert len(set(outcomes)) == 1
+
+
+def test_a_person_with_several_roles_gets_one_email_per_event(make_ticket, users):
+    from models.staff import Role, UserRoles
+
+    helpdesk = users["helpdesk"]
+    UserRoles.create(user=helpdesk, role=Role.get(Role.name == "admin"))
+    UserRoles.create(user=helpdesk, role=Role.get(Role.name == "kepala_bidang"))
+    ticket = make_ticket("open")
+    staff = outbox_of(ticket, "submitted")["helpdesk,admin,kepala_bidang,kepala_seksi"]
+    assert staff.count("helpdesk@example.go.id") == 1
+    users["kepala_seksi"].active = False
+    users["kepala_seksi"].save()
+    staff = outbox_of(ticket, "submitted")["helpdesk,admin,kepala_bidang,kepala_seksi"]
+    assert "kasi@example.go.id" not in staff  # inactive staff are not emailed

@@ -1,0 +1,53 @@
+"""The document store and the upload rules."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from models.storage import CorruptDocument, DocumentStore
+from models.uploads import Upload, UploadRefused, check, safe_filename
+from tests.conftest import PDF_BYTES, PNG_BYTES
+
+
+def test_put_is_content_addressed_idempotent_and_checked_on_read(tmp_path):
+    store = DocumentStore(str(tmp_path))
+    digest = store.put(PDF_BYTES)
+    assert digest == hashlib.sha256(PDF_BYTES).hexdigest()
+    assert store.put(PDF_BYTES) == digest
+    path = tmp_path / digest[:2] / digest[2:4] / digest
+    assert path.read_bytes() == PDF_BYTES
+    assert store.get(digest) == PDF_BYTES
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".tmp-")]
+    path.write_bytes(PDF_BYTES + b"tampered")
+    with pytest.raises(CorruptDocument, match="checksum"):
+        store.get(digest)
+    os.unlink(path)
+    with pytest.raises(CorruptDocument, match="missing"):
+        store.get(digest)
+
+
+def test_store_refuses_names_that_are_not_digests(tmp_path):
+    store = DocumentStore(str(tmp_path))
+    with pytest.raises(ValueError):
+        store.get("../../etc/passwd")
+
+
+def test_uploads_judged_by_content_not_name():
+    assert check(Upload("scan.PDF", PDF_BYTES)).content_type == "application/pdf"
+    assert check(Upload("foto", PNG_BYTES)).filename == "foto.png"
+    assert check(Upload("x.png", b"\xff\xd8\xff\xe0rest")).content_type == "image/jpeg"
+    for data in (b"<html>", b"MZ\x90\x00", b"GIF89a", b"PK\x03\x04docx"):
+        with pytest.raises(UploadRefused, match="bukan PDF"):
+            check(Upload("surat.pdf", data))
+    with pytest.raises(UploadRefused, match="kosong"):
+        check(Upload("surat.pdf", b""))
+
+
+def test_file_names_are_sanitised():
+    assert safe_filename("../../etc/passwd", ".pdf") == "passwd.pdf"
+    assert safe_filename("C:\\Users\\x\\Surat Permohonan.exe", ".pdf") == "Surat Permohonan.pdf"
+    assert safe_filename("sürat<script>.pdf", ".pdf") == "surat_script.pdf"
+    assert safe_filename("", ".png") == "dokumen.png"
