@@ -116,3 +116,9 @@ def test_healthz_reports_a_broken_database(tmp_path):
     app = create_app(make_config(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/no/such/dir.db"))
     response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.json["database"].startswith("error")
+
+
+def test_outbox_fixture_collects_sent_mail(make_ticket, outbox):
+    make_ticket("open")
+    assert len(outbox) == 2  # Open Tiket: requester, staff
+    assert outbox[0].to == ["siti.rahmawati@example.go.id"]
