@@ -244,11 +244,14 @@ def test_honeypot_filled_creates_nothing(app, client, open_form):
     assert ticket_count(app) == 0 and stored_files(app) == []
 
 
-def test_post_without_csrf_token_is_refused(app, client, open_form):
+def test_post_without_csrf_token_is_refused_keeping_what_was_typed(app, client, open_form):
     data = open_form()
     del data["csrf_token"]
-    assert post(client, data).status_code == 400
-    assert ticket_count(app) == 0
+    response = post(client, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Sesi formulir ini sudah berakhir" in html
+    assert 'value="Siti Rahmawati"' in html and hidden(html, "csrf_token")
+    assert ticket_count(app) == 0 and stored_files(app) == []
 
 
 def test_missing_submission_key_is_refused_with_a_fresh_form(app, client, open_form):

@@ -127,6 +127,7 @@ def test_incomplete_shows_missing_document_note_and_deadline(client, make_ticket
     assert "Menunggu kelengkapan dokumen" in html
     assert f"Kurang: {missing.name}" in html  # the helpdesk's note in the history
     assert "Lengkapi dokumen paling lambat" in html and "2 Juli 2026, 10.00 WIB" in html
+    assert "Batas waktu melengkapi: <strong>2 Juli 2026, 10.00 WIB" in html  # in the history
     assert "Kurang, harap dilengkapi" in html
     assert f'name="dokumen-{missing.id}" type="file"' in html
 

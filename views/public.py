@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from extensions import limiter
@@ -157,3 +158,19 @@ def rate_limited(error):
         "public/message.html", title=_("Terlalu banyak percobaan"), message=message
     )
     return body, 429
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error):
+    """The form's CSRF token is missing or expired (a page left open too long): nothing is
+    created; the request form comes back with what was typed and a fresh token."""
+    message = _(
+        "Sesi formulir ini sudah berakhir, sehingga permohonan belum dikirim. Periksa isian, "
+        "pilih ulang berkas, lalu kirim sekali lagi."
+    )
+    layanan = _active_layanan(forms.to_int(request.form.get("layanan_id")))
+    if request.endpoint == "public.submit" and layanan is not None:
+        values = forms.typed_values(request.form)
+        return _render_form(layanan, values=values, general=message, status=400)
+    body = render_template("public/message.html", title=_("Sesi berakhir"), message=message)
+    return body, 400

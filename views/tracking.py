@@ -14,6 +14,7 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 
 from extensions import limiter
 from models import workflow
@@ -29,13 +30,15 @@ from models.ticket import (
     Notification,
     Ticket,
     TicketEvent,
+    TicketStep,
 )
 from views import forms
-from views.public import rate_limited, too_large
+from views.public import csrf_refused, rate_limited, too_large
 
 bp = Blueprint("tracking", __name__)
 bp.register_error_handler(429, rate_limited)
 bp.register_error_handler(413, too_large)
+bp.register_error_handler(CSRFError, csrf_refused)
 
 LOST_LINK_LIMIT = "5 per minute;20 per hour"
 ACTION_LIMIT = "20 per minute"
@@ -97,6 +100,13 @@ def _timeline(ticket):
             .where(Notification.event.in_([e.id for e in events]))
         )
         agents = {row.event_id: row.user.name for row in rows}
+    # The deadline of each request for documents: the due time of the window it opened.
+    deadlines = {
+        step.started_at: step.due_at
+        for step in TicketStep.select().where(
+            TicketStep.ticket == ticket.id, TicketStep.status == INCOMPLETE
+        )
+    }
     return [
         {
             "at": e.at,
@@ -105,6 +115,7 @@ def _timeline(ticket):
             "agent": agents.get(e.id) if e.action in NOTE_HIDDEN else None,
             "note": "" if e.action in NOTE_HIDDEN else e.note,
             "action": e.action,
+            "deadline": deadlines.get(e.at) if e.action == "incomplete" else None,
         }
         for e in events
     ]
