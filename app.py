@@ -20,9 +20,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     import cli
     import deskadmin
     import tasks
-    from extensions import csrf, init_babel, mail, security, user_datastore
+    from extensions import csrf, init_babel, init_limiter, mail, security, user_datastore
     from models import calendar, db, storage, uploads
-    from views import health, public
+    from views import filters, health, public, tracking
 
     db.init_app(app)
     storage.init_app(app)
@@ -33,10 +33,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     mail.init_app(app)
     security.init_app(app, user_datastore)
     tasks.init_app(app)
+    init_limiter(app)  # issue #3
+    filters.init_app(app)  # issue #3
     import tasks.mail  # noqa: F401  (registers the tasks with the queue)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(tracking.bp)  # issue #3
     deskadmin.init_admin(app)
     cli.init_app(app)
     return app

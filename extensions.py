@@ -36,3 +36,18 @@ def init_babel(app) -> None:
     dirs = admin_babel.domain._translation_directories
     if TRANSLATIONS not in dirs:
         dirs.append(TRANSLATIONS)
+
+
+# --- issue #3: the rate limiter of the public forms ------------------------------------------
+from flask_limiter import Limiter  # noqa: E402
+from flask_limiter.util import get_remote_address  # noqa: E402
+
+limiter = Limiter(key_func=get_remote_address)
+
+
+def init_limiter(app) -> None:
+    """Per-address limits on the public forms: counted in Redis when DESK_REDIS_URL is set (so
+    that every web worker shares them), else in this process's memory."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "desk-limit")
+    limiter.init_app(app)

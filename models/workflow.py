@@ -688,6 +688,28 @@ def expire_overdue(*, now=None, batch_size: int = 200) -> int:
         last_id = ids[-1]
 
 
+# --- the requester's lost tracking link ---------------------------------------------------------
+
+
+def resend_tracking_link(number: str, email: str, *, now=None) -> None:
+    """ "Lost your link?": when the ticket number and the requester's email both match a ticket,
+    email its private tracking link again (a non-public history entry and one outbox row to the
+    requester). Returns nothing either way, so that a page can answer the same whether or not
+    they match and nobody learns which tickets or addresses exist.
+    """
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    if not email or not (number or "").strip():
+        return None
+    with write_transaction():
+        ticket = Ticket.by_number(number)
+        if ticket is None or ticket.requester_email != email:
+            return None
+        event = _event(ticket, None, "link_resent", now=now, public=False)
+        notify(ticket, event, "tracking_link", requester=True)
+    return None
+
+
 # --- what a user may do now ---------------------------------------------------------------------
 
 

@@ -1,12 +1,176 @@
-"""The public side: the request form and the private tracking page (placeholder until #3)."""
+"""The public side: the request form (SOP steps 1 and 2b) and its confirmation page.
+
+The form has two steps so that it works without JavaScript: `GET /` lets the requester choose a
+service; `GET /?layanan=<id>` shows that service's duration class and one upload slot per
+required document, with the requester's fields. `POST /` creates the ticket through
+`models.workflow.submit` and redirects (Post/Redirect/Get) to the confirmation page; the hidden
+one-time submission key makes a repeated post (double click, back button) return the same ticket.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from extensions import limiter
+from models import workflow
+from models.catalog import Bidang, Layanan, PerangkatDaerah, RequiredDocument, Seksi
+from models.ticket import Ticket
+from views import forms
 
 bp = Blueprint("public", __name__)
+
+SUBMIT_LIMIT = "10 per minute;60 per hour"  # per address: an agency's office shares one
+SUBMITTED_KEY = "submitted_token"
+
+
+def _catalogue():
+    """Active services grouped by bidang, for the service chooser."""
+    rows = (
+        Layanan.select(Layanan, Seksi, Bidang)
+        .join(Seksi)
+        .join(Bidang)
+        .where(Layanan.active == True)  # noqa: E712
+        .order_by(Bidang.name, Layanan.name)
+    )
+    groups: dict[str, list] = {}
+    for layanan in rows:
+        groups.setdefault(layanan.seksi.bidang.name, []).append(layanan)
+    return groups
+
+
+def _active_layanan(layanan_id):
+    if layanan_id is None:
+        return None
+    return Layanan.get_or_none(Layanan.id == layanan_id, Layanan.active == True)  # noqa: E712
+
+
+def _render_form(layanan, *, values=None, errors=None, key=None, general=None, status=200):
+    errors = errors or {}
+    had_files = (
+        any(f.filename for f in request.files.values()) if request.method == "POST" else False
+    )
+    body = render_template(
+        "public/form.html",
+        layanan=layanan,
+        required_documents=list(RequiredDocument.for_layanan(layanan.id)),
+        agencies=list(PerangkatDaerah.active_ones()),
+        values=values or {},
+        errors=errors,
+        general=general,
+        reselect_files=bool(errors or general) and had_files,
+        submission_key=key or forms.new_submission_key(),
+        honeypot=forms.HONEYPOT,
+        extra_field=forms.EXTRA_FIELD,
+        max_extra=forms.MAX_EXTRA_FILES,
+    )
+    return body, status
+
+
+def _render_chooser(error=None, status=200):
+    return render_template("public/choose.html", groups=_catalogue(), error=error), status
 
 
 @bp.get("/")
 def index():
-    return render_template("public/placeholder.html")
+    """Step 1: choose a service; with `?layanan=<id>`, step 2: the form for that service."""
+    raw = request.args.get("layanan")
+    if raw is None or raw == "":
+        return _render_chooser()
+    layanan = _active_layanan(forms.to_int(raw))
+    if layanan is None:
+        return _render_chooser(_("Layanan yang dipilih tidak tersedia. Pilih dari daftar."), 404)
+    return _render_form(layanan)
+
+
+@bp.post("/")
+@limiter.limit(SUBMIT_LIMIT, methods=["POST"])
+def submit():
+    """Create the ticket, or show every refusal next to its field, keeping what was typed."""
+    form, files = request.form, request.files
+    layanan = _active_layanan(forms.to_int(form.get("layanan_id")))
+    if layanan is None:
+        return _render_chooser(
+            _("Layanan yang dipilih tidak tersedia. Pilih layanan dari daftar."), 400
+        )
+    values = forms.typed_values(form)
+    key = form.get("submission_key", "")
+    if form.get(forms.HONEYPOT):
+        # Only a robot fills the hidden field: nothing is created, and nothing is explained.
+        return _render_form(
+            layanan, values=values, general=_("Permohonan tidak dapat diproses."), status=400
+        )
+    if not forms.valid_submission_key(key):
+        return _render_form(
+            layanan,
+            values=values,
+            general=_("Formulir ini sudah kedaluwarsa. Periksa isian lalu kirim sekali lagi."),
+            status=400,
+        )
+    new_request, errors = forms.read_request(form, layanan.id)
+    uploads, file_errors = forms.read_documents(files, RequiredDocument.for_layanan(layanan.id))
+    errors.update(file_errors)
+    if errors:
+        return _render_form(layanan, values=values, errors=errors, key=key, status=400)
+    try:
+        ticket = workflow.submit(None, new_request, uploads, submission_key=key)
+    except workflow.WorkflowError as error:
+        return _render_form(layanan, values=values, key=key, general=str(error), status=400)
+    session[SUBMITTED_KEY] = ticket.tracking_token
+    return redirect(url_for("public.submitted"), 303)
+
+
+@bp.get("/terkirim")
+def submitted():
+    """The confirmation: the ticket number and the private tracking link (also emailed)."""
+    ticket = Ticket.by_token(session.get(SUBMITTED_KEY, ""))
+    if ticket is None:
+        return redirect(url_for("public.index"))
+    response = render_template("public/submitted.html", ticket=ticket)
+    return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """The whole request is over DESK_MAX_REQUEST_MB: nothing could be read, nothing is kept."""
+    from flask import current_app
+
+    message = _(
+        "Berkas yang dikirim terlalu besar: seluruh lampiran dalam satu permohonan paling banyak "
+        "%(mb)d MB. Isian tidak dapat disimpan; kembali, lalu lampirkan berkas yang lebih kecil.",
+        mb=int(current_app.config["MAX_REQUEST_MB"]),
+    )
+    return render_template(
+        "public/message.html", title=_("Berkas terlalu besar"), message=message
+    ), 413
+
+
+@bp.errorhandler(429)
+def rate_limited(error):
+    """Too many submissions from one address: say so plainly, and when to try again."""
+    message = _(
+        "Terlalu banyak permohonan dari alamat jaringan Anda dalam waktu singkat. Silakan coba "
+        "lagi beberapa menit lagi."
+    )
+    body = render_template(
+        "public/message.html", title=_("Terlalu banyak percobaan"), message=message
+    )
+    return body, 429
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error):
+    """The form's CSRF token is missing or expired (a page left open too long): nothing is
+    created; the request form comes back with what was typed and a fresh token."""
+    message = _(
+        "Sesi formulir ini sudah berakhir, sehingga permohonan belum dikirim. Periksa isian, "
+        "pilih ulang berkas, lalu kirim sekali lagi."
+    )
+    layanan = _active_layanan(forms.to_int(request.form.get("layanan_id")))
+    if request.endpoint == "public.submit" and layanan is not None:
+        values = forms.typed_values(request.form)
+        return _render_form(layanan, values=values, general=message, status=400)
+    body = render_template("public/message.html", title=_("Sesi berakhir"), message=message)
+    return body, 400

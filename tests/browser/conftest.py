@@ -1,0 +1,140 @@
+"""The browser harness: the app served on a free 127.0.0.1 port in a thread (huey immediate, so
+emails are sent inside the request), Debian's chromium driven by Playwright, and screenshots
+saved under `test-artifacts/` (git-ignored; `TEST_ARTIFACTS` moves it).
+
+Fixtures for any browser test (public or staff side):
+- `live_server`: `.url` (no trailing slash) and `.app`; built on `tests/conftest.py`'s `app`, so
+  `db`, `users` and `make_ticket` share its database;
+- `browser`: one chromium for the session; skips with the reason when chromium or Playwright is
+  missing, but FAILS when the environment variable CI is set;
+- `phone_page` (390x844, touch) and `desktop_page` (1280x800): a fresh context each;
+- `screenshot(page, name)`: a full-page PNG at `test-artifacts/browser/<name>.png`, returns the
+  path. A failing test also leaves `<test name>-failed.png` of every page it opened.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "browser"
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if os.path.exists(configured):
+        return configured
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served by a threaded werkzeug server on a free port of 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url  # links in emails point here
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=url, app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        _unavailable(f"Playwright is not installed: {exc}")
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    path = chromium_path()
+    if path is None:
+        _unavailable("no chromium found (apt-get install chromium, or set CHROMIUM_PATH)")
+    browser = _playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+def _page(request, browser, **options):
+    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    pages = request.node.__dict__.setdefault("_browser_pages", [])
+    pages.append(page)
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        name = request.node.name.replace("/", "_")
+        page.screenshot(path=str(ARTIFACTS / f"{name}-failed-{len(pages)}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def phone_page(request, browser):
+    """A page in a phone-sized viewport (390x844, touch)."""
+    yield from _page(
+        request, browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+
+
+@pytest.fixture
+def desktop_page(request, browser):
+    yield from _page(request, browser, viewport={"width": 1280, "height": 800})
+
+
+@pytest.fixture
+def screenshot():
+    """`screenshot(page, name)`: save a full-page PNG under test-artifacts/browser/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.rep_call = report
+    return report

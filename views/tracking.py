@@ -1,0 +1,286 @@
+"""The requester's private tracking page at `/lacak/<token>`, and "Lost your link?".
+
+Whoever holds the token sees the ticket's number, service, status in plain words, the public
+history, the due time of the current step and the required-documents checklist, and may do
+exactly what the SOP lets the requester do now: upload the missing documents while the ticket is
+`incomplete` (SOP step 3), and return the counter-signed SLA and BA while it is `selesai` (step
+6). Every change goes through `models.workflow`. An unknown token is a 404.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from extensions import limiter
+from models import workflow
+from models.catalog import RequiredDocument
+from models.staff import User
+from models.storage import CorruptDocument, store
+from models.ticket import (
+    CLOSED,
+    INCOMPLETE,
+    SELESAI,
+    SIGNED,
+    Document,
+    Notification,
+    Ticket,
+    TicketEvent,
+    TicketStep,
+)
+from views import forms
+from views.public import csrf_refused, rate_limited, too_large
+
+bp = Blueprint("tracking", __name__)
+bp.register_error_handler(429, rate_limited)
+bp.register_error_handler(413, too_large)
+bp.register_error_handler(CSRFError, csrf_refused)
+
+LOST_LINK_LIMIT = "5 per minute;20 per hour"
+ACTION_LIMIT = "20 per minute"
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",  # the token must not leak to other sites
+    "X-Robots-Tag": "noindex",
+}
+
+# What the requester reads for each entry of the public history.
+ACTIONS = {
+    "submitted": _l("Permohonan diajukan"),
+    "verified": _l("Dokumen persyaratan diverifikasi lengkap"),
+    "incomplete": _l("Dokumen persyaratan belum lengkap"),
+    "documents_completed": _l("Dokumen kekurangan diunggah"),
+    "disposed": _l("Didisposisikan kepada petugas teknis"),
+    "reassigned": _l("Dialihkan kepada petugas teknis lain"),
+    "selesai": _l("Selesai dikerjakan; SLA dan Berita Acara tersedia"),
+    "signed": _l("SLA dan Berita Acara bertanda tangan diunggah"),
+    "closed": _l("Tiket ditutup"),
+    "rejected": _l("Permohonan ditolak"),
+    "expired": _l("Tiket ditutup karena dokumen tidak dilengkapi"),
+}
+# Disposition notes are the helpdesk's instructions to the agent: show only the agent's name.
+NOTE_HIDDEN = {"disposed", "reassigned"}
+
+# The kinds of document the requester may download, and from which status.
+OWN_KINDS = {"persyaratan", "sla_signed", "ba_signed"}
+RESULT_KINDS = {"sla", "ba"}
+RESULT_VISIBLE = {SELESAI, SIGNED, CLOSED}
+
+
+def _ticket_or_404(token: str) -> Ticket:
+    ticket = Ticket.by_token(token)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.errorhandler(404)
+def not_found(error):
+    message = _(
+        "Tautan pelacakan ini tidak dikenal. Periksa kembali tautan dari email Anda, atau minta "
+        "tautan dikirim ulang."
+    )
+    body = render_template(
+        "public/message.html", title=_("Tiket tidak ditemukan"), message=message, lost_link=True
+    )
+    return body, 404, PRIVATE_HEADERS
+
+
+def _timeline(ticket):
+    events = list(TicketEvent.for_ticket(ticket.id, public_only=True))
+    agents = {}
+    if events:
+        rows = (
+            Notification.select(Notification.event, User.name)
+            .join(User, on=(Notification.user == User.id))
+            .where(Notification.event.in_([e.id for e in events]))
+        )
+        agents = {row.event_id: row.user.name for row in rows}
+    # The deadline of each request for documents: the due time of the window it opened.
+    deadlines = {
+        step.started_at: step.due_at
+        for step in TicketStep.select().where(
+            TicketStep.ticket == ticket.id, TicketStep.status == INCOMPLETE
+        )
+    }
+    return [
+        {
+            "at": e.at,
+            "title": ACTIONS.get(e.action, e.action),
+            "actor": e.actor_label,
+            "agent": agents.get(e.id) if e.action in NOTE_HIDDEN else None,
+            "note": "" if e.action in NOTE_HIDDEN else e.note,
+            "action": e.action,
+            "deadline": deadlines.get(e.at) if e.action == "incomplete" else None,
+        }
+        for e in events
+    ]
+
+
+def _checklist(ticket):
+    """Each required document: received, missing (asked for), or not yet given."""
+    received = {
+        d.required_document_id
+        for d in Document.select(Document.required_document).where(
+            Document.ticket == ticket.id, Document.kind == "persyaratan"
+        )
+    }
+    missing = set(ticket.missing_document_ids) if ticket.status == INCOMPLETE else set()
+    rows = []
+    for doc in RequiredDocument.for_layanan(ticket.layanan_id):
+        state = "missing" if doc.id in missing else "received" if doc.id in received else "absent"
+        rows.append({"doc": doc, "state": state})
+    return rows
+
+
+def _downloads(ticket):
+    own = list(
+        Document.select()
+        .where(Document.ticket == ticket.id, Document.kind.in_(sorted(OWN_KINDS)))
+        .order_by(Document.uploaded_at, Document.id)
+    )
+    results = []
+    if ticket.status in RESULT_VISIBLE:
+        results = [d for d in (Document.current(ticket.id, k) for k in ("sla", "ba")) if d]
+    return own, results
+
+
+def _render(ticket, *, errors=None, general=None, status=200):
+    own, results = _downloads(ticket)
+    missing_ids = set(ticket.missing_document_ids)
+    required = list(RequiredDocument.for_layanan(ticket.layanan_id))
+    body = render_template(
+        "public/track.html",
+        ticket=ticket,
+        timeline=_timeline(ticket),
+        checklist=_checklist(ticket),
+        own_documents=own,
+        results=results,
+        upload_slots=[r for r in required if r.id in missing_ids] or required,
+        slots_mandatory=bool(missing_ids),
+        errors=errors or {},
+        general=general,
+        extra_field=forms.EXTRA_FIELD,
+        document_field=forms.document_field,
+    )
+    return body, status, PRIVATE_HEADERS
+
+
+@bp.get("/lacak/<token>")
+def track(token):
+    """The tracking page of the ticket behind `token` (404 when unknown)."""
+    return _render(_ticket_or_404(token))
+
+
+@bp.post("/lacak/<token>/dokumen")
+@limiter.limit(ACTION_LIMIT)
+def complete_documents(token):
+    """While incomplete: upload the missing documents; the ticket returns to verification."""
+    ticket = _ticket_or_404(token)
+    if ticket.status != INCOMPLETE:
+        return _render(ticket, general=_("Tiket ini tidak sedang menunggu dokumen."), status=409)
+    required = list(RequiredDocument.for_layanan(ticket.layanan_id))
+    missing = set(ticket.missing_document_ids)
+    slots = [r for r in required if r.id in missing] if missing else required
+    files, errors = forms.read_documents(request.files, slots, mandatory=bool(missing))
+    if not errors and not files:
+        errors[forms.EXTRA_FIELD] = _("Lampirkan dokumen yang diminta.")
+    if errors:
+        return _render(ticket, errors=errors, status=400)
+    try:
+        workflow.complete_documents(token, files)
+    except workflow.WorkflowError as error:
+        return _render(Ticket.by_token(token), general=str(error), status=400)
+    flash(_("Dokumen diterima. Permohonan Anda akan diverifikasi ulang oleh helpdesk."))
+    return redirect(url_for("tracking.track", token=token), 303)
+
+
+@bp.post("/lacak/<token>/balasan")
+@limiter.limit(ACTION_LIMIT)
+def submit_signed(token):
+    """While selesai: return the counter-signed SLA and BA (both required)."""
+    ticket = _ticket_or_404(token)
+    if ticket.status != SELESAI:
+        return _render(
+            ticket,
+            general=_("Tiket ini tidak sedang menunggu SLA dan BA bertanda tangan."),
+            status=409,
+        )
+    files, errors = forms.read_signed(request.files)
+    if errors:
+        return _render(ticket, errors=errors, status=400)
+    try:
+        workflow.submit_signed(token, files["sla_signed"], files["ba_signed"])
+    except workflow.WorkflowError as error:
+        return _render(Ticket.by_token(token), general=str(error), status=400)
+    flash(_("SLA dan Berita Acara bertanda tangan diterima. Terima kasih."))
+    return redirect(url_for("tracking.track", token=token), 303)
+
+
+def may_download(ticket: Ticket, document: Document) -> bool:
+    """The requester may fetch their own uploads of the ticket, and the current SLA and BA once
+    the ticket is Selesai (drafts attached while the agent works stay internal)."""
+    if document.ticket_id != ticket.id:
+        return False
+    if document.kind in OWN_KINDS:
+        return True
+    if document.kind in RESULT_KINDS and ticket.status in RESULT_VISIBLE:
+        current = Document.current(ticket.id, document.kind)
+        return current is not None and current.id == document.id
+    return False
+
+
+@bp.get("/lacak/<token>/berkas/<int:document_id>")
+def download(token, document_id):
+    """One document of the ticket, as an attachment, never rendered by the browser."""
+    ticket = _ticket_or_404(token)
+    document = Document.get_or_none(Document.id == document_id)
+    if document is None or not may_download(ticket, document):
+        return not_found(None)
+    try:
+        data = store.get(document.sha256)
+    except CorruptDocument:
+        message = _("Berkas ini tidak dapat dibaca. Hubungi helpdesk Diskominfo.")
+        return render_template("public/message.html", title=_("Berkas rusak"), message=message), 500
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.filename,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+@bp.route("/lacak", methods=["GET", "POST"])
+@limiter.limit(LOST_LINK_LIMIT, methods=["POST"])
+def lost_link():
+    """ "Lost your link?": ticket number + email; the answer is the same whether they match."""
+    if request.method == "POST":
+        number = request.form.get("number", "").strip()
+        email = request.form.get("email", "").strip()
+        errors = {}
+        if not number:
+            errors["number"] = _("Nomor tiket wajib diisi.")
+        if not email:
+            errors["email"] = _("Alamat email wajib diisi.")
+        if errors:
+            body = render_template(
+                "public/lost_link.html", errors=errors, values={"number": number, "email": email}
+            )
+            return body, 400
+        workflow.resend_tracking_link(number, email)
+        flash(
+            _(
+                "Jika nomor tiket dan alamat email tersebut cocok, tautan pelacakan telah dikirim "
+                "ulang ke alamat email itu. Periksa juga folder spam."
+            )
+        )
+        return redirect(url_for("tracking.lost_link"), 303)
+    return render_template("public/lost_link.html", errors={}, values={})
