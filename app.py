@@ -33,7 +33,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     mail.init_app(app)
     security.init_app(app, user_datastore)
     tasks.init_app(app)
-    import tasks.mail  # noqa: F401  (registers the tasks with the queue)
+    import tasks.berita_acara  # noqa: F401  (these register the tasks with the queue)
+    import tasks.mail  # noqa: F401
+    import tasks.reminders  # noqa: F401
+    import tasks.sweep  # noqa: F401
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)

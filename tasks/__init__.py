@@ -23,6 +23,7 @@ def init_app(app) -> None:
     """Bind the queue to the app's configuration; tasks will run in this app's context."""
     global _app
     _app = app
+    huey.name = app.config["HUEY_NAME"]
     if app.config["REDIS_URL"]:
         huey.storage_class = RedisStorage
         huey.storage_kwargs = {"url": app.config["REDIS_URL"]}
