@@ -16,7 +16,7 @@ from flask_mailman import EmailMultiAlternatives
 from models.catalog import RequiredDocument
 from models.staff import User
 from models.storage import store
-from models.ticket import AUDIENCE_REQUESTER, Document
+from models.ticket import AUDIENCE_REQUESTER, STATUSES, Document
 from tasks.formatting import local_datetime
 
 KINDS = (
@@ -81,13 +81,16 @@ def context_of(row) -> dict:
         for i in ticket.missing_document_ids
         if RequiredDocument.get_or_none(RequiredDocument.id == i) is not None
     ]
+    event = row.event if row.event_id else None
+    # The status the event reported, not a later one the ticket reached before a late send.
+    status = STATUSES.get(event.to_status) if event and event.to_status else ticket.status_label
     return {
         "kind": row.kind,
         "ticket": ticket,
         "to_requester": to_requester,
-        "status": str(ticket.status_label),
+        "status": str(status),
         "close_reason": str(ticket.close_reason_label),
-        "note": row.event.note if row.event_id and row.event else "",
+        "note": event.note if event else "",
         "link": tracking_url(ticket) if to_requester else staff_ticket_url(ticket.id),
         "agent": agent,
         "recipient_agent": row.user,
