@@ -80,11 +80,11 @@ def render_berita_acara(ticket, agent, work_done: str, now=None) -> bytes:
 
 
 @app_task()
-def generate_berita_acara(ticket_id: int, agent_id: int, work_done: str) -> str:
-    """Render the BA and attach it as the ticket's current `ba` (a new version)."""
+def generate_berita_acara(ticket_id: int, agent_id: int, work_done: str, issued_at) -> str:
+    """Render the BA (dated when the agent asked) and attach it as the ticket's current `ba`."""
     ticket = Ticket.get_by_id(ticket_id)
     agent = User.get_by_id(agent_id)
-    pdf = render_berita_acara(ticket, agent, work_done)
+    pdf = render_berita_acara(ticket, agent, work_done, issued_at)
     name = f"berita-acara-{ticket.number}.pdf"
     try:
         workflow.attach_document(
@@ -102,7 +102,8 @@ def request_berita_acara(actor, ticket_id: int, work_done: str, *, now=None) -> 
     BA number; the PDF is rendered in the background after commit. Returns the BA number;
     raises `WorkflowError` with a message for the agent.
     """
+    now = now or utcnow()
     ticket = workflow.prepare_berita_acara(actor, ticket_id, work_done, now=now)
     text = work_done.strip()
-    database.after_commit(lambda: generate_berita_acara(ticket.id, actor.id, text))
+    database.after_commit(lambda: generate_berita_acara(ticket.id, actor.id, text, now))
     return ticket.ba_number
