@@ -43,7 +43,7 @@ DEADLINE_WINDOWS = (("1d", dt.timedelta(days=1)), ("7d", dt.timedelta(days=7)))
 
 
 def _open_steps(statuses, *due_condition):
-    return (
+    return list(
         TicketStep.select(TicketStep, Ticket)
         .join(Ticket)
         .where(
