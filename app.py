@@ -33,13 +33,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     mail.init_app(app)
     security.init_app(app, user_datastore)
     tasks.init_app(app)
-    init_limiter(app)  # issue #3
-    filters.init_app(app)  # issue #3
-    import tasks.mail  # noqa: F401  (registers the tasks with the queue)
+    init_limiter(app)
+    filters.init_app(app)
+    import tasks.berita_acara  # noqa: F401  (these register the tasks with the queue)
+    import tasks.mail  # noqa: F401
+    import tasks.reminders  # noqa: F401
+    import tasks.sweep  # noqa: F401
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
-    app.register_blueprint(tracking.bp)  # issue #3
+    app.register_blueprint(tracking.bp)
     deskadmin.init_admin(app)
     cli.init_app(app)
     return app

@@ -33,6 +33,10 @@ DEFAULTS = {
     "OUTBOX_DIR": None,  # default: instance/outbox
     "HUEY_FILE": None,  # default: instance/huey.sqlite3
     "HUEY_IMMEDIATE": False,
+    "HUEY_NAME": "servicedesk",  # the queue's name (its keys on Redis)
+    "MAIL_MAX_ATTEMPTS": 8,  # then the outbox row is `failed`, listed for staff
+    "MAIL_RETRY_SECONDS": 60,  # first retry delay; doubles per attempt, at most 6 hours
+    "MAIL_LEASE_SECONDS": 300,  # a claimed row nobody finished sending is due again after this
     "SECRET_KEY": None,  # default: generated once into instance/secret_key
 }
 

@@ -83,6 +83,7 @@ class connection:
 
 def all_models():
     from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
+    from models.reminder import ReminderSent
     from models.sequence import Sequence
     from models.staff import Role, User, UserRoles
     from models.ticket import Document, Notification, Ticket, TicketEvent, TicketStep
@@ -103,6 +104,7 @@ def all_models():
         Document,
         TicketEvent,
         Notification,
+        ReminderSent,
     ]
 
 

@@ -92,6 +92,7 @@ class Ticket(BaseModel):
     step_started_at = DateTimeField(null=True)
     due_at = DateTimeField(null=True, index=True)  # due time of the current step (UTC)
     missing_documents = TextField(default="")  # ids of RequiredDocument, comma-separated
+    ba_number = CharField(null=True, unique=True)  # the generated Berita Acara's number, once
 
     created_at = DateTimeField(default=utcnow, index=True)
     updated_at = DateTimeField(default=utcnow)
@@ -247,3 +248,8 @@ class Notification(BaseModel):
     @classmethod
     def due(cls, now=None):
         return cls.select().where(cls.status == "pending", cls.next_attempt_at <= (now or utcnow()))
+
+    @classmethod
+    def failed_ones(cls):
+        """Emails given up after the last attempt (newest first): for staff to see."""
+        return cls.select().where(cls.status == "failed").order_by(cls.created_at.desc())

@@ -741,3 +741,46 @@ def available_actions(actor, ticket: Ticket) -> set[str]:
     if (helpdesk or assigned) and status == SIGNED:
         actions.add("close")
     return actions
+
+
+# --- SOP step 5: the generated Berita Acara -----------------------------------------------------
+
+BA_WORK_DONE_MAX = 5000
+
+
+def prepare_berita_acara(actor, ticket_id, work_done: str, *, now=None) -> Ticket:
+    """The assigned agent asks for a generated Berita Acara while the ticket is assigned, with
+    the description of the work done (required, at most 5000 characters). The ticket gets its BA
+    number once (sequential per local year, `BA/0001/DISKOMINFO/2026`); a regenerated BA keeps
+    it. The PDF itself is rendered in the background and attached as a new `ba` version.
+    """
+    now = now or utcnow()
+    work_done = (work_done or "").strip()
+    if not work_done:
+        raise WorkflowError(_("Tuliskan pekerjaan yang telah dilakukan."))
+    if len(work_done) > BA_WORK_DONE_MAX:
+        raise WorkflowError(
+            _("Uraian pekerjaan terlalu panjang (maksimal %(n)d karakter).", n=BA_WORK_DONE_MAX)
+        )
+    with write_transaction():
+        ticket = _load(ticket_id)
+        _require_assigned_agent(actor, ticket)
+        _expect(ticket, ASSIGNED)
+        changes = {}
+        if not ticket.ba_number:
+            year = calendar.to_local(now).year
+            changes["ba_number"] = f"BA/{next_value(f'ba-{year}'):04d}/DISKOMINFO/{year}"
+        _apply(ticket, now, **changes)  # serialises with a concurrent Selesai or second request
+        _event(
+            ticket,
+            actor,
+            "ba_requested",
+            _(
+                "Berita Acara %(number)s dibuat. Pekerjaan: %(work)s",
+                number=ticket.ba_number,
+                work=work_done,
+            ),
+            now=now,
+            public=False,
+        )
+    return ticket

@@ -8,8 +8,10 @@ context with their own database connection. The consumer for production is
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
+from flask import current_app, has_app_context
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
@@ -23,6 +25,7 @@ def init_app(app) -> None:
     """Bind the queue to the app's configuration; tasks will run in this app's context."""
     global _app
     _app = app
+    huey.name = app.config["HUEY_NAME"]
     if app.config["REDIS_URL"]:
         huey.storage_class = RedisStorage
         huey.storage_kwargs = {"url": app.config["REDIS_URL"]}
@@ -47,13 +50,21 @@ def _enqueue_notifications(sender, ids):
         send_notification(notification_id)
 
 
+def _context():
+    """The bound app's context; in immediate mode, the caller's own if it is already inside
+    one (a second context's teardown would close the caller's database connection)."""
+    if has_app_context() and current_app._get_current_object() is _app:
+        return contextlib.nullcontext()
+    return _app.app_context()
+
+
 def app_task(*task_args, **task_kwargs):
     """`huey.task`, run inside the bound app's context with a database connection."""
 
     def decorator(fn):
         @functools.wraps(fn)
         def inner(*args, **kwargs):
-            with _app.app_context(), connection():
+            with _context(), connection():
                 return fn(*args, **kwargs)
 
         return huey.task(*task_args, name=fn.__module__ + "." + fn.__name__, **task_kwargs)(inner)
@@ -67,7 +78,7 @@ def app_periodic_task(validate_datetime, **task_kwargs):
     def decorator(fn):
         @functools.wraps(fn)
         def inner(*args, **kwargs):
-            with _app.app_context(), connection():
+            with _context(), connection():
                 return fn(*args, **kwargs)
 
         return huey.periodic_task(

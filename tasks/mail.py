@@ -1,33 +1,150 @@
-"""Sending the outbox: one task per row, after the transaction that wrote it committed."""
+"""Sending the outbox: one task per row after the transaction that wrote it committed, and a
+periodic task that re-queues what is due and not sent (consumer down, task lost, SMTP failed).
+
+A row is claimed before it is sent by a conditional UPDATE that counts the attempt and moves
+`next_attempt_at` a lease ahead, so two consumers given the same row send it once; a consumer
+that dies mid-send leaves the row due again when the lease runs out. A failed attempt is retried
+with exponential backoff; after `MAIL_MAX_ATTEMPTS` the row is `failed` (`Notification.
+failed_ones()`) until staff retry it. Every sent email is written to the ticket's history.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
 from flask import current_app
-from flask_mailman import EmailMultiAlternatives
+from huey import crontab
 
-from models.db import utcnow
+from models.db import database, utcnow, write_transaction
 from models.recipients import resolve
-from models.ticket import Notification
-from tasks import app_task
+from models.ticket import Notification, TicketEvent
+from models.workflow import SYSTEM_LABEL
+from tasks import app_periodic_task, app_task
+from tasks.emails import compose
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = dt.timedelta(hours=6)
 
 
-@app_task(retries=3, retry_delay=30)
-def send_notification(notification_id: int) -> str:
-    """Send one outbox row if still pending, then mark it sent."""
-    row = Notification.get_or_none(Notification.id == notification_id)
-    if row is None or row.status != "pending":
-        return "skipped"
-    recipients = resolve(row)
-    if recipients:
-        ticket = row.ticket
-        message = EmailMultiAlternatives(
-            subject=f"[{ticket.number}] {row.kind}",
-            body=f"{ticket.number}: {ticket.subject} ({ticket.status_label})",
-            to=recipients,
-            from_email=current_app.config["MAIL_FROM"],
+def _setting(name: str) -> int:
+    return int(current_app.config[name])
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait after the `attempts`-th failed attempt: base, 2 x base, 4 x base ... 6 hours."""
+    base = dt.timedelta(seconds=_setting("MAIL_RETRY_SECONDS"))
+    return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+
+
+def claim(notification_id: int, now) -> Notification | None:
+    """Take a due pending row for sending (one attempt), or None if it is not ours to send."""
+    lease = dt.timedelta(seconds=_setting("MAIL_LEASE_SECONDS"))
+    claimed = (
+        Notification.update(attempts=Notification.attempts + 1, next_attempt_at=now + lease)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == "pending",
+            Notification.next_attempt_at <= now,
         )
-        message.send()
-    Notification.update(status="sent", sent_at=utcnow(), recipients=",".join(recipients)).where(
-        Notification.id == row.id, Notification.status == "pending"
-    ).execute()
+        .execute()
+    )
+    return Notification.get_by_id(notification_id) if claimed == 1 else None
+
+
+def deliver(notification_id: int, now=None) -> str:
+    """Send one outbox row if it is due and pending: 'sent', 'retry', 'failed' or 'skipped'."""
+    now = now or utcnow()
+    row = claim(notification_id, now)
+    if row is None:
+        return "skipped"
+    try:
+        recipients = resolve(row)
+        if recipients:
+            compose(row, recipients).send()
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
+        log.warning("email %s (%s) failed: %s", row.id, row.kind, exc)
+        return _record_failure(row, exc, now)
+    _record_sent(row, recipients, now)
     return "sent"
+
+
+def _record_failure(row, exc, now) -> str:
+    gave_up = row.attempts >= _setting("MAIL_MAX_ATTEMPTS")
+    Notification.update(
+        status="failed" if gave_up else "pending",
+        next_attempt_at=now + backoff(row.attempts),
+        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+    ).where(Notification.id == row.id, Notification.status == "pending").execute()
+    return "failed" if gave_up else "retry"
+
+
+def _record_sent(row, recipients, now) -> None:
+    with write_transaction():
+        done = (
+            Notification.update(
+                status="sent", sent_at=now, recipients=",".join(recipients), last_error=None
+            )
+            .where(Notification.id == row.id, Notification.status == "pending")
+            .execute()
+        )
+        if done:
+            TicketEvent.create(
+                ticket=row.ticket_id,
+                at=now,
+                actor=None,
+                actor_label=SYSTEM_LABEL,
+                action="notified",
+                note=f"{row.kind}: {', '.join(recipients) or '-'}",
+                public=False,
+            )
+
+
+@app_task()
+def send_notification(notification_id: int) -> str:
+    """The task behind each outbox row (enqueued after the commit that wrote it)."""
+    return deliver(notification_id)
+
+
+def requeue_due(now=None, limit: int = 500) -> int:
+    """Queue a send for every pending row that is due; returns how many.
+
+    A row fresh from its own transaction is left to its own task for one lease.
+    """
+    now = now or utcnow()
+    grace = dt.timedelta(seconds=_setting("MAIL_LEASE_SECONDS"))
+    query = (
+        Notification.select(Notification.id)
+        .where(
+            Notification.status == "pending",
+            Notification.next_attempt_at <= now,
+            (Notification.attempts > 0) | (Notification.created_at <= now - grace),
+        )
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    )
+    ids = [row.id for row in query]
+    for notification_id in ids:
+        send_notification(notification_id)
+    return len(ids)
+
+
+@app_periodic_task(crontab(minute="*"))
+def requeue_notifications() -> int:
+    """Every minute (and when a consumer starts): re-queue the due, unsent outbox rows."""
+    return requeue_due()
+
+
+def retry_failed(notification_ids) -> int:
+    """Staff ask to try given-up emails again: they become pending with a fresh count."""
+    ids = [int(i) for i in notification_ids]
+    with database.atomic():
+        count = (
+            Notification.update(status="pending", attempts=0, next_attempt_at=utcnow())
+            .where(Notification.id.in_(ids), Notification.status == "failed")
+            .execute()
+        )
+    for notification_id in ids:
+        send_notification(notification_id)
+    return count

@@ -1,0 +1,214 @@
+"""The generated Berita Acara: its content, its number, its versions, and the renderer's guard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import socket
+import sys
+import threading
+
+import pytest
+from pypdf import PdfReader
+
+from models import workflow
+from models.sequence import Sequence
+from models.storage import store
+from models.ticket import Document, Ticket, TicketEvent
+from tasks.berita_acara import ASSETS_DIR, html_to_pdf, request_berita_acara
+from tests.conftest import T0
+
+WORK = "Subdomain ppdb.jabarprov.go.id dibuat,\nsertifikat TLS dipasang dan diuji."
+
+_opened: list[str] | None = None
+
+
+def _audit(event, args):
+    if event == "open" and _opened is not None and args and isinstance(args[0], str | bytes):
+        _opened.append(str(args[0]))
+
+
+sys.addaudithook(_audit)
+
+
+class Listener:
+    """A TCP listener on loopback counting the connections it receives."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+@pytest.fixture
+def watch_opens():
+    global _opened
+    _opened = []
+    yield _opened
+    _opened = None
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def current_ba(ticket_id) -> Document:
+    return Document.current(ticket_id, "ba")
+
+
+def test_generated_ba_holds_the_ticket_parties_and_the_work(make_ticket, users):
+    ticket = make_ticket("assigned")
+    agent = users["agent"]
+    before = current_ba(ticket.id)  # the factory attaches no BA before Selesai
+    assert before is None
+    number = request_berita_acara(agent, ticket.id, WORK, now=T0)
+    assert number == "BA/0001/DISKOMINFO/2026"
+    doc = current_ba(ticket.id)
+    assert doc.content_type == "application/pdf" and doc.uploaded_by_id == agent.id
+    assert doc.filename == f"berita-acara-{ticket.number}.pdf" and doc.version == 1
+    data = store.get(doc.sha256)
+    text = " ".join(pdf_text(data).split())
+    for expected in (
+        "PEMERINTAH DAERAH PROVINSI JAWA BARAT",
+        "DINAS KOMUNIKASI DAN INFORMATIKA",
+        "Jalan Tamansari No. 55 Bandung 40132",
+        "BERITA ACARA PENYELESAIAN LAYANAN",
+        "Nomor: BA/0001/DISKOMINFO/2026",
+        ticket.number,
+        "Siti Rahmawati",
+        "198703152010012004",
+        "Dinas Pendidikan Provinsi Jawa Barat",
+        agent.name,
+        "Permintaan subdomain jabarprov.go.id",
+        "Subdomain ppdb.jabarprov.go.id dibuat,",
+        "sertifikat TLS dipasang dan diuji.",
+        "Selasa, 2 Juni 2026",  # T0 in Indonesian
+        "PIHAK PERTAMA",
+        "PIHAK KEDUA",
+    ):
+        assert expected in text, expected
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+    fonts = str(reader.pages[0]["/Resources"]["/Font"].get_object().values())
+    assert (
+        "DejaVu"
+        in str(
+            [f.get_object()["/BaseFont"] for f in reader.pages[0]["/Resources"]["/Font"].values()]
+        )
+        or fonts
+    )
+    history = TicketEvent.for_ticket(ticket.id).where(TicketEvent.action == "ba_requested")
+    assert [e.public for e in history] == [False] and WORK.split(",")[0] in history[0].note
+
+
+def test_regenerated_ba_is_a_new_version_with_the_same_number(make_ticket, users):
+    ticket = make_ticket("assigned")
+    request_berita_acara(users["agent"], ticket.id, "Versi pertama.", now=T0)
+    request_berita_acara(users["agent"], ticket.id, "Versi kedua, diperbaiki.", now=T0)
+    versions = list(
+        Document.select()
+        .where(Document.ticket == ticket.id, Document.kind == "ba")
+        .order_by(Document.version)
+    )
+    assert [d.version for d in versions] == [1, 2]
+    assert "Versi kedua" in pdf_text(store.get(current_ba(ticket.id).sha256))
+    assert "Versi pertama" in pdf_text(store.get(versions[0].sha256))  # kept in the history
+    assert Ticket.get_by_id(ticket.id).ba_number == "BA/0001/DISKOMINFO/2026"
+    other = make_ticket("assigned")
+    assert request_berita_acara(users["agent"], other.id, "x", now=T0) == "BA/0002/DISKOMINFO/2026"
+    later = make_ticket("assigned", now=dt.datetime(2027, 1, 5, 3, 0))
+    assert request_berita_acara(
+        users["agent"], later.id, "y", now=dt.datetime(2027, 1, 5, 3, 0)
+    ) == ("BA/0001/DISKOMINFO/2027")
+
+
+@pytest.mark.parametrize(
+    "who, status, text, message",
+    [
+        ("helpdesk", "assigned", "Selesai.", "tidak berwenang"),
+        ("agent", "selesai", "Selesai.", "hanya untuk"),
+        ("agent", "assigned", "   ", "Tuliskan pekerjaan"),
+        ("agent", "assigned", "x" * 5001, "terlalu panjang"),
+    ],
+)
+def test_refused_requests_change_nothing(make_ticket, users, who, status, text, message):
+    ticket = make_ticket(status)
+    docs_before = Document.select().where(Document.ticket == ticket.id).count()
+    with pytest.raises(workflow.WorkflowError, match=message):
+        request_berita_acara(users[who], ticket.id, text, now=T0)
+    after = Ticket.get_by_id(ticket.id)
+    assert after.ba_number is None and after.version == ticket.version
+    assert Document.select().where(Document.ticket == ticket.id).count() == docs_before
+    assert not Sequence.select().where(Sequence.name == "ba-2026").exists()
+
+
+def test_markup_in_the_work_description_is_text_and_fetches_nothing(
+    make_ticket, users, listener, watch_opens
+):
+    ticket = make_ticket("assigned")
+    work = f'<img src="http://127.0.0.1:{listener.port}/"> dan <img src="/etc/passwd"> <b>tebal</b>'
+    request_berita_acara(users["agent"], ticket.id, work, now=T0)
+    text = " ".join(pdf_text(store.get(current_ba(ticket.id).sha256)).split())
+    assert f'<img src="http://127.0.0.1:{listener.port}/">' in text
+    assert '<img src="/etc/passwd">' in text and "<b>tebal</b>" in text
+    assert listener.connections == 0
+    assert not [p for p in watch_opens if "passwd" in p]
+
+
+def test_the_renderer_itself_reads_only_the_bundled_assets(listener, watch_opens, app):
+    """Even markup that reached the renderer unescaped fetches no URL and reads no other file."""
+    port = listener.port
+    html = f"""<html><head><style>
+      @import url("http://127.0.0.1:{port}/style.css");
+      @font-face {{ font-family: Bundled; src: url("DejaVuSerif.ttf"); }}
+      body {{ font-family: Bundled; background-image: url("http://127.0.0.1:{port}/bg.png"); }}
+    </style></head><body>
+      <p>Isi</p>
+      <img src="http://127.0.0.1:{port}/a.png">
+      <img src="https://127.0.0.1:{port}/b.png">
+      <img src="/etc/passwd">
+      <img src="file:///etc/passwd">
+      <img src="../../../../../../etc/passwd">
+    </body></html>"""
+    with app.app_context():
+        data = html_to_pdf(html)
+    assert data.startswith(b"%PDF-") and "Isi" in pdf_text(data)
+    assert listener.connections == 0
+    assert not [p for p in watch_opens if "passwd" in p]
+    # The bundled font, inside the assets folder, was allowed and embedded.
+    assert any(p.startswith(ASSETS_DIR) and p.endswith("DejaVuSerif.ttf") for p in watch_opens)
+    reader = PdfReader(io.BytesIO(data))
+    fonts = [
+        str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()
+    ]
+    assert any("DejaVuSerif" in f for f in fonts)
