@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 
 from flask import current_app, has_app_context
 from huey import Huey
@@ -17,6 +18,7 @@ from huey.storage import RedisStorage, SqliteStorage
 
 from models.db import connection
 
+logger = logging.getLogger(__name__)
 huey = Huey("servicedesk", immediate=True)  # in memory until init_app binds it
 _app = None
 
@@ -44,10 +46,16 @@ def init_app(app) -> None:
 
 
 def _enqueue_notifications(sender, ids):
+    """Queue the committed outbox rows. A queue that does not answer must not fail the request
+    whose transaction already committed: the rows stay pending and the periodic re-queue of
+    `tasks.mail` sends them later."""
     from tasks.mail import send_notification
 
     for notification_id in ids:
-        send_notification(notification_id)
+        try:
+            send_notification(notification_id)
+        except Exception:  # noqa: BLE001 - logged; the outbox row is the durable record
+            logger.warning("could not queue notification %s", notification_id, exc_info=True)
 
 
 def _context():

@@ -313,3 +313,18 @@ def test_submission_never_waits_for_the_mail_server(tmp_path):
         if not database.is_closed():
             database.close()
         huey.storage.flush_queue()
+
+
+def test_a_queue_that_does_not_answer_never_fails_a_committed_submission(db, monkeypatch):
+    """Redis down at enqueue time: the ticket exists, its outbox rows stay pending for the
+    periodic re-queue, and the requester gets their ticket, not an error."""
+    import tasks.mail
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(tasks.mail, "send_notification", broken)
+    ticket = workflow.submit(None, new_request(), required_uploads(), now=T0)
+    assert Ticket.get_by_id(ticket.id).status == "open"
+    rows = list(Notification.select().where(Notification.ticket == ticket.id))
+    assert len(rows) == 2 and {r.status for r in rows} == {"pending"}
