@@ -151,8 +151,9 @@ class TicketView(TicketListBase):
         )
         return page if status == 200 else (page, status)
 
-    @expose("/<int:ticket_id>/aksi/<name>", methods=("POST",))
-    def ticket_action(self, ticket_id, name):
+    @expose("/<int:ticket_id>/aksi/<action>", methods=("POST",))
+    def ticket_action(self, ticket_id, action):
+        name = action
         ticket = self.scoped_ticket(ticket_id)
         if name not in DONE_MESSAGES:
             abort(404)

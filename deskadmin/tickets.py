@@ -7,13 +7,14 @@ bytes are read.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 from flask_admin.form import BaseForm
 from flask_babel import lazy_gettext as _l
+from flask_security import current_user
 from markupsafe import Markup, escape
 from peewee import JOIN
 
@@ -22,6 +23,7 @@ from deskadmin.dates import age, local_datetime
 from deskadmin.queues import DESK
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
 from models.db import utcnow
+from models.scope import visible_tickets
 from models.staff import AGENT, User
 from models.ticket import CLOSED, STATUSES, Ticket
 
@@ -220,6 +222,18 @@ class TicketListBase(TicketScope, ModelView):
         return redirect(url_for("tickets.details_view", id=ticket.id))
 
     # --- bulk action -------------------------------------------------------------------------
+    @expose("/action/", methods=("POST",))
+    def action_view(self):
+        ids = request.form.getlist("rowid")
+        if not all(str(i).isdigit() for i in ids):
+            abort(404)
+        wanted = {int(i) for i in ids}
+        if len(visible_tickets(current_user, Ticket.select()).where(Ticket.id.in_(wanted))) != len(
+            wanted
+        ):
+            abort(404)  # a ticket outside one's scope is not there, in a bulk action too
+        return super().action_view()
+
     def is_action_allowed(self, name):
         if name == "dispose":
             return bool(current_roles() & DESK)
@@ -231,11 +245,7 @@ class TicketListBase(TicketScope, ModelView):
         _l("Disposisikan tiket terpilih ke satu petugas?"),
     )
     def action_dispose(self, ids):
-        visible = [str(t.id) for t in self.get_query().where(Ticket.id.in_([int(i) for i in ids]))]
-        if not visible:
-            flash(_l("Tidak ada tiket terpilih yang dapat Anda disposisikan."), "error")
-            return redirect(request.referrer or url_for(".index_view"))
-        return redirect(url_for("tickets.bulk_dispose", ids=",".join(visible)))
+        return redirect(url_for("tickets.bulk_dispose", ids=",".join(sorted(ids, key=int))))
 
 
 class QueueView(TicketListBase):
@@ -250,8 +260,6 @@ class QueueView(TicketListBase):
         )
 
     def get_query(self):
-        from flask_security import current_user
-
         return self.queue.where(super().get_query(), current_user)
 
     def is_visible(self):
