@@ -42,8 +42,21 @@ class DeskAdmin(Admin):
     """Flask-Admin with Indonesian names; one instance per app (tests build many apps)."""
 
 
+def _indonesian_form_messages() -> None:
+    """Flask-Admin reads WTForms' own catalogue (which has no Indonesian) for messages such
+    as "This field is required."; ours (translations/id/LC_MESSAGES/wtforms.po) fills it."""
+    from flask_admin import babel as admin_babel
+
+    from extensions import TRANSLATIONS
+
+    dirs = admin_babel.wtforms_domain._translation_directories
+    if TRANSLATIONS not in dirs:
+        dirs.append(TRANSLATIONS)
+
+
 def init_admin(app) -> None:
     """Register the staff views on `app`: `/admin/` and below, every page behind login."""
+    _indonesian_form_messages()
     app.add_template_filter(local_datetime, "desk_datetime")
     app.add_template_filter(age, "desk_age")
     admin = DeskAdmin(

@@ -7,8 +7,10 @@ from __future__ import annotations
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.form import BaseForm
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import Optional
 
 from deskadmin.access import AdminOnly
+from deskadmin.dates import indonesian_date
 from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 
 LABELS = {
@@ -31,6 +33,10 @@ class CatalogView(AdminOnly, ModelView):
     column_labels = LABELS
     page_size = 50
 
+    def __init__(self, *args, **kwargs):
+        self.form_args = {name: {"label": LABELS[name]} for name in self.form_columns or ()}
+        super().__init__(*args, **kwargs)
+
 
 class BidangView(CatalogView):
     column_list = ("code", "name")
@@ -47,7 +53,14 @@ class LayananView(CatalogView):
     column_formatters = {"duration": lambda v, c, m, n: m.duration_label}
     form_columns = ("code", "name", "description", "seksi", "duration", "active")
     inline_models = [
-        (RequiredDocument, dict(form_columns=("id", "name", "description", "position")))
+        (
+            RequiredDocument,
+            dict(
+                form_columns=("id", "name", "description", "position"),
+                form_args={k: {"label": LABELS[k]} for k in ("name", "description", "position")}
+                | {"id": {"validators": [Optional()]}},  # empty for a new row
+            ),
+        )
     ]
     column_searchable_list = ("name", "code")
 
@@ -63,6 +76,7 @@ class HolidayView(CatalogView):
     column_list = ("date", "name")
     form_columns = ("date", "name")
     column_default_sort = ("date", True)
+    column_formatters = {"date": lambda v, c, m, n: indonesian_date(m.date)}
 
 
 def add_views(admin) -> None:

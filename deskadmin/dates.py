@@ -34,6 +34,13 @@ def local_datetime(value) -> str:
     return f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H.%M} {zone}"
 
 
+def indonesian_date(value) -> str:
+    """A calendar date the Indonesian way: "17 Agustus 2026"."""
+    if value is None:
+        return "–"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
 def age(value, now=None) -> str:
     """How long ago `value` was, roughly: "3 hari", "5 jam", "12 menit"."""
     if value is None:
