@@ -260,3 +260,35 @@ def test_posts_without_csrf_token_are_refused(csrf_app, users):
     assert client.post(url, data={"csrf_token": token}).status_code == 303
     with csrf_app.app_context(), connection():
         assert Ticket.get_by_id(ticket.id).status == "verified"
+
+
+def test_password_change_then_login_with_the_new_one(client, login_as, users):
+    login_as("agent")
+    assert "Ubah Kata Sandi" in client.get("/staf/change").get_data(as_text=True)
+    response = client.post(
+        "/staf/change",
+        data={
+            "password": DEMO_PASSWORD,
+            "new_password": "kata-sandi-baru-99",
+            "new_password_confirm": "kata-sandi-baru-99",
+        },
+    )
+    assert response.status_code == 302
+    client.post("/staf/logout")
+    old = client.post(
+        "/staf/login", data={"email": users["agent"].email, "password": DEMO_PASSWORD}
+    )
+    assert old.status_code == 200  # refused
+    new = client.post(
+        "/staf/login", data={"email": users["agent"].email, "password": "kata-sandi-baru-99"}
+    )
+    assert new.status_code == 302
+
+
+def test_tickets_cannot_be_created_through_the_generic_form(client, login_as, make_ticket):
+    ticket = make_ticket("open")
+    login_as("admin")
+    client.post("/admin/tiket/new/", data={"number": "SD-2026-999999", "status": "closed"})
+    client.post(f"/admin/tiket/edit/?id={ticket.id}", data={"status": "closed"})
+    assert Ticket.select().count() == 1
+    assert Ticket.get_by_id(ticket.id).status == "open"
