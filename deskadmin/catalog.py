@@ -33,6 +33,9 @@ class CatalogView(AdminOnly, ModelView):
     column_labels = LABELS
     page_size = 50
 
+    def search_placeholder(self):
+        return str(_l("Nama atau kode"))
+
     def __init__(self, *args, **kwargs):
         self.form_args = {name: {"label": LABELS[name]} for name in self.form_columns or ()}
         super().__init__(*args, **kwargs)

@@ -83,6 +83,9 @@ class StaffUserView(AdminOnly, ModelView):
     }
     form = StaffForm
 
+    def search_placeholder(self):
+        return _("Nama atau email")
+
     def get_query(self):
         SeksiAlias = Seksi.alias()
         return (

@@ -192,6 +192,9 @@ class TicketListBase(TicketScope, ModelView):
     def __init__(self, name=None, category=None, endpoint=None, url=None, **kwargs):
         super().__init__(Ticket, name=name, category=category, endpoint=endpoint, url=url, **kwargs)
 
+    def search_placeholder(self):
+        return str(_l("Nomor, pemohon (nama, email, NIP) atau perihal"))
+
     def base_query(self):
         return (
             Ticket.select(Ticket, PerangkatDaerah, Layanan, Agent)
