@@ -38,10 +38,6 @@ class DeskIndexView(StaffAccess, AdminIndexView):
         return self.render("admin/index.html", queues=rows, total=total, roles=roles)
 
 
-class DeskAdmin(Admin):
-    """Flask-Admin with Indonesian names; one instance per app (tests build many apps)."""
-
-
 def _indonesian_form_messages() -> None:
     """Flask-Admin reads WTForms' own catalogue (which has no Indonesian) for messages such
     as "This field is required."; ours (translations/id/LC_MESSAGES/wtforms.po) fills it."""
@@ -59,7 +55,8 @@ def init_admin(app) -> None:
     _indonesian_form_messages()
     app.add_template_filter(local_datetime, "desk_datetime")
     app.add_template_filter(age, "desk_age")
-    admin = DeskAdmin(
+    # One Admin per app: its views hold per-app state, and tests build many apps.
+    admin = Admin(
         name=_l("Service Desk Diskominfo Jabar"),
         index_view=DeskIndexView(name=_l("Beranda"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/desk_base.html", fluid=True),

@@ -10,7 +10,8 @@ import pytest
 
 from models import workflow
 from models.catalog import Layanan, PerangkatDaerah
-from models.db import database, utcnow
+from models.db import connection, database, utcnow
+from models.staff import User
 from models.ticket import Ticket
 from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
 from tests.conftest import T0, new_request, required_uploads
@@ -173,3 +174,34 @@ def test_landing_page_counts_the_users_queues(client, login_as, make_ticket):
     login_as("agent")
     html = client.get("/admin/").get_data(as_text=True)
     assert count("q_close") == 1 and 'data-queue="q_verify"' not in html
+
+
+def test_lists_filters_and_sorting_on_postgresql(postgres_url, tmp_path):
+    """The joined, aliased list query (the agent is a second join on "user") on PostgreSQL."""
+    from app import create_app
+    from tests.admin_support import fresh_g_per_request
+    from tests.conftest import DEMO_PASSWORD, _prepare, make_config
+
+    app = create_app(make_config(tmp_path, DATABASE_URL=postgres_url, WTF_CSRF_ENABLED=False))
+    fresh_g_per_request(app)
+    _prepare(app)
+    with app.app_context(), connection():
+        first = open_ticket()
+        second = open_ticket(subject="Subdomain kedua")
+        helpdesk = User.get(User.email == "helpdesk@example.go.id")
+        workflow.verify_complete(helpdesk, second.id, now=T0)
+        agent = User.get(User.email == "agen@example.go.id")
+        workflow.dispose(helpdesk, second.id, agent.id, now=T0)
+    client = app.test_client()
+    client.post("/staf/login", data={"email": "admin@example.go.id", "password": DEMO_PASSWORD})
+    for query in ("sort=5", "sort=5&desc=1", "sort=1", f"flt0_3={agent.id}", "search=kedua"):
+        response = client.get("/admin/tiket/?" + query)
+        assert response.status_code == 200, query
+    html = client.get(f"/admin/tiket/?flt0_3={agent.id}").get_data(as_text=True)
+    assert set(numbers(html)) == {second.number}
+    assert set(numbers(client.get("/admin/tiket/?sort=5").get_data(as_text=True))) == {
+        first.number,
+        second.number,
+    }
+    assert client.get(f"/admin/tiket/details/?id={second.id}").status_code == 200
+    database.close()
