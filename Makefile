@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 DEMO_PASSWORD ?= demo-servicedesk-2026
-DOMAINS := admin flask_security
+DOMAINS := admin flask_security wtforms
 
 .PHONY: run test lint format translations clean
 

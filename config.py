@@ -95,6 +95,11 @@ def _derive(app) -> None:
     cfg.setdefault("SECURITY_SEND_REGISTER_EMAIL", False)
     cfg.setdefault("SECURITY_URL_PREFIX", "/staf")
     cfg.setdefault("SECURITY_POST_LOGIN_VIEW", "/admin/")
+    # Staff side (#4): password change, logout by POST only, back to the login page after it.
+    cfg.setdefault("SECURITY_CHANGEABLE", True)
+    cfg.setdefault("SECURITY_SEND_PASSWORD_CHANGE_EMAIL", False)
+    cfg.setdefault("SECURITY_LOGOUT_METHODS", ["POST"])
+    cfg.setdefault("SECURITY_POST_LOGOUT_VIEW", "/staf/login")
     cfg.setdefault("BABEL_DEFAULT_LOCALE", "id")
     cfg.setdefault("BABEL_DEFAULT_TIMEZONE", cfg["TIMEZONE"])
 

@@ -1,7 +1,75 @@
-"""The staff side: Flask-Admin views per role (placeholder until #4)."""
+"""The staff side: Flask-Admin views per role, with the SOP's actions.
+
+`/admin/` shows the user's queues with their counts; the ticket lists and the ticket page are in
+`tickets.py` / `ticket_page.py`, the on-behalf form in `onbehalf.py`, the catalogue and the staff
+accounts (admin only) in `catalog.py` and `staff.py`. Who sees what: `access.py`.
+"""
 
 from __future__ import annotations
 
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.menu import MenuLink
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+from flask_security import current_user
+
+from deskadmin import catalog, staff
+from deskadmin.access import StaffAccess, current_roles
+from deskadmin.dates import age, local_datetime
+from deskadmin.onbehalf import OnBehalfView
+from deskadmin.queues import QUEUES
+from deskadmin.ticket_page import TicketView
+from deskadmin.tickets import QueueView
+from models.scope import visible_tickets
+
+
+class DeskIndexView(StaffAccess, AdminIndexView):
+    """The landing page after login: this user's queues and how many tickets wait in each."""
+
+    @expose("/")
+    def index(self):
+        roles = current_roles()
+        rows = [
+            (queue, queue.where(visible_tickets(current_user), current_user).count())
+            for queue in QUEUES
+            if roles & queue.roles
+        ]
+        total = visible_tickets(current_user).count()
+        return self.render("admin/index.html", queues=rows, total=total, roles=roles)
+
+
+def _indonesian_form_messages() -> None:
+    """Flask-Admin reads WTForms' own catalogue (which has no Indonesian) for messages such
+    as "This field is required."; ours (translations/id/LC_MESSAGES/wtforms.po) fills it."""
+    from flask_admin import babel as admin_babel
+
+    from extensions import TRANSLATIONS
+
+    dirs = admin_babel.wtforms_domain._translation_directories
+    if TRANSLATIONS not in dirs:
+        dirs.append(TRANSLATIONS)
+
 
 def init_admin(app) -> None:
-    """Register the staff views on `app`."""
+    """Register the staff views on `app`: `/admin/` and below, every page behind login."""
+    _indonesian_form_messages()
+    app.add_template_filter(local_datetime, "desk_datetime")
+    app.add_template_filter(age, "desk_age")
+    # One Admin per app: its views hold per-app state, and tests build many apps.
+    admin = Admin(
+        name=_l("Service Desk Diskominfo Jabar"),
+        index_view=DeskIndexView(name=_l("Beranda"), url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin/desk_base.html", fluid=True),
+    )
+    tickets = _l("Tiket")
+    admin.add_view(
+        TicketView(name=_l("Semua tiket"), category=tickets, endpoint="tickets", url="/admin/tiket")
+    )
+    for queue in QUEUES:
+        admin.add_view(QueueView(queue, category=tickets))
+    admin.add_view(OnBehalfView(name=_l("Catat permohonan"), endpoint="on_behalf"))
+    catalog.add_views(admin)
+    staff.add_views(admin)
+    admin.add_link(MenuLink(name=_l("Halaman publik"), url="/"))
+    admin.init_app(app)
+    app.extensions["desk_admin"] = admin

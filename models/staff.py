@@ -46,6 +46,12 @@ class User(BaseModel, UserMixin):
     def __str__(self):
         return self.name
 
+    def get_id(self):
+        """The session identity Flask-Security stores and looks up: `fs_uniquifier`, not the
+        primary key (peewee's `Model.get_id` would otherwise win), so rotating it ends every
+        session of this user."""
+        return str(self.fs_uniquifier)
+
     @property
     def role_names(self) -> set[str]:
         """The names of this user's roles (one query)."""

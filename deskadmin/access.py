@@ -1,0 +1,75 @@
+"""Who may open which staff page: one mixin per scope, checked on every exposed view.
+
+- `StaffAccess`: any active staff member holding one of `allowed_roles` (all roles by default).
+- `TicketScope`: tickets, restricted in the query itself to `models.scope.visible_tickets`, so a
+  ticket outside one's scope is a 404 by every path (list, detail, edit, action, download,
+  export).
+- `AdminOnly`: the catalogue and the staff accounts.
+
+Not logged in: redirected to the login page. Logged in without the role: 403.
+"""
+
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_security import current_user
+
+from models.scope import visible_tickets
+from models.staff import ADMIN, ROLES
+
+
+def current_roles() -> set[str]:
+    """The roles of the logged-in, active user (read once per request; not kept on `g`,
+    which outlives a request when an app context is already pushed)."""
+    roles = getattr(request, "_desk_roles", None)
+    if roles is None:
+        user = current_user
+        active = user is not None and user.is_authenticated and user.active
+        roles = request._desk_roles = user.role_names if active else set()
+    return roles
+
+
+class StaffAccess:
+    """Any active staff member with one of `allowed_roles`."""
+
+    allowed_roles: frozenset = frozenset(ROLES)
+
+    def is_accessible(self):
+        return bool(current_roles() & set(self.allowed_roles))
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("security.login", next=request.full_path))
+        abort(403)
+
+
+class AdminOnly(StaffAccess):
+    allowed_roles = frozenset({ADMIN})
+
+
+class TicketScope(StaffAccess):
+    """Ticket views: every query goes through the user's scope."""
+
+    def base_query(self):
+        raise NotImplementedError
+
+    def get_query(self):
+        return visible_tickets(current_user, self.base_query())
+
+    def get_count_query(self):
+        return self.get_query()
+
+    def scoped_ticket(self, ticket_id):
+        """The ticket if this user may see it, else 404 (whether or not it exists)."""
+        try:
+            ticket_id = int(ticket_id)
+        except (TypeError, ValueError):
+            abort(404)
+        query = visible_tickets(current_user, self.base_query())
+        ticket = query.where(self.model.id == ticket_id).first()
+        if ticket is None:
+            abort(404)
+        return ticket
+
+    def get_one(self, id):
+        return self.scoped_ticket(id)

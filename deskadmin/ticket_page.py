@@ -1,0 +1,219 @@
+"""The ticket page: every field, the documents, the history, the steps, and the SOP's actions.
+
+Which buttons show comes from `workflow.available_actions`; every action calls one workflow
+function and shows `str(WorkflowError)` when refused (the page again, with 403 when the action
+was not open to this user at all, 400 otherwise). Every path loads the ticket through the
+user's scope first: outside it, 404.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_security import current_user
+
+from deskadmin.dates import local_datetime
+from deskadmin.tickets import TicketListBase, status_badge
+from models import workflow
+from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
+from models.staff import User
+from models.storage import CorruptDocument, store
+from models.ticket import INTAKE_CHANNELS, STATUSES, Document, Ticket, TicketEvent, TicketStep
+from models.uploads import Upload
+from models.workflow import WorkflowError
+
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+STEP_NAMES = {
+    3: _l("Langkah 3: verifikasi dokumen"),
+    4: _l("Langkah 4: disposisi"),
+    5: _l("Langkah 5: pengerjaan oleh petugas"),
+    6: _l("Langkah 6: balasan SLA dan BA"),
+    7: _l("Langkah 7: Close Tiket"),
+}
+
+EVENT_LABELS = {
+    "submitted": _l("Permohonan masuk"),
+    "verified": _l("Verifikasi: lengkap"),
+    "incomplete": _l("Verifikasi: tidak lengkap"),
+    "documents_completed": _l("Dokumen dilengkapi pemohon"),
+    "disposed": _l("Disposisi"),
+    "reassigned": _l("Dialihkan"),
+    "attached_sla": _l("SLA dilampirkan"),
+    "attached_ba": _l("Berita Acara dilampirkan"),
+    "selesai": _l("Selesai"),
+    "signed": _l("Balasan SLA dan BA diterima"),
+    "closed": _l("Close Tiket"),
+    "rejected": _l("Ditolak"),
+    "expired": _l("Kedaluwarsa"),
+}
+
+DONE_MESSAGES = {
+    "verify_complete": _l("Dokumen dinyatakan lengkap; tiket menunggu disposisi."),
+    "verify_incomplete": _l("Pemohon diminta melengkapi dokumen."),
+    "dispose": _l("Tiket didisposisikan."),
+    "reassign": _l("Tiket dialihkan ke petugas lain."),
+    "attach_document": _l("Dokumen dilampirkan."),
+    "mark_selesai": _l("Tiket ditandai Selesai; pemohon diberi tahu."),
+    "close": _l("Tiket ditutup."),
+    "reject": _l("Tiket ditolak."),
+}
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _upload_from_request(name="file"):
+    storage = request.files.get(name)
+    if storage is None or not storage.filename:
+        raise WorkflowError(_("Pilih berkas yang akan diunggah."))
+    return Upload(storage.filename, storage.read())
+
+
+def run_action(user, ticket, name):
+    """Call the workflow function behind one button, with the form's plain values."""
+    form = request.form
+    note = form.get("note", "")
+    if name == "verify_complete":
+        return workflow.verify_complete(user, ticket.id, note)
+    if name == "verify_incomplete":
+        missing = [i for i in (_int_or_none(x) for x in form.getlist("missing")) if i is not None]
+        return workflow.verify_incomplete(user, ticket.id, missing, note)
+    if name == "dispose":
+        return workflow.dispose(user, ticket.id, _int_or_none(form.get("agent")), note)
+    if name == "reassign":
+        return workflow.reassign(user, ticket.id, _int_or_none(form.get("agent")), note)
+    if name == "attach_document":
+        upload = _upload_from_request()
+        return workflow.attach_document(user, ticket.id, form.get("kind", ""), upload, note=note)
+    if name == "mark_selesai":
+        return workflow.mark_selesai(user, ticket.id, note)
+    if name == "close":
+        return workflow.close(user, ticket.id, note)
+    if name == "reject":
+        return workflow.reject(user, ticket.id, form.get("reason", ""))
+    abort(404)
+
+
+class TicketView(TicketListBase):
+    """Every ticket in one's scope, and the ticket page with its actions."""
+
+    @expose("/details/")
+    def details_view(self):
+        ticket = self.scoped_ticket(request.args.get("id"))
+        return self.render_ticket(ticket)
+
+    def render_ticket(self, ticket, status=200):
+        documents = list(
+            Document.select()
+            .where(Document.ticket == ticket.id)
+            .order_by(Document.kind, Document.uploaded_at, Document.id)
+        )
+        required = list(RequiredDocument.for_layanan(ticket.layanan_id))
+        missing = set(ticket.missing_document_ids)
+        actions = workflow.available_actions(current_user, ticket)
+        agents = []
+        if actions & {"dispose", "reassign"}:
+            agents = [
+                a
+                for a in User.agents_of_seksi(ticket.layanan.seksi_id)
+                if a.id != ticket.assigned_agent_id
+            ]
+        page = self.render(
+            "admin/ticket_detail.html",
+            ticket=ticket,
+            seksi=Seksi.get_by_id(ticket.layanan.seksi_id),
+            duration_label=DURATION_CLASSES.get(ticket.layanan.duration, ""),
+            intake_label=INTAKE_CHANNELS.get(ticket.intake_channel or "", ""),
+            documents=documents,
+            required=required,
+            missing_names=[r.name for r in required if r.id in missing],
+            events=list(TicketEvent.for_ticket(ticket.id)),
+            steps=list(
+                TicketStep.select()
+                .where(TicketStep.ticket == ticket.id)
+                .order_by(TicketStep.started_at, TicketStep.id)
+            ),
+            step_names=STEP_NAMES,
+            event_labels=EVENT_LABELS,
+            statuses=STATUSES,
+            actions=actions,
+            agents=agents,
+            status_badge=status_badge,
+            local_datetime=local_datetime,
+            inline_types=INLINE_TYPES,
+        )
+        return page if status == 200 else (page, status)
+
+    @expose("/<int:ticket_id>/aksi/<action>", methods=("POST",))
+    def ticket_action(self, ticket_id, action):
+        name = action
+        ticket = self.scoped_ticket(ticket_id)
+        if name not in DONE_MESSAGES:
+            abort(404)
+        open_to_user = name in workflow.available_actions(current_user, ticket)
+        try:
+            run_action(current_user, ticket, name)
+        except WorkflowError as exc:
+            flash(str(exc), "error")
+            return self.render_ticket(self.scoped_ticket(ticket_id), 400 if open_to_user else 403)
+        flash(DONE_MESSAGES[name], "success")
+        return redirect(url_for(".details_view", id=ticket.id), code=303)
+
+    @expose("/<int:ticket_id>/dokumen/<int:document_id>")
+    def document_view(self, ticket_id, document_id):
+        ticket = self.scoped_ticket(ticket_id)
+        doc = Document.get_or_none(Document.id == document_id, Document.ticket == ticket.id)
+        if doc is None:
+            abort(404)
+        try:
+            data = store.get(doc.sha256)
+        except CorruptDocument:
+            abort(410)
+        inline = request.args.get("inline") == "1" and doc.content_type in INLINE_TYPES
+        disposition = "inline" if inline else "attachment"
+        response = Response(data, mimetype=doc.content_type)
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{doc.filename}"'
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    # --- bulk disposition --------------------------------------------------------------------
+    @expose("/disposisi-massal/", methods=("GET", "POST"))
+    def bulk_dispose(self):
+        raw = request.values.get("ids", "")
+        ids = [i for i in (_int_or_none(x) for x in raw.split(",")) if i is not None]
+        tickets = list(self.get_query().where(Ticket.id.in_(ids)).order_by(Ticket.number))
+        if not tickets:
+            abort(404)
+        seksi_ids = {t.layanan.seksi_id for t in tickets}
+        agents = [a for s in sorted(seksi_ids) for a in User.agents_of_seksi(s)]
+        results = None
+        if request.method == "POST":
+            agent_id = _int_or_none(request.form.get("agent"))
+            note = request.form.get("note", "")
+            results = []
+            for ticket_id in ids:  # ids outside the scope get the workflow's "not found"
+                ticket = next((t for t in tickets if t.id == ticket_id), None)
+                number = ticket.number if ticket else f"#{ticket_id}"
+                try:
+                    if ticket is None:
+                        raise WorkflowError(_("Tiket tidak ditemukan."))
+                    workflow.dispose(current_user, ticket.id, agent_id, note)
+                    results.append((number, True, _("Didisposisikan.")))
+                except WorkflowError as exc:
+                    results.append((number, False, str(exc)))
+        return self.render(
+            "admin/bulk_dispose.html",
+            tickets=tickets,
+            agents=agents,
+            ids=",".join(str(i) for i in ids),
+            results=results,
+            status_badge=status_badge,
+        )

@@ -1,0 +1,269 @@
+"""The ticket lists: every ticket in one's scope, and the ready-made queues.
+
+Read-only lists (status changes only through the ticket page's actions, which call the
+workflow). One query per page: the agency, the service and the agent are joined, no document
+bytes are read.
+"""
+
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
+from flask_admin.form import BaseForm
+from flask_babel import lazy_gettext as _l
+from flask_security import current_user
+from markupsafe import Markup, escape
+from peewee import JOIN
+
+from deskadmin.access import TicketScope, current_roles
+from deskadmin.dates import age, local_datetime
+from deskadmin.queues import DESK
+from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
+from models.db import utcnow
+from models.scope import visible_tickets
+from models.staff import AGENT, User
+from models.ticket import CLOSED, STATUSES, Ticket
+
+Agent = User.alias("agent")
+
+STATUS_COLOURS = {
+    "open": "primary",
+    "incomplete": "warning",
+    "verified": "info",
+    "assigned": "secondary",
+    "selesai": "success",
+    "signed": "success",
+    "closed": "dark",
+}
+
+
+def status_badge(ticket) -> Markup:
+    colour = STATUS_COLOURS.get(ticket.status, "light")
+    return Markup('<span class="badge badge-{} status-{}">{}</span>').format(
+        colour, ticket.status, ticket.status_label
+    )
+
+
+def due_cell(ticket) -> Markup:
+    if ticket.due_at is None or ticket.status == CLOSED:
+        return Markup("–")
+    text = escape(local_datetime(ticket.due_at))
+    if ticket.is_overdue():
+        return Markup('<span class="text-danger font-weight-bold overdue">{} ({})</span>').format(
+            text, _l("terlambat")
+        )
+    return text
+
+
+class DurationFilter(BasePeeweeFilter):
+    def apply(self, query, value):
+        return query.where(Layanan.duration == value)
+
+    def operation(self):
+        return _l("sama dengan")
+
+
+class OverdueFilter(BasePeeweeFilter):
+    def apply(self, query, value):
+        late = (Ticket.due_at < utcnow()) & (Ticket.status != CLOSED)
+        return query.where(late if value == "1" else ~late)
+
+    def operation(self):
+        return _l("adalah")
+
+
+class LazyOptions:
+    """Filter choices read from the database when a list is shown, not when the app is built
+    (Flask-Admin calls callables at start-up, when no table may exist yet)."""
+
+    def __init__(self, load):
+        self.load = load
+
+    def __bool__(self):
+        return True
+
+    def __iter__(self):
+        return iter(self.load())
+
+
+def _agent_options():
+    return [(str(u.id), u.name) for u in User.with_role(AGENT).order_by(User.name)]
+
+
+def _layanan_options():
+    return [(str(x.id), x.name) for x in Layanan.select().order_by(Layanan.name)]
+
+
+def _pd_options():
+    return [(str(x.id), x.name) for x in PerangkatDaerah.select().order_by(PerangkatDaerah.name)]
+
+
+class TicketListBase(TicketScope, ModelView):
+    """The columns, filters, search and sorting every ticket list shares."""
+
+    can_create = can_edit = can_delete = False
+    can_view_details = True
+    can_export = True
+    export_types = ["csv"]
+    page_size = 50
+    can_set_page_size = False
+    form_base_class = BaseForm  # CSRF: Flask-WTF's CSRFProtect guards every POST
+    column_display_actions = False  # the number links to the ticket page
+
+    column_list = (
+        "number",
+        "perangkat_daerah",
+        "layanan",
+        "subject",
+        "status",
+        "assigned_agent",
+        "due_at",
+        "created_at",
+    )
+    column_export_list = column_list + ("requester_name", "requester_email")
+    column_labels = {
+        "number": _l("Nomor"),
+        "perangkat_daerah": _l("Perangkat Daerah"),
+        "layanan": _l("Layanan"),
+        "subject": _l("Perihal"),
+        "status": _l("Status"),
+        "assigned_agent": _l("Petugas"),
+        "due_at": _l("Batas waktu langkah"),
+        "created_at": _l("Umur"),
+        "requester_name": _l("Pemohon"),
+        "requester_email": _l("Email pemohon"),
+    }
+    column_sortable_list = (
+        "number",
+        ("perangkat_daerah", PerangkatDaerah.name),
+        ("layanan", Layanan.name),
+        "subject",
+        "status",
+        ("assigned_agent", Agent.name),
+        "due_at",
+        "created_at",
+    )
+    column_default_sort = ("created_at", True)
+    column_searchable_list = (
+        Ticket.number,
+        Ticket.requester_name,
+        Ticket.requester_email,
+        Ticket.requester_nip,
+        Ticket.subject,
+    )
+    column_filters = (
+        FilterEqual(Ticket.status, _l("Status"), options=list(STATUSES.items())),
+        FilterEqual(Ticket.layanan, _l("Layanan"), options=LazyOptions(_layanan_options)),
+        FilterEqual(
+            Ticket.perangkat_daerah, _l("Perangkat Daerah"), options=LazyOptions(_pd_options)
+        ),
+        FilterEqual(Ticket.assigned_agent, _l("Petugas"), options=LazyOptions(_agent_options)),
+        DurationFilter(
+            Layanan.duration, _l("Kelas durasi"), options=list(DURATION_CLASSES.items())
+        ),
+        OverdueFilter(
+            Ticket.due_at, _l("Terlambat"), options=[("1", _l("Ya")), ("0", _l("Tidak"))]
+        ),
+    )
+    column_formatters = {
+        "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+            url_for("tickets.details_view", id=m.id), m.number
+        ),
+        "perangkat_daerah": lambda v, c, m, n: m.perangkat_daerah.name,
+        "layanan": lambda v, c, m, n: m.layanan.name,
+        "status": lambda v, c, m, n: status_badge(m),
+        "assigned_agent": lambda v, c, m, n: m.agent.name if m.agent else "–",
+        "due_at": lambda v, c, m, n: due_cell(m),
+        "created_at": lambda v, c, m, n: age(m.created_at),
+    }
+    column_formatters_export = {
+        "number": lambda v, c, m, n: m.number,
+        "perangkat_daerah": lambda v, c, m, n: m.perangkat_daerah.name,
+        "layanan": lambda v, c, m, n: m.layanan.name,
+        "status": lambda v, c, m, n: str(m.status_label),
+        "assigned_agent": lambda v, c, m, n: m.agent.name if m.agent else "",
+        "due_at": lambda v, c, m, n: local_datetime(m.due_at) if m.due_at else "",
+        "created_at": lambda v, c, m, n: local_datetime(m.created_at),
+    }
+
+    def __init__(self, name=None, category=None, endpoint=None, url=None, **kwargs):
+        super().__init__(Ticket, name=name, category=category, endpoint=endpoint, url=url, **kwargs)
+
+    def search_placeholder(self):
+        return str(_l("Nomor, pemohon (nama, email, NIP) atau perihal"))
+
+    def base_query(self):
+        return (
+            Ticket.select(Ticket, PerangkatDaerah, Layanan, Agent)
+            .join(PerangkatDaerah)
+            .switch(Ticket)
+            .join(Layanan)
+            .switch(Ticket)
+            .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == Agent.id), attr="agent")
+        )
+
+    def _handle_join(self, query, field, joins):
+        return query  # everything a row shows, sorts or filters on is joined in base_query
+
+    # --- paths that exist on a ModelView but not for tickets: scope first, then refuse ------
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        ticket = self.scoped_ticket(request.args.get("id"))
+        return redirect(url_for("tickets.details_view", id=ticket.id))
+
+    @expose("/delete/", methods=("POST",))
+    def delete_view(self):
+        self.scoped_ticket(request.form.get("id") or request.args.get("id"))
+        abort(403)
+
+    @expose("/details/")
+    def details_view(self):
+        ticket = self.scoped_ticket(request.args.get("id"))
+        return redirect(url_for("tickets.details_view", id=ticket.id))
+
+    # --- bulk action -------------------------------------------------------------------------
+    @expose("/action/", methods=("POST",))
+    def action_view(self):
+        ids = request.form.getlist("rowid")
+        if not all(str(i).isdigit() for i in ids):
+            abort(404)
+        wanted = {int(i) for i in ids}
+        if len(visible_tickets(current_user, Ticket.select()).where(Ticket.id.in_(wanted))) != len(
+            wanted
+        ):
+            abort(404)  # a ticket outside one's scope is not there, in a bulk action too
+        return super().action_view()
+
+    def is_action_allowed(self, name):
+        if name == "dispose":
+            return bool(current_roles() & DESK)
+        return super().is_action_allowed(name)
+
+    @action(
+        "dispose",
+        _l("Disposisi ke satu petugas"),
+        _l("Disposisikan tiket terpilih ke satu petugas?"),
+    )
+    def action_dispose(self, ids):
+        return redirect(url_for("tickets.bulk_dispose", ids=",".join(sorted(ids, key=int))))
+
+
+class QueueView(TicketListBase):
+    """One ready-made queue: the scope, then the queue's condition."""
+
+    column_default_sort = ("due_at", False)
+
+    def __init__(self, queue, **kwargs):
+        self.queue = queue
+        super().__init__(
+            name=queue.name, endpoint=queue.endpoint, url=f"/admin/{queue.url}", **kwargs
+        )
+
+    def get_query(self):
+        return self.queue.where(super().get_query(), current_user)
+
+    def is_visible(self):
+        return bool(current_roles() & self.queue.roles)

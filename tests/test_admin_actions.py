@@ -1,0 +1,315 @@
+"""Staff side, the SOP's actions through HTTP (issue #4): each action and its refusals, the
+buttons shown, the bulk disposition, the on-behalf entry, document downloads."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from models import workflow
+from models.catalog import PerangkatDaerah, RequiredDocument
+from models.seed import create_staff_user
+from models.ticket import Document, Ticket, TicketEvent
+from models.uploads import Upload
+from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
+from tests.conftest import PDF_BYTES, PNG_BYTES, T0
+from tests.test_workflow import snapshot
+
+
+def act(client, ticket, action, **data):
+    return client.post(f"/admin/tiket/{ticket.id}/aksi/{action}", data=data)
+
+
+def page(client, ticket):
+    response = client.get(f"/admin/tiket/details/?id={ticket.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def buttons(html):
+    return set(re.findall(r"/aksi/(\w+)", html))
+
+
+def refused(response, status, message, ticket, before):
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    assert snapshot(ticket.id) == before
+
+
+def test_buttons_follow_available_actions(client, login_as, make_ticket):
+    opened, assigned, signed = make_ticket("open"), make_ticket("assigned"), make_ticket("signed")
+    login_as("helpdesk")
+    assert buttons(page(client, opened)) == {"verify_complete", "verify_incomplete", "reject"}
+    assert buttons(page(client, assigned)) == {"reassign"}
+    assert buttons(page(client, signed)) == {"close"}
+    login_as("agent")
+    assert buttons(page(client, assigned)) == {"attach_document", "mark_selesai"}
+    assert buttons(page(client, signed)) == {"close"}
+
+
+def test_verify_complete(client, login_as, make_ticket):
+    ticket = make_ticket("open")
+    login_as("helpdesk")
+    response = act(client, ticket, "verify_complete", note="Lengkap semua")
+    assert response.status_code == 303
+    assert Ticket.get_by_id(ticket.id).status == "verified"
+    assert "Dokumen dinyatakan lengkap" in page(client, ticket)
+    before = snapshot(ticket.id)  # a second click on a stale page: the workflow's message
+    refused(act(client, ticket, "verify_complete"), 403, "Menunggu disposisi", ticket, before)
+
+
+def test_verify_incomplete_with_checklist_and_its_refusal(client, login_as, make_ticket):
+    ticket = make_ticket("open")
+    first = RequiredDocument.for_layanan(ticket.layanan_id).first()
+    login_as("helpdesk")
+    before = snapshot(ticket.id)
+    refused(
+        act(client, ticket, "verify_incomplete"),
+        400,
+        "Pilih dokumen yang kurang atau tuliskan catatan.",
+        ticket,
+        before,
+    )
+    response = act(client, ticket, "verify_incomplete", missing=[first.id], note="Tanpa stempel")
+    assert response.status_code == 303
+    changed = Ticket.get_by_id(ticket.id)
+    assert changed.status == "incomplete" and changed.missing_document_ids == [first.id]
+    assert first.name in page(client, ticket)
+
+
+def test_reject_requires_a_reason(client, login_as, make_ticket):
+    ticket = make_ticket("open")
+    login_as("helpdesk")
+    before = snapshot(ticket.id)
+    refused(
+        act(client, ticket, "reject", reason="  "),
+        400,
+        "Tuliskan alasan penolakan.",
+        ticket,
+        before,
+    )
+    assert act(client, ticket, "reject", reason="Duplikat SD-2026-000009").status_code == 303
+    closed = Ticket.get_by_id(ticket.id)
+    assert (closed.status, closed.close_reason) == ("closed", "rejected")
+
+
+def test_dispose_offers_the_seksi_agents_and_refuses_others(client, login_as, make_ticket, users):
+    ticket = make_ticket("verified")
+    outsider, _ = create_staff_user(
+        "agen.lain@example.go.id", "Agen Seksi Lain", "agent", seksi_code="pengelolaan-aplikasi"
+    )
+    login_as("helpdesk")
+    html = page(client, ticket)
+    assert users["agent"].name in html and "Agen Seksi Lain" not in html
+    before = snapshot(ticket.id)
+    refused(
+        act(client, ticket, "dispose", agent=outsider.id),
+        400,
+        "Petugas harus berasal dari seksi pemilik layanan ini.",
+        ticket,
+        before,
+    )
+    refused(act(client, ticket, "dispose", agent="x"), 400, "bukan agen aktif", ticket, before)
+    assert act(client, ticket, "dispose", agent=users["agent"].id, note="Segera").status_code == 303
+    assert Ticket.get_by_id(ticket.id).assigned_agent_id == users["agent"].id
+
+
+def test_reassign(client, login_as, make_ticket, users):
+    ticket = make_ticket("assigned")
+    second, _ = create_staff_user(
+        "agen2@example.go.id", "Agen Kedua", "agent", seksi_code="rekayasa-aplikasi"
+    )
+    login_as("helpdesk")
+    before = snapshot(ticket.id)
+    refused(
+        act(client, ticket, "reassign", agent=users["agent"].id),
+        400,
+        "Tiket sudah ditangani petugas tersebut.",
+        ticket,
+        before,
+    )
+    assert act(client, ticket, "reassign", agent=second.id).status_code == 303
+    assert Ticket.get_by_id(ticket.id).assigned_agent_id == second.id
+
+
+def upload(data, name):
+    return (io.BytesIO(data), name)
+
+
+def test_attach_mark_selesai_and_their_refusals(client, login_as, make_ticket):
+    ticket = make_ticket("assigned")
+    login_as("agent")
+    before = snapshot(ticket.id)
+    refused(
+        act(client, ticket, "mark_selesai"),
+        400,
+        "Lampirkan dahulu SLA dan Berita Acara",
+        ticket,
+        before,
+    )
+    refused(act(client, ticket, "attach_document", kind="sla"), 400, "Pilih berkas", ticket, before)
+    refused(
+        act(client, ticket, "attach_document", kind="sla", file=upload(b"halo", "sla.pdf")),
+        400,
+        "bukan PDF, JPEG atau PNG",
+        ticket,
+        before,
+    )
+    sla = act(client, ticket, "attach_document", kind="sla", file=upload(PDF_BYTES, "sla.pdf"))
+    assert sla.status_code == 303
+    assert Document.current(ticket.id, "sla").filename == "sla.pdf"
+    before = snapshot(ticket.id)
+    refused(
+        act(client, ticket, "mark_selesai"), 400, "Lampirkan dahulu Berita Acara", ticket, before
+    )
+    ba = act(client, ticket, "attach_document", kind="ba", file=upload(PNG_BYTES, "ba.png"))
+    assert ba.status_code == 303
+    assert act(client, ticket, "mark_selesai", note="Subdomain aktif").status_code == 303
+    assert Ticket.get_by_id(ticket.id).status == "selesai"
+
+
+def test_close_only_once_signed(client, login_as, make_ticket):
+    selesai, signed = make_ticket("selesai"), make_ticket("signed")
+    login_as("helpdesk")
+    before = snapshot(selesai.id)
+    refused(act(client, selesai, "close"), 403, "tindakan ini hanya untuk", selesai, before)
+    login_as("agent")
+    assert act(client, signed, "close", note="Terima kasih").status_code == 303
+    closed = Ticket.get_by_id(signed.id)
+    assert (closed.status, closed.close_reason) == ("closed", "fulfilled")
+
+
+def test_unknown_action_is_404(client, login_as, make_ticket):
+    ticket = make_ticket("open")
+    login_as("admin")
+    assert act(client, ticket, "set_status", status="closed").status_code == 404
+    assert Ticket.get_by_id(ticket.id).status == "open"
+
+
+def test_bulk_dispose_reports_each_ticket(client, login_as, make_ticket, users):
+    one, two, still_open = make_ticket("verified"), make_ticket("verified"), make_ticket("open")
+    login_as("helpdesk")
+    ids = [one.id, two.id, still_open.id]
+    start = client.post("/admin/perlu-disposisi/action/", data={"action": "dispose", "rowid": ids})
+    assert start.status_code == 302 and "disposisi-massal" in start.headers["Location"]
+    form = client.get(start.headers["Location"]).get_data(as_text=True)
+    assert users["agent"].name in form
+    result = client.post(
+        "/admin/tiket/disposisi-massal/",
+        data={"ids": ",".join(map(str, ids)), "agent": users["agent"].id, "note": "Bersama"},
+    )
+    html = result.get_data(as_text=True)
+    assert result.status_code == 200
+    assert html.count("table-success") == 2 and html.count("table-danger") == 1
+    assert "Menunggu verifikasi" in html  # why the open one was refused
+    assert [Ticket.get_by_id(i).status for i in ids] == ["assigned", "assigned", "open"]
+
+
+def test_bulk_action_is_not_offered_to_agents_and_heads(client, login_as, make_ticket):
+    ticket = make_ticket("assigned")
+    login_as("agent")
+    assert "Disposisi ke satu petugas" not in client.get("/admin/tiket/").get_data(as_text=True)
+    response = client.post("/admin/tiket/action/", data={"action": "dispose", "rowid": [ticket.id]})
+    assert response.status_code == 302 and "disposisi-massal" not in response.headers["Location"]
+
+
+def on_behalf_form(**overrides):
+    pd = PerangkatDaerah.get(PerangkatDaerah.code == "DISDIK")
+    from tests.conftest import subdomain_service
+
+    data = dict(
+        intake_channel="phone",
+        received_at="2026-06-02T09:30",
+        requester_name="Budi Santoso",
+        requester_nip="198001012005011001",
+        requester_position="Kepala Subbagian Umum",
+        requester_email="budi@example.go.id",
+        requester_phone="0227654321",
+        perangkat_daerah_id=pd.id,
+        layanan_id=subdomain_service().id,
+        subject="Subdomain via telepon",
+        description="Permohonan lewat telepon.",
+        submission_key="kunci-uji-0123456789",
+    )
+    data.update(overrides)
+    return data
+
+
+def test_on_behalf_entry_opens_a_ticket(client, login_as, users):
+    login_as("helpdesk")
+    form = client.get("/admin/on_behalf/").get_data(as_text=True)
+    assert "Saluran masuk" in form and "Telepon" in form
+    data = on_behalf_form(documents=[upload(PDF_BYTES, "surat.pdf")])
+    response = client.post("/admin/on_behalf/", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    ticket = Ticket.get(Ticket.subject == "Subdomain via telepon")
+    assert (ticket.channel, ticket.intake_channel, ticket.created_by_id) == (
+        "helpdesk",
+        "phone",
+        users["helpdesk"].id,
+    )
+    assert ticket.received_at.strftime("%Y-%m-%d %H:%M") == "2026-06-02 02:30"  # 09.30 WIB
+    assert Document.select().where(Document.ticket == ticket.id).count() == 1
+    event = TicketEvent.for_ticket(ticket.id).first()
+    assert event.actor_id == users["helpdesk"].id and "Telepon" in event.note
+    again = client.post("/admin/on_behalf/", data=on_behalf_form())  # a double submission
+    assert again.status_code == 303
+    assert Ticket.select().where(Ticket.subject == "Subdomain via telepon").count() == 1
+
+
+def test_on_behalf_refusals(client, login_as):
+    login_as("helpdesk")
+    no_channel = client.post("/admin/on_behalf/", data=on_behalf_form(intake_channel=""))
+    assert no_channel.status_code == 400
+    assert "Pilih saluran masuk" in no_channel.get_data(as_text=True)
+    bad_nip = client.post(
+        "/admin/on_behalf/", data=on_behalf_form(requester_nip="123", submission_key="k2" * 10)
+    )
+    assert bad_nip.status_code == 400 and "NIP harus terdiri dari 18 angka." in bad_nip.get_data(
+        as_text=True
+    )
+    assert Ticket.select().count() == 0
+    login_as("agent")
+    assert client.get("/admin/on_behalf/").status_code == 403
+    assert client.post("/admin/on_behalf/", data=on_behalf_form()).status_code == 403
+    assert Ticket.select().count() == 0
+
+
+def test_document_download_and_inline_preview(client, login_as, make_ticket):
+    ticket = make_ticket("open")
+    doc = Document.select().where(Document.ticket == ticket.id).first()
+    login_as("helpdesk")
+    url = f"/admin/tiket/{ticket.id}/dokumen/{doc.id}"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF-") and len(response.data) == doc.size
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.mimetype == "application/pdf"
+    inline = client.get(url + "?inline=1")
+    assert inline.headers["Content-Disposition"].startswith("inline;")
+    other = make_ticket("open")
+    other_doc = Document.select().where(Document.ticket == other.id).first()
+    assert client.get(f"/admin/tiket/{ticket.id}/dokumen/{other_doc.id}").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["sla", "ba"])
+def test_agent_replacing_a_document_keeps_the_old_version(client, login_as, make_ticket, kind):
+    ticket = make_ticket("assigned")
+    workflow.attach_document(
+        Ticket.get_by_id(ticket.id).assigned_agent,
+        ticket.id,
+        kind,
+        Upload("a.pdf", PDF_BYTES),
+        now=T0,
+    )
+    login_as("agent")
+    act(client, ticket, "attach_document", kind=kind, file=upload(PNG_BYTES, "b.png"))
+    versions = [
+        d.version
+        for d in Document.select().where(Document.ticket == ticket.id, Document.kind == kind)
+    ]
+    assert sorted(versions) == [1, 2]
+    assert "b.png" in page(client, ticket) and "a.pdf" in page(client, ticket)

@@ -1,0 +1,207 @@
+"""Staff side, the ticket lists (issue #4): columns, filters, search, sorting, 50 a page, the
+queue counts on the landing page, and a constant number of queries per page (no N+1)."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pytest
+
+from models import workflow
+from models.catalog import Layanan, PerangkatDaerah
+from models.db import connection, database, utcnow
+from models.staff import User
+from models.ticket import Ticket
+from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
+from tests.conftest import T0, new_request, required_uploads
+
+
+def numbers(html):
+    return re.findall(r"SD-\d{4}-\d{6}", html)
+
+
+def open_ticket(code="permintaan-subdomain", now=T0, **fields):
+    layanan = Layanan.get(Layanan.code == code)
+    return workflow.submit(
+        None, new_request(layanan=layanan, **fields), required_uploads(layanan), now=now
+    )
+
+
+@contextmanager
+def count_queries():
+    seen = []
+    original = database.obj.execute_sql
+
+    def spy(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    database.obj.execute_sql = spy
+    try:
+        yield seen
+    finally:
+        database.obj.execute_sql = original
+
+
+def test_list_row_shows_the_columns(client, login_as, make_ticket):
+    ticket = make_ticket("assigned")
+    login_as("helpdesk")
+    html = client.get("/admin/tiket/").get_data(as_text=True)
+    for text in (
+        ticket.number,
+        "Dinas Pendidikan Provinsi Jawa Barat",
+        "Permintaan subdomain jabarprov.go.id",
+        "Subdomain untuk aplikasi PPDB",
+        "Galih Ramadhan Saputra",
+        'class="badge badge-secondary status-assigned"',
+        "Dikerjakan petugas",
+        "WIB",
+        "overdue",  # its step-5 due time (June 2026) has passed
+        "hari",
+    ):
+        assert text in html, text
+
+
+def test_due_time_not_yet_passed_is_not_highlighted(client, login_as, db):
+    open_ticket(now=utcnow())
+    login_as("helpdesk")
+    html = client.get("/admin/tiket/").get_data(as_text=True)
+    assert "status-open" in html and "text-danger font-weight-bold overdue" not in html
+
+
+def test_filters_and_search(client, login_as, make_ticket, db):
+    a = make_ticket("open", subject="Subdomain PPDB")
+    b = make_ticket("verified", subject="Subdomain Samsat", requester_name="Agus Wijaya")
+    c = open_ticket("gangguan-aplikasi", subject="Aplikasi lambat", now=utcnow())
+    bapenda = PerangkatDaerah.get(PerangkatDaerah.code == "BAPENDA")
+    d = open_ticket(perangkat_daerah_id=bapenda.id, subject="Subdomain pajak")
+    login_as("helpdesk")
+
+    def listed(query):
+        return set(numbers(client.get("/admin/tiket/?" + query).get_data(as_text=True)))
+
+    assert listed("flt0_0=verified") == {b.number}  # status
+    gangguan = Layanan.get(Layanan.code == "gangguan-aplikasi").id
+    assert listed(f"flt0_1={gangguan}") == {c.number}  # service
+    assert listed(f"flt0_2={bapenda.id}") == {d.number}  # Perangkat Daerah
+    assert listed("flt0_4=pendek") == {c.number}  # duration class
+    assert listed("flt0_5=1") == {a.number, b.number, d.number}  # overdue
+    assert listed("flt0_5=0") == {c.number}
+    assert listed("search=Agus") == {b.number}  # requester
+    assert listed("search=pajak") == {d.number}  # subject
+    assert listed(f"search={a.number}") == {a.number}  # number
+
+
+def test_agent_filter(client, login_as, make_ticket, users):
+    assigned = make_ticket("assigned")
+    make_ticket("open")
+    login_as("admin")
+    html = client.get(f"/admin/tiket/?flt0_3={users['agent'].id}").get_data(as_text=True)
+    assert set(numbers(html)) == {assigned.number}
+
+
+def test_sorting_by_agency_and_number(client, login_as, db):
+    bapenda = PerangkatDaerah.get(PerangkatDaerah.code == "BAPENDA")
+    first = open_ticket()  # Dinas Pendidikan
+    second = open_ticket(perangkat_daerah_id=bapenda.id)  # Badan Pendapatan Daerah
+    login_as("helpdesk")
+    by_agency = numbers(client.get("/admin/tiket/?sort=1").get_data(as_text=True))
+    assert by_agency == [second.number, first.number]
+    by_number_desc = numbers(client.get("/admin/tiket/?sort=0&desc=1").get_data(as_text=True))
+    assert by_number_desc == [second.number, first.number]
+    by_agent = client.get("/admin/tiket/?sort=5")
+    assert by_agent.status_code == 200
+
+
+def make_many(count):
+    """`count` open tickets, inserted directly (the workflow is not what is measured here)."""
+    template = Ticket.get_by_id(open_ticket().id)
+    rows = []
+    for i in range(count - 1):
+        row = {f.name: getattr(template, f.name) for f in Ticket._meta.sorted_fields}
+        row.pop("id")
+        row.update(
+            number=f"SD-2026-9{i:05d}", tracking_token=f"token-{i:040d}", submission_key=None
+        )
+        row["perangkat_daerah"] = template.perangkat_daerah_id
+        row["layanan"] = template.layanan_id
+        rows.append(row)
+    Ticket.insert_many(rows).execute()
+
+
+def test_fifty_a_page(client, login_as, db):
+    make_many(55)
+    login_as("helpdesk")
+    first = client.get("/admin/tiket/").get_data(as_text=True)
+    assert len(numbers(first)) == 50 and "Daftar (55)" in first
+    assert len(numbers(client.get("/admin/tiket/?page=1").get_data(as_text=True))) == 5
+
+
+@pytest.mark.parametrize("role", ["helpdesk", "admin"])
+def test_list_queries_do_not_grow_with_the_rows(client, login_as, make_ticket, users, db, role):
+    make_ticket("assigned")
+    login_as(role)
+    client.get("/admin/tiket/")  # warm-up: first-request work is not what is measured
+    with count_queries() as few:
+        client.get("/admin/tiket/")
+    make_many(30)
+    for _ in range(3):
+        make_ticket("assigned")
+    with count_queries() as many:
+        html = client.get("/admin/tiket/").get_data(as_text=True)
+    assert len(numbers(html)) == 34
+    assert len(many) == len(few), many
+    assert not [sql for sql in many if '"document"' in sql]  # never the documents table
+
+
+def test_landing_page_counts_the_users_queues(client, login_as, make_ticket):
+    make_ticket("open")
+    make_ticket("open")
+    make_ticket("verified")
+    make_ticket("signed")
+    login_as("helpdesk")
+    html = client.get("/admin/").get_data(as_text=True)
+
+    def count(endpoint):
+        row = re.search(
+            rf'data-queue="{endpoint}">.*?<span class="badge[^"]*">(\d+)</span>', html, re.S
+        )
+        return int(row.group(1))
+
+    assert (count("q_verify"), count("q_dispose"), count("q_close")) == (2, 1, 1)
+    assert 'data-queue="q_mine"' not in html  # an agent's queue
+    login_as("agent")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert count("q_close") == 1 and 'data-queue="q_verify"' not in html
+
+
+def test_lists_filters_and_sorting_on_postgresql(postgres_url, tmp_path):
+    """The joined, aliased list query (the agent is a second join on "user") on PostgreSQL."""
+    from app import create_app
+    from tests.admin_support import fresh_g_per_request
+    from tests.conftest import DEMO_PASSWORD, _prepare, make_config
+
+    app = create_app(make_config(tmp_path, DATABASE_URL=postgres_url, WTF_CSRF_ENABLED=False))
+    fresh_g_per_request(app)
+    _prepare(app)
+    with app.app_context(), connection():
+        first = open_ticket()
+        second = open_ticket(subject="Subdomain kedua")
+        helpdesk = User.get(User.email == "helpdesk@example.go.id")
+        workflow.verify_complete(helpdesk, second.id, now=T0)
+        agent = User.get(User.email == "agen@example.go.id")
+        workflow.dispose(helpdesk, second.id, agent.id, now=T0)
+    client = app.test_client()
+    client.post("/staf/login", data={"email": "admin@example.go.id", "password": DEMO_PASSWORD})
+    for query in ("sort=5", "sort=5&desc=1", "sort=1", f"flt0_3={agent.id}", "search=kedua"):
+        response = client.get("/admin/tiket/?" + query)
+        assert response.status_code == 200, query
+    html = client.get(f"/admin/tiket/?flt0_3={agent.id}").get_data(as_text=True)
+    assert set(numbers(html)) == {second.number}
+    assert set(numbers(client.get("/admin/tiket/?sort=5").get_data(as_text=True))) == {
+        first.number,
+        second.number,
+    }
+    assert client.get(f"/admin/tiket/details/?id={second.id}").status_code == 200
+    database.close()
