@@ -33,9 +33,12 @@ def init_babel(app) -> None:
     # domain itself avoids that.
     from flask_admin import babel as admin_babel
 
-    dirs = admin_babel.domain._translation_directories
-    if TRANSLATIONS not in dirs:
-        dirs.append(TRANSLATIONS)
+    # Flask-Admin reads WTForms' own catalogue (no Indonesian either) for messages such as
+    # "This field is required."; ours (wtforms.po) fills it, the same way.
+    for domain in (admin_babel.domain, admin_babel.wtforms_domain):
+        dirs = domain._translation_directories
+        if TRANSLATIONS not in dirs:
+            dirs.append(TRANSLATIONS)
 
 
 # --- issue #3: the rate limiter of the public forms ------------------------------------------

@@ -15,7 +15,6 @@ from flask_security import current_user
 
 from deskadmin import catalog, staff
 from deskadmin.access import StaffAccess, current_roles
-from deskadmin.dates import age, local_datetime
 from deskadmin.onbehalf import OnBehalfView
 from deskadmin.queues import QUEUES
 from deskadmin.ticket_page import TicketView
@@ -38,23 +37,8 @@ class DeskIndexView(StaffAccess, AdminIndexView):
         return self.render("admin/index.html", queues=rows, total=total, roles=roles)
 
 
-def _indonesian_form_messages() -> None:
-    """Flask-Admin reads WTForms' own catalogue (which has no Indonesian) for messages such
-    as "This field is required."; ours (translations/id/LC_MESSAGES/wtforms.po) fills it."""
-    from flask_admin import babel as admin_babel
-
-    from extensions import TRANSLATIONS
-
-    dirs = admin_babel.wtforms_domain._translation_directories
-    if TRANSLATIONS not in dirs:
-        dirs.append(TRANSLATIONS)
-
-
 def init_admin(app) -> None:
     """Register the staff views on `app`: `/admin/` and below, every page behind login."""
-    _indonesian_form_messages()
-    app.add_template_filter(local_datetime, "desk_datetime")
-    app.add_template_filter(age, "desk_age")
     # One Admin per app: its views hold per-app state, and tests build many apps.
     admin = Admin(
         name=_l("Service Desk Diskominfo Jabar"),

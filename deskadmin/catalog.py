@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import Optional
 
 from deskadmin.access import AdminOnly
-from deskadmin.dates import indonesian_date
+from formatting import local_date
 from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 
 LABELS = {
@@ -79,7 +79,7 @@ class HolidayView(CatalogView):
     column_list = ("date", "name")
     form_columns = ("date", "name")
     column_default_sort = ("date", True)
-    column_formatters = {"date": lambda v, c, m, n: indonesian_date(m.date)}
+    column_formatters = {"date": lambda v, c, m, n: local_date(m.date)}
 
 
 def add_views(admin) -> None:

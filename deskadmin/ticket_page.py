@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-from deskadmin.dates import local_datetime
 from deskadmin.tickets import TicketListBase, status_badge
+from formatting import local_datetime
 from models import workflow
 from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
 from models.staff import User

@@ -19,8 +19,8 @@ from markupsafe import Markup, escape
 from peewee import JOIN
 
 from deskadmin.access import TicketScope, current_roles
-from deskadmin.dates import age, local_datetime
 from deskadmin.queues import DESK
+from formatting import age, local_datetime
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
 from models.db import utcnow
 from models.scope import visible_tickets

@@ -18,6 +18,7 @@ from flask import render_template
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
+from formatting import local_date
 from models import workflow
 from models.catalog import Seksi
 from models.db import database, utcnow
@@ -25,7 +26,6 @@ from models.staff import User
 from models.ticket import Ticket
 from models.uploads import Upload
 from tasks import app_task
-from tasks.formatting import local_date
 
 log = logging.getLogger(__name__)
 

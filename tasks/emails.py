@@ -13,11 +13,11 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
 
+from formatting import local_datetime
 from models.catalog import RequiredDocument
 from models.staff import User
 from models.storage import store
 from models.ticket import AUDIENCE_REQUESTER, STATUSES, Document
-from tasks.formatting import local_datetime
 
 KINDS = (
     "opened",
@@ -60,7 +60,7 @@ def tracking_url(ticket) -> str:
 
 def staff_ticket_url(ticket_id: int) -> str:
     """The staff page of a ticket (the one place that knows the staff URL pattern)."""
-    return f"{current_app.config['BASE_URL']}/admin/ticket/details/?id={ticket_id}"
+    return f"{current_app.config['BASE_URL']}/admin/tiket/details/?id={ticket_id}"
 
 
 def message_id(row) -> str:

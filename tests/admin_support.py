@@ -7,30 +7,15 @@ test builds its own app with the check on.
 from __future__ import annotations
 
 import pytest
-from flask import g
 
 from app import create_app
 from models.db import database
 from tests.conftest import DEMO_PASSWORD, _prepare, make_config
 
 
-def fresh_g_per_request(app):
-    """Start every request with an empty `g`, as in production. The `db` fixture keeps one app
-    context open for a whole test, and Flask reuses it for the test client's requests, so
-    `g` (where Flask-Login caches the logged-in user) would otherwise outlive a request and
-    hide a session that no longer authenticates."""
-
-    def clear():
-        for key in list(g):
-            g.pop(key)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, clear)
-
-
 @pytest.fixture
 def app(tmp_path):
     app = create_app(make_config(tmp_path, WTF_CSRF_ENABLED=False))
-    fresh_g_per_request(app)
     _prepare(app)
     yield app
     if not database.is_closed():
@@ -51,4 +36,4 @@ def login_as(client, users):
     return login
 
 
-__all__ = ["app", "login_as", "fresh_g_per_request"]
+__all__ = ["app", "login_as"]

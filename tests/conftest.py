@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
 
 import pytest
+from flask import g
 
 from app import create_app
 from models import workflow
@@ -50,7 +52,21 @@ def make_config(tmp_path, **extra):
     return config
 
 
+def fresh_g_per_request(app):
+    """Start every request with an empty `g`, as in production. The `db` fixture keeps one app
+    context open for a whole test and Flask reuses it for the test client's requests, so `g`
+    (where Flask-Login caches the logged-in user) would otherwise outlive a request and hide a
+    session that no longer authenticates."""
+
+    def clear():
+        for key in list(g):
+            g.pop(key)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, clear)
+
+
 def _prepare(app):
+    fresh_g_per_request(app)
     with app.app_context():
         create_tables()
         with connection():
@@ -135,20 +151,30 @@ def outbox(app):
 
 @pytest.fixture
 def login_as(client, users):
-    """Log the test client in as the demo user of a role."""
+    """Log the test client in as the demo user of a role, through the real login form (with
+    its CSRF token)."""
 
     def login(role):
         user = users[role]
-        client.post("/logout")
+        client.post("/staf/logout", data={"csrf_token": csrf_token(client, "/staf/login")})
         response = client.post(
             "/staf/login",
-            data={"email": user.email, "password": DEMO_PASSWORD},
-            follow_redirects=True,
+            data={
+                "email": user.email,
+                "password": DEMO_PASSWORD,
+                "csrf_token": csrf_token(client, "/staf/login"),
+            },
         )
-        assert response.status_code == 200
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
         return user
 
     return login
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the form on the page at `path`."""
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def subdomain_service():

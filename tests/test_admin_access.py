@@ -14,7 +14,6 @@ from models.db import connection, database
 from models.seed import create_staff_user
 from models.ticket import Document, Ticket
 from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
-from tests.admin_support import fresh_g_per_request
 from tests.conftest import DEMO_PASSWORD, T0, _prepare, make_config, new_request, required_uploads
 from tests.test_workflow import snapshot
 
@@ -212,7 +211,6 @@ def test_login_page_speaks_indonesian(client):
 @pytest.fixture
 def csrf_app(tmp_path):
     app = create_app(make_config(tmp_path, WTF_CSRF_ENABLED=True))
-    fresh_g_per_request(app)
     _prepare(app)
     yield app
     if not database.is_closed():

@@ -179,11 +179,9 @@ def test_landing_page_counts_the_users_queues(client, login_as, make_ticket):
 def test_lists_filters_and_sorting_on_postgresql(postgres_url, tmp_path):
     """The joined, aliased list query (the agent is a second join on "user") on PostgreSQL."""
     from app import create_app
-    from tests.admin_support import fresh_g_per_request
     from tests.conftest import DEMO_PASSWORD, _prepare, make_config
 
     app = create_app(make_config(tmp_path, DATABASE_URL=postgres_url, WTF_CSRF_ENABLED=False))
-    fresh_g_per_request(app)
     _prepare(app)
     with app.app_context(), connection():
         first = open_ticket()

@@ -322,7 +322,7 @@ def test_limiter_counts_in_redis_when_configured(tmp_path):
 
 
 def test_local_datetime_filter_speaks_indonesian_in_desk_timezone(app):
-    from views.filters import local_date, local_datetime
+    from formatting import local_date, local_datetime
 
     with app.app_context():
         assert local_datetime(dt.datetime(2026, 11, 28, 7, 5)) == "28 November 2026, 14.05 WIB"

@@ -87,7 +87,7 @@ def check_message(msg, row, ticket):
         link = f"{BASE}/lacak/{ticket.tracking_token}"
         assert "/admin/" not in text
     else:
-        link = f"{BASE}/admin/ticket/details/?id={ticket.id}"
+        link = f"{BASE}/admin/tiket/details/?id={ticket.id}"
         assert ticket.tracking_token not in text and ticket.tracking_token not in html
     assert link in text and f'href="{link}"' in html
 
