@@ -23,6 +23,7 @@ from models.storage import CorruptDocument, store
 from models.ticket import INTAKE_CHANNELS, STATUSES, Document, Ticket, TicketEvent, TicketStep
 from models.uploads import Upload
 from models.workflow import WorkflowError
+from tasks.berita_acara import request_berita_acara
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
@@ -48,6 +49,9 @@ EVENT_LABELS = {
     "closed": _l("Close Tiket"),
     "rejected": _l("Ditolak"),
     "expired": _l("Kedaluwarsa"),
+    "ba_requested": _l("Berita Acara dibuat sistem"),
+    "notified": _l("Email terkirim"),
+    "link_resent": _l("Tautan pelacakan dikirim ulang"),
 }
 
 DONE_MESSAGES = {
@@ -56,6 +60,10 @@ DONE_MESSAGES = {
     "dispose": _l("Tiket didisposisikan."),
     "reassign": _l("Tiket dialihkan ke petugas lain."),
     "attach_document": _l("Dokumen dilampirkan."),
+    "generate_ba": _l(
+        "Berita Acara sedang dibuat dan akan muncul di daftar dokumen; muat ulang halaman "
+        "sebentar lagi."
+    ),
     "mark_selesai": _l("Tiket ditandai Selesai; pemohon diberi tahu."),
     "close": _l("Tiket ditutup."),
     "reject": _l("Tiket ditolak."),
@@ -92,6 +100,8 @@ def run_action(user, ticket, name):
     if name == "attach_document":
         upload = _upload_from_request()
         return workflow.attach_document(user, ticket.id, form.get("kind", ""), upload, note=note)
+    if name == "generate_ba":
+        return request_berita_acara(user, ticket.id, form.get("work_done", ""))
     if name == "mark_selesai":
         return workflow.mark_selesai(user, ticket.id, note)
     if name == "close":

@@ -737,7 +737,7 @@ def available_actions(actor, ticket: Ticket) -> set[str]:
     if helpdesk and status == ASSIGNED:
         actions.add("reassign")
     if assigned and status == ASSIGNED:
-        actions |= {"attach_document", "mark_selesai"}
+        actions |= {"attach_document", "generate_ba", "mark_selesai"}
     if (helpdesk or assigned) and status == SIGNED:
         actions.add("close")
     return actions

@@ -45,7 +45,7 @@ def test_buttons_follow_available_actions(client, login_as, make_ticket):
     assert buttons(page(client, assigned)) == {"reassign"}
     assert buttons(page(client, signed)) == {"close"}
     login_as("agent")
-    assert buttons(page(client, assigned)) == {"attach_document", "mark_selesai"}
+    assert buttons(page(client, assigned)) == {"attach_document", "generate_ba", "mark_selesai"}
     assert buttons(page(client, signed)) == {"close"}
 
 
@@ -313,3 +313,32 @@ def test_agent_replacing_a_document_keeps_the_old_version(client, login_as, make
     ]
     assert sorted(versions) == [1, 2]
     assert "b.png" in page(client, ticket) and "a.pdf" in page(client, ticket)
+
+
+def test_generate_ba_makes_the_pdf_and_selesai_then_goes_through(client, login_as, make_ticket):
+    from pypdf import PdfReader
+
+    from models.ticket import Document
+
+    ticket = make_ticket("assigned")
+    login_as("agent")
+    before = snapshot(ticket.id)
+    refused(
+        act(client, ticket, "generate_ba", work_done="  "),
+        400,
+        "Tuliskan pekerjaan",
+        ticket,
+        before,
+    )
+    response = act(client, ticket, "generate_ba", work_done="Subdomain ppdb dibuat dan diuji.")
+    assert response.status_code == 303
+    ba = Document.current(ticket.id, "ba")
+    assert ba is not None and ba.content_type == "application/pdf"
+    download = client.get(f"/admin/tiket/{ticket.id}/dokumen/{ba.id}")
+    text = PdfReader(io.BytesIO(download.data)).pages[0].extract_text()
+    assert "Subdomain ppdb dibuat dan diuji." in text and ticket.number in text
+    html = page(client, ticket)
+    assert "BA/0001/DISKOMINFO/" in html
+    act(client, ticket, "attach_document", kind="sla", file=(io.BytesIO(PDF_BYTES), "sla.pdf"))
+    assert act(client, ticket, "mark_selesai").status_code == 303
+    assert Ticket.get_by_id(ticket.id).status == "selesai"

@@ -376,6 +376,7 @@ def test_available_actions_match_the_rules(make_ticket, users):
     assigned = make_ticket("assigned")
     assert workflow.available_actions(users["agent"], assigned) == {
         "attach_document",
+        "generate_ba",
         "mark_selesai",
     }
     assert workflow.available_actions(users["helpdesk"], assigned) == {"reassign"}
