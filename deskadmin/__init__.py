@@ -2,7 +2,8 @@
 
 `/admin/` shows the user's queues with their counts; the ticket lists and the ticket page are in
 `tickets.py` / `ticket_page.py`, the on-behalf form in `onbehalf.py`, the catalogue and the staff
-accounts (admin only) in `catalog.py` and `staff.py`. Who sees what: `access.py`.
+accounts (admin only) in `catalog.py` and `staff.py`, the email outbox in `outbox.py`. Who sees
+what: `access.py`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-from deskadmin import catalog, staff
+from deskadmin import catalog, outbox, staff
 from deskadmin.access import StaffAccess, current_roles
 from deskadmin.onbehalf import OnBehalfView
 from deskadmin.queues import QUEUES
@@ -54,6 +55,7 @@ def init_admin(app) -> None:
     admin.add_view(OnBehalfView(name=_l("Catat permohonan"), endpoint="on_behalf"))
     catalog.add_views(admin)
     staff.add_views(admin)
+    outbox.add_views(admin)
     admin.add_link(MenuLink(name=_l("Halaman publik"), url="/"))
     admin.init_app(app)
     app.extensions["desk_admin"] = admin
