@@ -1,0 +1,164 @@
+"""The whole SOP in a real chromium: a requester submits on a phone, the helpdesk verifies and
+disposes, the agent uploads the SLA, has the system generate the BA and marks Selesai, the
+requester returns the signed copies through the tracking link, the agent closes. A screenshot of
+every staff page; every email of the run really sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.db import connection
+from models.ticket import Document, Notification, Ticket
+from tests.browser.test_public_browser import real_pdf
+from tests.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def submit_request(page, base, tmp_path) -> tuple[str, str]:
+    page.goto(base + "/")
+    page.get_by_label("Layanan yang dimohon").select_option(
+        label="Permintaan subdomain jabarprov.go.id"
+    )
+    page.get_by_role("button", name="Lanjutkan").click()
+    page.wait_for_url("**/?layanan=*")
+    page.get_by_label("Nama lengkap").fill("Siti Rahmawati")
+    page.get_by_label("NIP").fill("198703152010012004")
+    page.get_by_label("Jabatan").fill("Pranata Komputer Ahli Muda")
+    page.get_by_label("Perangkat Daerah").select_option(
+        label="Dinas Pendidikan Provinsi Jawa Barat"
+    )
+    page.get_by_label("Email dinas").fill("siti.rahmawati@example.go.id")
+    page.get_by_label("Nomor telepon / WhatsApp").fill("081234567890")
+    page.get_by_label("Perihal").fill("Subdomain untuk aplikasi PPDB")
+    page.get_by_label("Uraian permohonan").fill("Mohon dibuatkan subdomain ppdb.jabarprov.go.id.")
+    for name in (
+        "Surat permohonan",
+        "Formulir pendaftaran subdomain",
+        "Surat pernyataan pengelola konten",
+    ):
+        page.get_by_label(name, exact=True).set_input_files(
+            str(real_pdf(tmp_path / f"{name}.pdf", name))
+        )
+    page.get_by_role("button", name="Kirim permohonan").click()
+    page.wait_for_url("**/terkirim")
+    return (
+        page.locator("#nomor-tiket").inner_text().strip(),
+        page.locator("#tautan-pelacakan").inner_text().strip(),
+    )
+
+
+def log_in(page, base, email):
+    page.goto(base + "/staf/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#submit")
+    page.wait_for_url(base + "/admin/**")
+
+
+def log_out(page, base):
+    page.click("#logout-button")
+    page.wait_for_url("**/staf/login**")
+
+
+def open_ticket(page, base, number, list_path="/admin/tiket/"):
+    page.goto(base + list_path)
+    page.get_by_role("link", name=number, exact=True).first.click()
+    page.wait_for_url("**/details/**")
+    assert number in page.content()
+
+
+def status_of(app, number) -> str:
+    with app.app_context(), connection():
+        return Ticket.get(Ticket.number == number).status
+
+
+def test_whole_sop_from_public_form_to_close_tiket(
+    live_server, phone_page, desktop_page, screenshot, tmp_path
+):
+    base, app = live_server.url, live_server.app
+    requester, staff = phone_page, desktop_page
+
+    # Steps 1-2: the requester submits on a phone.
+    number, link = submit_request(requester, base, tmp_path)
+    assert status_of(app, number) == "open"
+
+    # Step 3-4: helpdesk verifies and disposes.
+    staff.goto(base + "/admin/tiket/")
+    assert "/staf/login" in staff.url
+    screenshot(staff, "sop-01-login")
+    log_in(staff, base, "helpdesk@example.go.id")
+    screenshot(staff, "sop-02-helpdesk-beranda")
+    staff.goto(base + "/admin/tiket/")
+    assert number in staff.content()
+    screenshot(staff, "sop-03-helpdesk-daftar-tiket")
+    open_ticket(staff, base, number)
+    screenshot(staff, "sop-04-helpdesk-tiket-baru")
+    staff.click("#btn-verify-complete")
+    staff.wait_for_selector("text=Dokumen dinyatakan lengkap")
+    assert status_of(app, number) == "verified"
+    staff.select_option("select[name=agent]", label="Galih Ramadhan Saputra")
+    staff.fill("#actions form textarea[name=note]", "Mohon diproses minggu ini.")
+    screenshot(staff, "sop-05-helpdesk-disposisi")
+    staff.click("#btn-dispose")
+    staff.wait_for_selector("text=Tiket didisposisikan")
+    assert status_of(app, number) == "assigned"
+    log_out(staff, base)
+
+    # Step 5: the agent uploads the SLA, generates the BA, marks Selesai.
+    log_in(staff, base, "agen@example.go.id")
+    open_ticket(staff, base, number)
+    screenshot(staff, "sop-06-agen-tiket")
+    staff.select_option("select[name=kind]", "sla")
+    staff.set_input_files("input[name=file]", str(real_pdf(tmp_path / "sla.pdf", "SLA")))
+    staff.click("#btn-attach")
+    staff.wait_for_selector("text=Dokumen dilampirkan")
+    staff.fill("#work-done", "Subdomain ppdb.jabarprov.go.id dibuat, DNS dan SSL diuji.")
+    staff.click("#btn-generate-ba")
+    staff.wait_for_selector("text=Berita Acara sedang dibuat")
+    staff.reload()
+    assert "berita-acara-" in staff.content()
+    screenshot(staff, "sop-07-agen-sla-ba")
+    staff.click("#btn-selesai")
+    staff.wait_for_selector("text=Tiket ditandai Selesai")
+    assert status_of(app, number) == "selesai"
+    log_out(staff, base)
+
+    # Step 6: the requester downloads SLA and BA and returns the signed copies.
+    requester.goto(link)
+    assert requester.locator("#status-tiket").get_attribute("data-status") == "selesai"
+    with requester.expect_download() as download:
+        requester.get_by_role("link", name="Unduh Berita Acara").click()
+    assert download.value.suggested_filename.startswith("berita-acara-")
+    requester.get_by_label("SLA yang sudah ditandatangani").set_input_files(
+        str(real_pdf(tmp_path / "sla-ttd.pdf", "SLA ditandatangani"))
+    )
+    requester.get_by_label("Berita Acara yang sudah ditandatangani").set_input_files(
+        str(real_pdf(tmp_path / "ba-ttd.pdf", "BA ditandatangani"))
+    )
+    screenshot(requester, "sop-08-pemohon-balasan")
+    requester.get_by_role("button", name="Kirim balasan SLA dan BA").click()
+    requester.wait_for_load_state()
+    assert status_of(app, number) == "signed"
+
+    # Step 7: the agent closes.
+    log_in(staff, base, "agen@example.go.id")
+    open_ticket(staff, base, number)
+    screenshot(staff, "sop-09-agen-siap-ditutup")
+    staff.click("#btn-close")
+    staff.wait_for_selector("text=Tiket ditutup")
+    screenshot(staff, "sop-10-agen-ditutup")
+    log_out(staff, base)
+
+    requester.goto(link)
+    assert requester.locator("#status-tiket").get_attribute("data-status") == "closed"
+    screenshot(requester, "sop-11-pemohon-ditutup")
+
+    with app.app_context(), connection():
+        ticket = Ticket.get(Ticket.number == number)
+        assert ticket.close_reason == "fulfilled"
+        kinds = {d.kind for d in Document.select().where(Document.ticket == ticket.id)}
+        assert kinds == {"persyaratan", "sla", "ba", "sla_signed", "ba_signed"}
+        rows = list(Notification.select().where(Notification.ticket == ticket.id))
+        assert {r.kind for r in rows} >= {"opened", "disposed", "selesai", "signed", "closed"}
+        assert {r.status for r in rows} == {"sent"}
