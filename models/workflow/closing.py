@@ -1,0 +1,118 @@
+"""SOP step 7 and the other ways a ticket closes: Close Tiket, rejection, expiry."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from models.db import utcnow, write_transaction
+from models.outbox import notify
+from models.staff import User
+from models.ticket import (
+    CLOSED,
+    INCOMPLETE,
+    OPEN,
+    SIGNED,
+    Ticket,
+)
+from models.workflow.base import (
+    CLOSED_STAFF,
+    SYSTEM_LABEL,
+    WorkflowError,
+    _event,
+    _expect,
+    _load,
+    _move,
+    _require_assigned_agent,
+    _require_helpdesk,
+)
+
+# --- SOP step 7: Close Tiket; rejection; expiry --------------------------------------------------
+
+
+def _close(ticket, actor, reason, action, note, now, label=None) -> None:
+    from_status = _move(ticket, actor, CLOSED, now, close_reason=reason, closed_at=now)
+    event = _event(
+        ticket, actor, action, note, from_status=from_status, to_status=CLOSED, now=now, label=label
+    )
+    agent = (
+        User.get_or_none(User.id == ticket.assigned_agent_id) if ticket.assigned_agent_id else None
+    )
+    notify(ticket, event, "closed", requester=True, staff=CLOSED_STAFF, user=agent)
+
+
+def close(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
+    """Close Tiket once the signed SLA and BA are in: the assigned agent, or helpdesk/admin.
+    Email: requester, helpdesk of the bidang, admins, Kepala Bidang, Kepala Seksi, the agent.
+    """
+    now = now or utcnow()
+    with write_transaction():
+        ticket = _load(ticket_id)
+        try:
+            _require_assigned_agent(actor, ticket)
+        except WorkflowError:
+            _require_helpdesk(actor, ticket)
+        _expect(ticket, SIGNED)
+        _close(ticket, actor, "fulfilled", "closed", note, now)
+    return ticket
+
+
+def reject(actor, ticket_id, reason: str, *, now=None) -> Ticket:
+    """Helpdesk/admin closes an open ticket as rejected (spam, out of scope, duplicate); the
+    reason is required and shown to the requester. Emails as for Close Tiket.
+    """
+    now = now or utcnow()
+    if not (reason or "").strip():
+        raise WorkflowError(_("Tuliskan alasan penolakan."))
+    with write_transaction():
+        ticket = _load(ticket_id)
+        _require_helpdesk(actor, ticket)
+        _expect(ticket, OPEN)
+        _close(ticket, actor, "rejected", "rejected", reason.strip(), now)
+    return ticket
+
+
+def expire(ticket_id, *, now=None) -> Ticket | None:
+    """The sweep closes one incomplete ticket whose one-month window has passed (reason
+    `expired`); returns None when there is nothing to do (already moved on, or not yet due).
+    """
+    now = now or utcnow()
+    with write_transaction():
+        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+        if ticket is None or ticket.status != INCOMPLETE or ticket.due_at > now:
+            return None
+        _close(
+            ticket,
+            None,
+            "expired",
+            "expired",
+            _("Dokumen persyaratan tidak dilengkapi dalam satu bulan."),
+            now,
+            label=SYSTEM_LABEL,
+        )
+    return ticket
+
+
+def expire_overdue(*, now=None, batch_size: int = 200) -> int:
+    """Close every incomplete ticket past its deadline, a batch at a time; returns how many.
+    Idempotent: a second run finds nothing; a missed day is caught up on the next run.
+    """
+    now = now or utcnow()
+    closed = 0
+    last_id = 0
+    while True:
+        ids = [
+            t.id
+            for t in Ticket.expired_incomplete(now)
+            .where(Ticket.id > last_id)
+            .order_by(Ticket.id)
+            .limit(batch_size)
+        ]
+        if not ids:
+            return closed
+        for ticket_id in ids:
+            try:
+                if expire(ticket_id, now=now) is not None:
+                    closed += 1
+            except WorkflowError:
+                pass  # someone acted on it at the same moment: it is no longer ours to close
+        last_id = ids[-1]

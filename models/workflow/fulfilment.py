@@ -1,0 +1,215 @@
+"""SOP steps 4 to 6: disposition, the SLA and the Berita Acara, Selesai, the requester's
+counter-signed copies.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from models.calendar import calendar
+from models.db import utcnow, write_transaction
+from models.outbox import notify
+from models.sequence import next_value
+from models.staff import AGENT, User
+from models.ticket import (
+    ASSIGNED,
+    SELESAI,
+    SIGNED,
+    VERIFIED,
+    Document,
+    Ticket,
+)
+from models.workflow.base import (
+    WorkflowError,
+    _apply,
+    _check_files,
+    _event,
+    _expect,
+    _load,
+    _load_by_token,
+    _move,
+    _require_assigned_agent,
+    _require_helpdesk,
+    _store_documents,
+)
+
+# --- SOP step 4: disposition --------------------------------------------------------------------
+
+
+def _check_agent(ticket, agent_id) -> User:
+    agent = User.get_or_none(User.id == agent_id)
+    if agent is None or not agent.active or AGENT not in agent.role_names:
+        raise WorkflowError(_("Petugas yang dipilih bukan agen aktif."))
+    if agent.seksi_id != ticket.layanan.seksi_id:
+        raise WorkflowError(_("Petugas harus berasal dari seksi pemilik layanan ini."))
+    return agent
+
+
+def dispose(actor, ticket_id, agent_id, note: str = "", *, now=None) -> Ticket:
+    """Helpdesk/admin: assign a verified ticket to an agent of the service's seksi, with a note.
+    Email: the agent.
+    """
+    now = now or utcnow()
+    with write_transaction():
+        ticket = _load(ticket_id)
+        _require_helpdesk(actor, ticket)
+        _expect(ticket, VERIFIED)
+        agent = _check_agent(ticket, agent_id)
+        from_status = _move(ticket, actor, ASSIGNED, now, assigned_agent=agent.id)
+        event = _event(
+            ticket,
+            actor,
+            "disposed",
+            _("Kepada %(agent)s. %(note)s", agent=agent.name, note=note or "").strip(),
+            from_status=from_status,
+            to_status=ASSIGNED,
+            now=now,
+        )
+        notify(ticket, event, "disposed", staff=("agent",), user=agent)
+    return ticket
+
+
+def reassign(actor, ticket_id, agent_id, note: str = "", *, now=None) -> Ticket:
+    """Helpdesk/admin: give an assigned ticket to another agent; the step's due time stays.
+    Email: the new agent.
+    """
+    now = now or utcnow()
+    with write_transaction():
+        ticket = _load(ticket_id)
+        _require_helpdesk(actor, ticket)
+        _expect(ticket, ASSIGNED)
+        agent = _check_agent(ticket, agent_id)
+        if agent.id == ticket.assigned_agent_id:
+            raise WorkflowError(_("Tiket sudah ditangani petugas tersebut."))
+        _apply(ticket, now, assigned_agent=agent.id)
+        event = _event(
+            ticket,
+            actor,
+            "reassigned",
+            _("Kepada %(agent)s. %(note)s", agent=agent.name, note=note or "").strip(),
+            from_status=ASSIGNED,
+            to_status=ASSIGNED,
+            now=now,
+        )
+        notify(ticket, event, "disposed", staff=("agent",), user=agent)
+    return ticket
+
+
+# --- SOP step 5: fulfilment, SLA and BA, Selesai ------------------------------------------------
+
+
+def attach_document(actor, ticket_id, kind: str, file, *, note: str = "", now=None) -> Document:
+    """The assigned agent attaches the SLA or the BA (a new version replaces the previous one
+    as the current document; the old stays in the history) while the ticket is assigned.
+    """
+    now = now or utcnow()
+    if kind not in ("sla", "ba"):
+        raise WorkflowError(_("Jenis dokumen tidak dikenal."))
+    (checked,) = _check_files([file])
+    with write_transaction():
+        ticket = _load(ticket_id)
+        _require_assigned_agent(actor, ticket)
+        _expect(ticket, ASSIGNED)
+        _apply(ticket, now)  # serialises with a concurrent Selesai
+        (doc,) = _store_documents(ticket, [checked], kind, actor, now)
+        _event(
+            ticket,
+            actor,
+            f"attached_{kind}",
+            " ".join(x for x in (f"{doc.filename} (v{doc.version})", note) if x),
+            now=now,
+            public=False,
+        )
+    return doc
+
+
+def mark_selesai(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
+    """The assigned agent sets Selesai; refused unless an SLA and a BA are attached.
+    Email: the requester, with the SLA and the BA and the link to upload the signed copies.
+    """
+    now = now or utcnow()
+    with write_transaction():
+        ticket = _load(ticket_id)
+        _require_assigned_agent(actor, ticket)
+        _expect(ticket, ASSIGNED)
+        missing = [
+            label
+            for kind, label in (("sla", "SLA"), ("ba", "Berita Acara"))
+            if Document.current(ticket.id, kind) is None
+        ]
+        if missing:
+            raise WorkflowError(
+                _("Lampirkan dahulu %(docs)s sebelum menandai Selesai.", docs=" dan ".join(missing))
+            )
+        from_status = _move(ticket, actor, SELESAI, now)
+        event = _event(
+            ticket, actor, "selesai", note, from_status=from_status, to_status=SELESAI, now=now
+        )
+        notify(ticket, event, "selesai", requester=True)
+    return ticket
+
+
+# --- SOP step 6: the requester returns the counter-signed SLA and BA ----------------------------
+
+
+def submit_signed(token: str, sla_signed, ba_signed, *, now=None) -> Ticket:
+    """The requester uploads the counter-signed SLA and BA (both required).
+    Email: the agent.
+    """
+    now = now or utcnow()
+    if sla_signed is None or ba_signed is None:
+        raise WorkflowError(_("Unggah SLA dan Berita Acara yang sudah ditandatangani, keduanya."))
+    sla, ba = _check_files([sla_signed, ba_signed])
+    with write_transaction():
+        ticket = _load_by_token(token)
+        _expect(ticket, SELESAI)
+        _store_documents(ticket, [sla], "sla_signed", None, now)
+        _store_documents(ticket, [ba], "ba_signed", None, now)
+        from_status = _move(ticket, None, SIGNED, now)
+        event = _event(ticket, None, "signed", from_status=from_status, to_status=SIGNED, now=now)
+        agent = User.get_or_none(User.id == ticket.assigned_agent_id)
+        notify(ticket, event, "signed", staff=("agent",), user=agent)
+    return ticket
+
+
+# --- SOP step 5: the generated Berita Acara -----------------------------------------------------
+
+BA_WORK_DONE_MAX = 5000
+
+
+def prepare_berita_acara(actor, ticket_id, work_done: str, *, now=None) -> Ticket:
+    """The assigned agent asks for a generated Berita Acara while the ticket is assigned, with
+    the description of the work done (required, at most 5000 characters). The ticket gets its BA
+    number once (sequential per local year, `BA/0001/DISKOMINFO/2026`); a regenerated BA keeps
+    it. The PDF itself is rendered in the background and attached as a new `ba` version.
+    """
+    now = now or utcnow()
+    work_done = (work_done or "").strip()
+    if not work_done:
+        raise WorkflowError(_("Tuliskan pekerjaan yang telah dilakukan."))
+    if len(work_done) > BA_WORK_DONE_MAX:
+        raise WorkflowError(
+            _("Uraian pekerjaan terlalu panjang (maksimal %(n)d karakter).", n=BA_WORK_DONE_MAX)
+        )
+    with write_transaction():
+        ticket = _load(ticket_id)
+        _require_assigned_agent(actor, ticket)
+        _expect(ticket, ASSIGNED)
+        changes = {}
+        if not ticket.ba_number:
+            year = calendar.to_local(now).year
+            changes["ba_number"] = f"BA/{next_value(f'ba-{year}'):04d}/DISKOMINFO/{year}"
+        _apply(ticket, now, **changes)  # serialises with a concurrent Selesai or second request
+        _event(
+            ticket,
+            actor,
+            "ba_requested",
+            _(
+                "Berita Acara %(number)s dibuat. Pekerjaan: %(work)s",
+                number=ticket.ba_number,
+                work=work_done,
+            ),
+            now=now,
+            public=False,
+        )
+    return ticket

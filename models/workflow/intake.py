@@ -1,0 +1,279 @@
+"""SOP steps 2 and 3: a request enters (web or on behalf), verification, the requester
+completes missing documents; and the lost tracking link.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import gettext as _
+from peewee import IntegrityError
+
+from models.calendar import calendar
+from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
+from models.db import utcnow, write_transaction
+from models.outbox import notify
+from models.sequence import next_value
+from models.staff import ADMIN, HELPDESK
+from models.ticket import (
+    CHANNEL_HELPDESK,
+    CHANNEL_WEB,
+    INCOMPLETE,
+    INTAKE_CHANNELS,
+    OPEN,
+    STEP_OF_STATUS,
+    VERIFIED,
+    Ticket,
+    TicketStep,
+)
+from models.validation import check_request, normalize_nip
+from models.workflow.base import (
+    OPENED_STAFF,
+    REQUESTER_LABEL,
+    NewRequest,
+    WorkflowError,
+    _check_files,
+    _event,
+    _expect,
+    _load,
+    _load_by_token,
+    _move,
+    _refuse_role,
+    _require_helpdesk,
+    _store_documents,
+    due_time,
+)
+
+# --- SOP step 2: a request enters the Service Desk ---------------------------------------------
+
+
+def submit(
+    actor,
+    request: NewRequest,
+    files=(),
+    *,
+    submission_key=None,
+    intake_channel=None,
+    received_at=None,
+    now=None,
+) -> Ticket:
+    """Open a ticket (SOP step 2): by the requester on the web (`actor` None), or by
+    helpdesk/admin on the requester's behalf (`actor` the staff user, with `intake_channel`).
+
+    On the web every required document of the service must be attached. The same
+    `submission_key` never makes two tickets: the second call returns the first ticket.
+    Emails: Open Tiket to the requester, helpdesk of the bidang, admins, Kepala Bidang and
+    Kepala Seksi.
+    """
+    now = now or utcnow()
+    if submission_key:
+        existing = Ticket.get_or_none(Ticket.submission_key == submission_key)
+        if existing is not None:
+            return existing
+    if actor is not None:
+        roles = actor.role_names if actor.active else set()
+        if not roles & {ADMIN, HELPDESK}:
+            _refuse_role()
+        if intake_channel not in INTAKE_CHANNELS:
+            raise WorkflowError(
+                _("Pilih saluran masuk permohonan (telepon, surat, datang langsung atau email).")
+            )
+        if received_at is not None and received_at > now:
+            raise WorkflowError(_("Waktu permohonan diterima tidak boleh di masa depan."))
+    errors = check_request(request)
+    if errors:
+        raise WorkflowError(" ".join(errors.values()))
+    layanan = Layanan.get_or_none(Layanan.id == request.layanan_id, Layanan.active == True)  # noqa: E712
+    if layanan is None:
+        raise WorkflowError(_("Layanan yang dipilih tidak tersedia."))
+    pd = PerangkatDaerah.get_or_none(
+        PerangkatDaerah.id == request.perangkat_daerah_id,
+        PerangkatDaerah.active == True,  # noqa: E712
+    )
+    if pd is None:
+        raise WorkflowError(_("Perangkat Daerah yang dipilih tidak dikenal."))
+    checked = _check_files(files)
+    required = {r.id: r for r in RequiredDocument.for_layanan(layanan.id)}
+    for item in checked:
+        if item.required_document_id is not None and item.required_document_id not in required:
+            raise WorkflowError(_("Dokumen persyaratan tidak sesuai dengan layanan."))
+    if actor is None:
+        given = {item.required_document_id for item in checked}
+        missing = [r.name for rid, r in required.items() if rid not in given]
+        if missing:
+            raise WorkflowError(
+                _("Dokumen persyaratan belum dilampirkan: %(names)s.", names=", ".join(missing))
+            )
+
+    try:
+        with write_transaction():
+            if submission_key:  # checked again under the write lock
+                existing = Ticket.get_or_none(Ticket.submission_key == submission_key)
+                if existing is not None:
+                    return existing
+            local_year = calendar.to_local(now).year
+            number = f"SD-{local_year}-{next_value(f'ticket-{local_year}'):06d}"
+            due = due_time(OPEN, layanan, now)
+            ticket = Ticket.create(
+                number=number,
+                tracking_token=secrets.token_urlsafe(32),
+                submission_key=submission_key or None,
+                requester_name=request.requester_name.strip(),
+                requester_nip=normalize_nip(request.requester_nip),
+                requester_position=request.requester_position.strip(),
+                requester_email=request.requester_email.strip().lower(),
+                requester_phone=request.requester_phone.strip(),
+                perangkat_daerah=pd,
+                layanan=layanan,
+                subject=request.subject.strip(),
+                description=request.description.strip(),
+                channel=CHANNEL_WEB if actor is None else CHANNEL_HELPDESK,
+                intake_channel=intake_channel if actor is not None else None,
+                received_at=(received_at or now) if actor is not None else None,
+                created_by=actor,
+                status=OPEN,
+                step=STEP_OF_STATUS[OPEN],
+                step_started_at=now,
+                due_at=due,
+                created_at=now,
+                updated_at=now,
+            )
+            TicketStep.create(ticket=ticket, step=3, status=OPEN, started_at=now, due_at=due)
+            _store_documents(ticket, checked, "persyaratan", actor, now)
+            note = (
+                ""
+                if actor is None
+                else _(
+                    "Dicatat oleh helpdesk (%(channel)s).", channel=INTAKE_CHANNELS[intake_channel]
+                )
+            )
+            event = _event(
+                ticket,
+                actor,
+                "submitted",
+                note,
+                to_status=OPEN,
+                now=now,
+                label=REQUESTER_LABEL if actor is None else None,
+            )
+            notify(ticket, event, "opened", requester=True, staff=OPENED_STAFF)
+    except IntegrityError:
+        # Two submissions of one form at the same instant: the unique key lets one through.
+        existing = submission_key and Ticket.get_or_none(Ticket.submission_key == submission_key)
+        if not existing:
+            raise
+        return existing
+    return ticket
+
+
+# --- SOP step 3: verification of the requirement documents ---------------------------------------
+
+
+def verify_complete(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
+    """Helpdesk/admin: the requirement documents are complete (Ya); the ticket awaits disposal."""
+    now = now or utcnow()
+    with write_transaction():
+        ticket = _load(ticket_id)
+        _require_helpdesk(actor, ticket)
+        _expect(ticket, OPEN)
+        from_status = _move(ticket, actor, VERIFIED, now, missing_documents="")
+        _event(
+            ticket, actor, "verified", note, from_status=from_status, to_status=VERIFIED, now=now
+        )
+    return ticket
+
+
+def verify_incomplete(
+    actor, ticket_id, missing_document_ids, note: str = "", *, now=None
+) -> Ticket:
+    """Helpdesk/admin: documents incomplete (Tidak). The requester has one calendar month to
+    upload the missing ones (named from the service's list), else the sweep closes the ticket.
+    Email: the requester, with what is missing, the deadline and the link.
+    """
+    now = now or utcnow()
+    with write_transaction():
+        ticket = _load(ticket_id)
+        _require_helpdesk(actor, ticket)
+        _expect(ticket, OPEN)
+        required = {r.id: r for r in RequiredDocument.for_layanan(ticket.layanan_id)}
+        missing = sorted({int(i) for i in missing_document_ids or ()})
+        if not missing and not (note or "").strip():
+            raise WorkflowError(_("Pilih dokumen yang kurang atau tuliskan catatan."))
+        if any(i not in required for i in missing):
+            raise WorkflowError(_("Dokumen yang dipilih bukan persyaratan layanan ini."))
+        from_status = _move(
+            ticket, actor, INCOMPLETE, now, missing_documents=",".join(str(i) for i in missing)
+        )
+        names = ", ".join(required[i].name for i in missing)
+        full_note = "; ".join(
+            x for x in (names and _("Kurang: %(names)s", names=names), (note or "").strip()) if x
+        )
+        event = _event(
+            ticket,
+            actor,
+            "incomplete",
+            full_note,
+            from_status=from_status,
+            to_status=INCOMPLETE,
+            now=now,
+        )
+        notify(ticket, event, "incomplete", requester=True)
+    return ticket
+
+
+def complete_documents(token: str, files, *, now=None) -> Ticket:
+    """The requester uploads the missing documents; the ticket goes back to verification.
+    Email: the helpdesk of the bidang.
+    """
+    now = now or utcnow()
+    checked = _check_files(files)
+    if not checked:
+        raise WorkflowError(_("Lampirkan dokumen yang diminta."))
+    with write_transaction():
+        ticket = _load_by_token(token)
+        _expect(ticket, INCOMPLETE)
+        required = {r.id for r in RequiredDocument.for_layanan(ticket.layanan_id)}
+        if any(c.required_document_id not in (None, *required) for c in checked):
+            raise WorkflowError(_("Dokumen persyaratan tidak sesuai dengan layanan."))
+        given = {c.required_document_id for c in checked}
+        still_missing = [i for i in ticket.missing_document_ids if i not in given]
+        if still_missing:
+            names = [RequiredDocument.get_by_id(i).name for i in still_missing]
+            raise WorkflowError(
+                _("Dokumen berikut masih belum dilampirkan: %(names)s.", names=", ".join(names))
+            )
+        _store_documents(ticket, checked, "persyaratan", None, now)
+        from_status = _move(ticket, None, OPEN, now, missing_documents="")
+        event = _event(
+            ticket,
+            None,
+            "documents_completed",
+            _("%(count)d dokumen diunggah.", count=len(checked)),
+            from_status=from_status,
+            to_status=OPEN,
+            now=now,
+        )
+        notify(ticket, event, "documents_completed", staff=("helpdesk",))
+    return ticket
+
+
+# --- the requester's lost tracking link ---------------------------------------------------------
+
+
+def resend_tracking_link(number: str, email: str, *, now=None) -> None:
+    """ "Lost your link?": when the ticket number and the requester's email both match a ticket,
+    email its private tracking link again (a non-public history entry and one outbox row to the
+    requester). Returns nothing either way, so that a page can answer the same whether or not
+    they match and nobody learns which tickets or addresses exist.
+    """
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    if not email or not (number or "").strip():
+        return None
+    with write_transaction():
+        ticket = Ticket.by_number(number)
+        if ticket is None or ticket.requester_email != email:
+            return None
+        event = _event(ticket, None, "link_resent", now=now, public=False)
+        notify(ticket, event, "tracking_link", requester=True)
+    return None
