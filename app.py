@@ -16,6 +16,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     """
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, overrides)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        # Behind nginx or a load balancer: the requester's address (rate limits) and the scheme
+        # come from the proxy's X-Forwarded-* headers, trusted for that many hops only.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     import cli
     import deskadmin

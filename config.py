@@ -38,6 +38,7 @@ DEFAULTS = {
     "MAIL_RETRY_SECONDS": 60,  # first retry delay; doubles per attempt, at most 6 hours
     "MAIL_LEASE_SECONDS": 300,  # a claimed row nobody finished sending is due again after this
     "SECRET_KEY": None,  # default: generated once into instance/secret_key
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front (their X-Forwarded-* headers are trusted)
 }
 
 SMTP_TLS_CHOICES = (None, "", "starttls", "ssl")

@@ -333,3 +333,20 @@ def test_local_datetime_filter_speaks_indonesian_in_desk_timezone(app):
             t=dt.datetime(2026, 3, 2, 1, 0)
         )
         assert rendered == "2 Maret 2026, 08.00 WIB"
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_address(tmp_path):
+    app = create_app(make_config(tmp_path, TRUSTED_PROXIES=1, WTF_CSRF_ENABLED=False))
+    _prepare(app)
+    client = app.test_client()
+    data = {"layanan": "999999", "perihal": "x"}
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+
+    def from_office(address):
+        return client.post(
+            "/", data=data, environ_base=proxy, headers={"X-Forwarded-For": address}
+        ).status_code
+
+    statuses = [from_office("10.20.30.40") for _ in range(11)]
+    assert statuses[-1] == 429 and 429 not in statuses[:-1]
+    assert from_office("10.20.30.41") != 429  # another office behind the same proxy
