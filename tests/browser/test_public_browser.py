@@ -3,27 +3,14 @@ PDF, submit, open the private tracking link, see the ticket open. Screenshots of
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from pypdf import PdfWriter
 
 from models.db import connection
 from models.storage import store
 from models.ticket import Document, Ticket
+from tests.browser.requester import fill_requester_fields
 
 pytestmark = pytest.mark.browser
-
-
-def real_pdf(path, title: str):
-    """A real one-page PDF, as a scanner would produce (no fixture bytes)."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    writer.add_metadata({"/Title": title})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    path.write_bytes(buffer.getvalue())
-    return path
 
 
 def no_horizontal_scroll(page) -> bool:
@@ -49,27 +36,7 @@ def test_requester_submits_on_a_phone_and_follows_the_ticket(
     assert "Surat permohonan" in summary.inner_text()
     assert no_horizontal_scroll(page)
 
-    page.get_by_label("Nama lengkap").fill("Siti Rahmawati")
-    page.get_by_label("NIP").fill("19870315 201001 2 004")
-    page.get_by_label("Jabatan").fill("Pranata Komputer Ahli Muda")
-    page.get_by_label("Perangkat Daerah").select_option(
-        label="Dinas Pendidikan Provinsi Jawa Barat"
-    )
-    page.get_by_label("Email dinas").fill("siti.rahmawati@example.go.id")
-    page.get_by_label("Nomor telepon / WhatsApp").fill("081234567890")
-    page.get_by_label("Perihal").fill("Subdomain untuk aplikasi PPDB")
-    page.get_by_label("Uraian permohonan").fill(
-        "Mohon dibuatkan subdomain ppdb.jabarprov.go.id untuk aplikasi PPDB 2027."
-    )
-    uploaded = {}
-    for name in (
-        "Surat permohonan",
-        "Formulir pendaftaran subdomain",
-        "Surat pernyataan pengelola konten",
-    ):
-        pdf = real_pdf(tmp_path / f"{name}.pdf", name)
-        uploaded[name] = pdf.read_bytes()
-        page.get_by_label(name, exact=True).set_input_files(str(pdf))
+    uploaded = fill_requester_fields(page, tmp_path)
     screenshot(page, "02-formulir")
 
     page.get_by_role("button", name="Kirim permohonan").click()

@@ -9,7 +9,7 @@ import pytest
 
 from models.db import connection
 from models.ticket import Document, Notification, Ticket
-from tests.browser.test_public_browser import real_pdf
+from tests.browser.requester import fill_requester_fields, real_pdf
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -22,24 +22,7 @@ def submit_request(page, base, tmp_path) -> tuple[str, str]:
     )
     page.get_by_role("button", name="Lanjutkan").click()
     page.wait_for_url("**/?layanan=*")
-    page.get_by_label("Nama lengkap").fill("Siti Rahmawati")
-    page.get_by_label("NIP").fill("198703152010012004")
-    page.get_by_label("Jabatan").fill("Pranata Komputer Ahli Muda")
-    page.get_by_label("Perangkat Daerah").select_option(
-        label="Dinas Pendidikan Provinsi Jawa Barat"
-    )
-    page.get_by_label("Email dinas").fill("siti.rahmawati@example.go.id")
-    page.get_by_label("Nomor telepon / WhatsApp").fill("081234567890")
-    page.get_by_label("Perihal").fill("Subdomain untuk aplikasi PPDB")
-    page.get_by_label("Uraian permohonan").fill("Mohon dibuatkan subdomain ppdb.jabarprov.go.id.")
-    for name in (
-        "Surat permohonan",
-        "Formulir pendaftaran subdomain",
-        "Surat pernyataan pengelola konten",
-    ):
-        page.get_by_label(name, exact=True).set_input_files(
-            str(real_pdf(tmp_path / f"{name}.pdf", name))
-        )
+    fill_requester_fields(page, tmp_path)
     page.get_by_role("button", name="Kirim permohonan").click()
     page.wait_for_url("**/terkirim")
     return (
