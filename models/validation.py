@@ -9,6 +9,11 @@ from flask_babel import gettext as _
 NIP_RE = re.compile(r"^\d{18}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{6,19}$")
+# A line break or other control character in a one-line field (only a hand-made POST can send
+# one) would end up in an email header; a multi-line field may hold line breaks and tabs.
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+TEXT_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+ONE_LINE_FIELDS = ("requester_name", "requester_position", "requester_email", "subject")
 
 LIMITS = {
     "requester_name": 120,
@@ -39,6 +44,11 @@ def check_request(request) -> dict[str, str]:
     for field, limit in LIMITS.items():
         if len(getattr(request, field) or "") > limit and field not in errors:
             errors[field] = _("Terlalu panjang (maksimal %(n)d karakter).", n=limit)
+    for field in ONE_LINE_FIELDS:
+        if CONTROL_RE.search(getattr(request, field) or "") and field not in errors:
+            errors[field] = _("Isian ini harus satu baris, tanpa karakter kendali.")
+    if TEXT_CONTROL_RE.search(request.description or "") and "description" not in errors:
+        errors["description"] = _("Uraian memuat karakter kendali yang tidak diizinkan.")
     if not NIP_RE.match(normalize_nip(request.requester_nip)):
         errors["requester_nip"] = _("NIP harus terdiri dari 18 angka.")
     if not EMAIL_RE.match((request.requester_email or "").strip()):

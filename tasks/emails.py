@@ -38,7 +38,8 @@ KINDS = (
 def subject_of(kind: str, ticket) -> str:
     """The subject line of an email of `kind` about `ticket` (ticket number first)."""
     subjects = {
-        "opened": _("Tiket dibuka: %(subject)s", subject=ticket.subject),
+        # One line whatever was stored: a header never carries a line break.
+        "opened": _("Tiket dibuka: %(subject)s", subject=" ".join(ticket.subject.split())),
         "incomplete": _("Dokumen persyaratan belum lengkap"),
         "documents_completed": _("Dokumen persyaratan telah dilengkapi"),
         "disposed": _("Disposisi tiket kepada Anda"),

@@ -575,3 +575,39 @@ def test_a_person_with_several_roles_gets_one_email_per_event(make_ticket, users
     users["kepala_seksi"].save()
     staff = outbox_of(ticket, "submitted")["helpdesk,admin,kepala_bidang,kepala_seksi"]
     assert "kasi@example.go.id" not in staff  # inactive staff are not emailed
+
+
+def test_line_breaks_in_one_line_fields_are_refused(db):
+    for field in ("subject", "requester_name", "requester_position", "requester_email"):
+        value = "Subdomain\r\nBcc: x@evil.example" if field != "requester_email" else "a@b.id\n"
+        with pytest.raises(WorkflowError, match="satu baris"):
+            workflow.submit(None, new_request(**{field: value}), required_uploads())
+    with pytest.raises(WorkflowError, match="karakter kendali"):
+        workflow.submit(None, new_request(description="ok\x00"), required_uploads())
+    ticket = workflow.submit(
+        None, new_request(description="Baris 1\r\nBaris 2\tok"), required_uploads()
+    )
+    assert "Baris 2" in ticket.description
+    assert Ticket.select().count() == 1
+
+
+def test_file_bytes_are_written_outside_the_write_transaction(make_ticket, users, monkeypatch):
+    from models.db import database
+    from models.storage import store
+
+    depths = []
+    real_put = store.put
+
+    def recording_put(data):
+        depths.append(database.transaction_depth())
+        return real_put(data)
+
+    monkeypatch.setattr(store, "put", recording_put)
+    ticket = make_ticket("assigned")
+    workflow.attach_document(users["agent"], ticket.id, "sla", Upload("s.pdf", PDF_BYTES + b"x"))
+    incomplete = make_ticket("incomplete")
+    doc_id = incomplete.missing_document_ids[0]
+    workflow.complete_documents(
+        incomplete.tracking_token, [Upload("s.pdf", PDF_BYTES + b"y", doc_id)]
+    )
+    assert len(depths) >= 8 and set(depths) == {0}

@@ -197,10 +197,10 @@ def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> str:
     return from_status
 
 
-def _store_documents(ticket, checked, kind, actor, now) -> list[Document]:
+def _store_documents(ticket, stored, kind, actor, now) -> list[Document]:
+    """The Document rows of files already in the store (`_put_files`)."""
     docs = []
-    for item in checked:
-        sha = store.put(item.data)
+    for item, sha in stored:
         version = 1
         if kind != "persyaratan":
             previous = Document.current(ticket.id, kind)
@@ -227,3 +227,11 @@ def _check_files(files) -> list:
         return [uploads.check(f) for f in files]
     except uploads.UploadRefused as exc:
         raise WorkflowError(str(exc)) from exc
+
+
+def _put_files(checked) -> list:
+    """Write the bytes of checked files to the store, before the transaction: a large upload
+    must not hold the write lock (SQLite) or the ticket-number row lock (PostgreSQL) while it
+    is written and fsynced. The store is content-addressed and idempotent; bytes of a call that
+    is then refused are never referenced by any row."""
+    return [(item, store.put(item.data)) for item in checked]

@@ -28,6 +28,7 @@ from models.workflow.base import (
     _load,
     _load_by_token,
     _move,
+    _put_files,
     _require_assigned_agent,
     _require_helpdesk,
     _store_documents,
@@ -105,13 +106,13 @@ def attach_document(actor, ticket_id, kind: str, file, *, note: str = "", now=No
     now = now or utcnow()
     if kind not in ("sla", "ba"):
         raise WorkflowError(_("Jenis dokumen tidak dikenal."))
-    (checked,) = _check_files([file])
+    (stored,) = _put_files(_check_files([file]))
     with write_transaction():
         ticket = _load(ticket_id)
         _require_assigned_agent(actor, ticket)
         _expect(ticket, ASSIGNED)
         _apply(ticket, now)  # serialises with a concurrent Selesai
-        (doc,) = _store_documents(ticket, [checked], kind, actor, now)
+        (doc,) = _store_documents(ticket, [stored], kind, actor, now)
         _event(
             ticket,
             actor,
@@ -159,7 +160,7 @@ def submit_signed(token: str, sla_signed, ba_signed, *, now=None) -> Ticket:
     now = now or utcnow()
     if sla_signed is None or ba_signed is None:
         raise WorkflowError(_("Unggah SLA dan Berita Acara yang sudah ditandatangani, keduanya."))
-    sla, ba = _check_files([sla_signed, ba_signed])
+    sla, ba = _put_files(_check_files([sla_signed, ba_signed]))
     with write_transaction():
         ticket = _load_by_token(token)
         _expect(ticket, SELESAI)

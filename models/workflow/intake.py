@@ -38,6 +38,7 @@ from models.workflow.base import (
     _load,
     _load_by_token,
     _move,
+    _put_files,
     _refuse_role,
     _require_helpdesk,
     _store_documents,
@@ -105,6 +106,7 @@ def submit(
                 _("Dokumen persyaratan belum dilampirkan: %(names)s.", names=", ".join(missing))
             )
 
+    stored = _put_files(checked)
     try:
         with write_transaction():
             if submission_key:  # checked again under the write lock
@@ -139,7 +141,7 @@ def submit(
                 updated_at=now,
             )
             TicketStep.create(ticket=ticket, step=3, status=OPEN, started_at=now, due_at=due)
-            _store_documents(ticket, checked, "persyaratan", actor, now)
+            _store_documents(ticket, stored, "persyaratan", actor, now)
             note = (
                 ""
                 if actor is None
@@ -229,6 +231,7 @@ def complete_documents(token: str, files, *, now=None) -> Ticket:
     checked = _check_files(files)
     if not checked:
         raise WorkflowError(_("Lampirkan dokumen yang diminta."))
+    stored = _put_files(checked)
     with write_transaction():
         ticket = _load_by_token(token)
         _expect(ticket, INCOMPLETE)
@@ -242,7 +245,7 @@ def complete_documents(token: str, files, *, now=None) -> Ticket:
             raise WorkflowError(
                 _("Dokumen berikut masih belum dilampirkan: %(names)s.", names=", ".join(names))
             )
-        _store_documents(ticket, checked, "persyaratan", None, now)
+        _store_documents(ticket, stored, "persyaratan", None, now)
         from_status = _move(ticket, None, OPEN, now, missing_documents="")
         event = _event(
             ticket,
