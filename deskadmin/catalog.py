@@ -4,8 +4,10 @@ Perangkat Daerah and holidays. Rows in use are retired (`active`), not deleted: 
 
 from __future__ import annotations
 
+from flask import flash
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.form import BaseForm
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Optional
 
@@ -66,6 +68,24 @@ class LayananView(CatalogView):
         )
     ]
     column_searchable_list = ("name", "code")
+
+    def update_model(self, form, model):
+        """Refuse to delete a required document that tickets already answer: their uploads and
+        checklists would lose what they were for (rename or re-describe it instead)."""
+        rows = form.required_documents
+        for entry in rows.entries:
+            doc_id = entry.get_pk()
+            if rows.should_delete(entry) and doc_id and RequiredDocument.in_use(int(doc_id)):
+                flash(
+                    _(
+                        "Dokumen persyaratan “%(name)s” sudah dipakai tiket dan tidak "
+                        "dapat dihapus; ubah nama atau keterangannya saja.",
+                        name=RequiredDocument.get_by_id(int(doc_id)).name,
+                    ),
+                    "error",
+                )
+                return False
+        return super().update_model(form, model)
 
 
 class PerangkatDaerahView(CatalogView):

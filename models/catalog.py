@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+    Value,
+)
 
 from models.db import BaseModel
 
@@ -64,6 +72,17 @@ class RequiredDocument(BaseModel):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def in_use(cls, required_document_id: int) -> bool:
+        """Whether a ticket's upload or a missing-documents list refers to it."""
+        from models.ticket import Document, Ticket
+
+        if Document.select().where(Document.required_document == required_document_id).exists():
+            return True
+        # missing_documents is a comma list of ids: match the id as a whole item
+        wrapped = Value(",").concat(Ticket.missing_documents).concat(",")
+        return Ticket.select().where(wrapped.contains(f",{required_document_id},")).exists()
 
     @classmethod
     def for_layanan(cls, layanan_id: int):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models.catalog import Holiday, Layanan, RequiredDocument, Seksi
+from models.ticket import Document, Ticket
 from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
 
 
@@ -87,3 +88,59 @@ def test_admin_edits_a_service_keeping_its_required_documents(client, login_as, 
     assert response.status_code == 302
     assert Layanan.get_by_id(layanan.id).name == "Permintaan subdomain (diperbarui)"
     assert [d.id for d in RequiredDocument.for_layanan(layanan.id)] == [d.id for d in docs]
+
+
+def _service_form(layanan, docs, delete_index=None):
+    data = {
+        "code": layanan.code,
+        "name": layanan.name,
+        "description": layanan.description,
+        "seksi": str(layanan.seksi_id),
+        "duration": layanan.duration,
+        "active": "y",
+    }
+    for i, doc in enumerate(docs):
+        data |= {
+            f"required_documents-{i}-id": str(doc.id),
+            f"required_documents-{i}-name": doc.name,
+            f"required_documents-{i}-description": doc.description,
+            f"required_documents-{i}-position": str(doc.position),
+        }
+    if delete_index is not None:
+        data[f"del-required_documents-{delete_index}"] = "y"
+    return data
+
+
+def test_a_required_document_in_use_is_not_deleted(client, login_as, make_ticket):
+    ticket = make_ticket("incomplete")  # has uploads for every document, and a missing one
+    layanan = Layanan.get_by_id(ticket.layanan_id)
+    docs = list(RequiredDocument.for_layanan(layanan.id))
+    login_as("admin")
+    response = client.post(
+        f"/admin/layanan/edit/?id={layanan.id}",
+        data=_service_form(layanan, docs, 0),
+        follow_redirects=True,
+    )
+    assert "sudah dipakai tiket dan tidak dapat dihapus" in response.get_data(as_text=True)
+    assert [d.id for d in RequiredDocument.for_layanan(layanan.id)] == [d.id for d in docs]
+    linked = Document.select().where(Document.ticket == ticket.id, Document.kind == "persyaratan")
+    assert all(d.required_document_id is not None for d in linked)
+
+
+def test_an_unused_required_document_may_be_deleted(client, login_as, db):
+    layanan = Layanan.get(Layanan.code == "permintaan-subdomain")
+    docs = list(RequiredDocument.for_layanan(layanan.id))
+    login_as("admin")
+    response = client.post(
+        f"/admin/layanan/edit/?id={layanan.id}", data=_service_form(layanan, docs, 2)
+    )
+    assert response.status_code == 302
+    assert [d.id for d in RequiredDocument.for_layanan(layanan.id)] == [d.id for d in docs[:2]]
+
+
+def test_in_use_matches_whole_ids_in_the_missing_list(make_ticket):
+    ticket = make_ticket("open")
+    Ticket.update(missing_documents="12,3").where(Ticket.id == ticket.id).execute()
+    Document.delete().execute()
+    assert RequiredDocument.in_use(3) and RequiredDocument.in_use(12)
+    assert not RequiredDocument.in_use(1) and not RequiredDocument.in_use(2)
