@@ -69,6 +69,12 @@ def write_transaction():
     return database.atomic()
 
 
+def locked(query):
+    """`query` with its rows locked until the transaction ends (SELECT ... FOR UPDATE); on
+    SQLite the write transaction already holds the whole database's write lock."""
+    return query if is_sqlite() else query.for_update()
+
+
 class connection:
     """Open a connection for work outside a request (CLI, tasks); close only what it opened."""
 

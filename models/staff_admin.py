@@ -12,7 +12,7 @@ import uuid
 from flask_babel import gettext as _
 
 from models.catalog import Bidang, Seksi
-from models.db import write_transaction
+from models.db import locked, write_transaction
 from models.seed import StaffError, create_staff_user
 from models.staff import (
     ADMIN,
@@ -62,6 +62,9 @@ def _placement(roles, bidang_id, seksi_id):
 
 
 def _other_active_admins(user_id) -> int:
+    """Active admins other than `user_id`, counted under a lock on the admin role: two admins
+    demoting or deactivating each other at once are serialised, so one admin always stays."""
+    locked(Role.select().where(Role.name == ADMIN)).execute()
     return (
         User.select()
         .join(UserRoles)

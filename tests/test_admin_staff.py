@@ -184,3 +184,34 @@ def test_edit_form_shows_and_changes_roles(client, login_as, users):
     assert changed.role_names == {"kepala_bidang"} and changed.seksi_id is None
     listed = client.get("/admin/staf/").get_data(as_text=True)
     assert "Kepala Bidang" in listed
+
+
+def test_two_admins_removing_each_other_at_once_leave_one_admin(any_app):
+    """Each of two admins deactivates the other at the same moment (on PostgreSQL too):
+    exactly one succeeds, and an active admin remains."""
+    from models.db import connection
+    from models.seed import create_staff_user
+    from tests.test_workflow import _race
+
+    app = any_app
+    for _ in range(10):
+        with app.app_context(), connection():
+            User.update(active=False).where(User.email != "admin@example.go.id").execute()
+            first = User.get(User.email == "admin@example.go.id")
+            User.update(active=True).where(User.id == first.id).execute()
+            second, _pw = create_staff_user(
+                f"admin{User.select().count()}@example.go.id", "Admin Dua", "admin"
+            )
+            first = User.get_by_id(first.id)
+        results = _race(
+            app,
+            [
+                lambda a=first, b=second: staff_admin.deactivate(a, b.id),
+                lambda a=first, b=second: staff_admin.deactivate(b, a.id),
+            ],
+            errors=(StaffError,),
+        )
+        assert results.count("ok") == 1, results
+        with app.app_context(), connection():
+            assert User.with_role("admin").count() >= 1
+            User.update(active=True).where(User.id.in_([first.id, second.id])).execute()

@@ -388,7 +388,7 @@ def test_available_actions_match_the_rules(make_ticket, users):
 # --- concurrency: of two simultaneous calls exactly one wins ------------------------------------
 
 
-def _race(app, calls):
+def _race(app, calls, errors=(WorkflowError,)):
     """Run the calls in threads started together; returns the outcomes ('ok' or the error)."""
     barrier = threading.Barrier(len(calls))
     results = [None] * len(calls)
@@ -399,7 +399,7 @@ def _race(app, calls):
             try:
                 call()
                 results[i] = "ok"
-            except WorkflowError as exc:
+            except errors as exc:
                 results[i] = str(exc)
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
