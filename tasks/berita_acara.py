@@ -15,13 +15,14 @@ import logging
 import os
 
 from flask import render_template
+from flask_babel import gettext as _
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from formatting import local_date
 from models import workflow
 from models.catalog import Seksi
-from models.db import database, utcnow
+from models.db import utcnow
 from models.staff import User
 from models.ticket import Ticket
 from models.uploads import Upload
@@ -104,6 +105,15 @@ def request_berita_acara(actor, ticket_id: int, work_done: str, *, now=None) -> 
     """
     now = now or utcnow()
     ticket = workflow.prepare_berita_acara(actor, ticket_id, work_done, now=now)
-    text = work_done.strip()
-    database.after_commit(lambda: generate_berita_acara(ticket.id, actor.id, text, now))
+    try:
+        generate_berita_acara(ticket.id, actor.id, work_done.strip(), now)
+    except Exception as exc:  # noqa: BLE001 - the queue did not answer; the agent may retry
+        log.warning("berita acara of %s not queued: %s", ticket.number, exc)
+        raise workflow.WorkflowError(
+            _(
+                "Berita Acara %(number)s belum dapat dibuat karena antrean tugas sedang tidak "
+                "menjawab. Coba lagi beberapa saat lagi; nomornya tetap sama.",
+                number=ticket.ba_number,
+            )
+        ) from exc
     return ticket.ba_number

@@ -342,3 +342,26 @@ def test_generate_ba_makes_the_pdf_and_selesai_then_goes_through(client, login_a
     act(client, ticket, "attach_document", kind="sla", file=(io.BytesIO(PDF_BYTES), "sla.pdf"))
     assert act(client, ticket, "mark_selesai").status_code == 303
     assert Ticket.get_by_id(ticket.id).status == "selesai"
+
+
+def test_generate_ba_with_the_queue_down_says_so_and_keeps_the_number(
+    client, login_as, make_ticket, monkeypatch
+):
+    import tasks.berita_acara
+    from models.ticket import Document
+
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    ticket = make_ticket("assigned")
+    login_as("agent")
+    monkeypatch.setattr(tasks.berita_acara, "generate_berita_acara", queue_down)
+    response = act(client, ticket, "generate_ba", work_done="Subdomain dibuat.")
+    assert response.status_code == 400
+    assert "antrean tugas sedang tidak menjawab" in response.get_data(as_text=True)
+    number = Ticket.get_by_id(ticket.id).ba_number
+    assert number and Document.current(ticket.id, "ba") is None
+    monkeypatch.undo()
+    assert act(client, ticket, "generate_ba", work_done="Subdomain dibuat.").status_code == 303
+    assert Ticket.get_by_id(ticket.id).ba_number == number
+    assert Document.current(ticket.id, "ba") is not None
