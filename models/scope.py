@@ -6,7 +6,13 @@ from peewee import JOIN
 
 from models.catalog import Layanan, Seksi
 from models.staff import ADMIN, AGENT, HELPDESK, KEPALA_BIDANG, KEPALA_SEKSI
-from models.ticket import Ticket
+from models.ticket import CLOSED, SELESAI, SIGNED, Document, Ticket
+
+# What the requester may download: their own uploads always; the SLA and the BA (current
+# version only) once the ticket is Selesai — drafts attached while the agent works stay internal.
+REQUESTER_OWN_KINDS = ("persyaratan", "sla_signed", "ba_signed")
+RESULT_KINDS = ("sla", "ba")
+RESULTS_VISIBLE = (SELESAI, SIGNED, CLOSED)
 
 
 def visible_tickets(user, query=None):
@@ -45,3 +51,28 @@ def can_see(user, ticket_id: int) -> bool:
 
 def ticket_bidang_id(ticket) -> int:
     return Seksi.select(Seksi.bidang).where(Seksi.id == ticket.layanan.seksi_id).scalar()
+
+
+def requester_documents(ticket) -> tuple[list, list]:
+    """(the requester's own uploads, the current SLA and BA they may download now)."""
+    own = list(
+        Document.select()
+        .where(Document.ticket == ticket.id, Document.kind.in_(REQUESTER_OWN_KINDS))
+        .order_by(Document.uploaded_at, Document.id)
+    )
+    results = []
+    if ticket.status in RESULTS_VISIBLE:
+        results = [d for d in (Document.current(ticket.id, k) for k in RESULT_KINDS) if d]
+    return own, results
+
+
+def requester_may_download(ticket, document) -> bool:
+    """Whether the holder of `ticket`'s tracking token may fetch `document` (see above)."""
+    if document.ticket_id != ticket.id:
+        return False
+    if document.kind in REQUESTER_OWN_KINDS:
+        return True
+    if document.kind in RESULT_KINDS and ticket.status in RESULTS_VISIBLE:
+        current = Document.current(ticket.id, document.kind)
+        return current is not None and current.id == document.id
+    return False

@@ -19,13 +19,11 @@ from flask_wtf.csrf import CSRFError
 from extensions import limiter
 from models import workflow
 from models.catalog import RequiredDocument
+from models.scope import requester_documents, requester_may_download
 from models.staff import User
 from models.storage import CorruptDocument, store
 from models.ticket import (
-    CLOSED,
     INCOMPLETE,
-    SELESAI,
-    SIGNED,
     Document,
     Notification,
     Ticket,
@@ -64,11 +62,6 @@ ACTIONS = {
 }
 # Disposition notes are the helpdesk's instructions to the agent: show only the agent's name.
 NOTE_HIDDEN = {"disposed", "reassigned"}
-
-# The kinds of document the requester may download, and from which status.
-OWN_KINDS = {"persyaratan", "sla_signed", "ba_signed"}
-RESULT_KINDS = {"sla", "ba"}
-RESULT_VISIBLE = {SELESAI, SIGNED, CLOSED}
 
 
 def _ticket_or_404(token: str) -> Ticket:
@@ -137,20 +130,8 @@ def _checklist(ticket):
     return rows
 
 
-def _downloads(ticket):
-    own = list(
-        Document.select()
-        .where(Document.ticket == ticket.id, Document.kind.in_(sorted(OWN_KINDS)))
-        .order_by(Document.uploaded_at, Document.id)
-    )
-    results = []
-    if ticket.status in RESULT_VISIBLE:
-        results = [d for d in (Document.current(ticket.id, k) for k in ("sla", "ba")) if d]
-    return own, results
-
-
 def _render(ticket, *, errors=None, general=None, status=200):
-    own, results = _downloads(ticket)
+    own, results = requester_documents(ticket)
     missing_ids = set(ticket.missing_document_ids)
     required = list(RequiredDocument.for_layanan(ticket.layanan_id))
     body = render_template(
@@ -181,8 +162,6 @@ def track(token):
 def complete_documents(token):
     """While incomplete: upload the missing documents; the ticket returns to verification."""
     ticket = _ticket_or_404(token)
-    if ticket.status != INCOMPLETE:
-        return _render(ticket, general=_("Tiket ini tidak sedang menunggu dokumen."), status=409)
     required = list(RequiredDocument.for_layanan(ticket.layanan_id))
     missing = set(ticket.missing_document_ids)
     slots = [r for r in required if r.id in missing] if missing else required
@@ -204,12 +183,6 @@ def complete_documents(token):
 def submit_signed(token):
     """While selesai: return the counter-signed SLA and BA (both required)."""
     ticket = _ticket_or_404(token)
-    if ticket.status != SELESAI:
-        return _render(
-            ticket,
-            general=_("Tiket ini tidak sedang menunggu SLA dan BA bertanda tangan."),
-            status=409,
-        )
     files, errors = forms.read_signed(request.files)
     if errors:
         return _render(ticket, errors=errors, status=400)
@@ -221,25 +194,12 @@ def submit_signed(token):
     return redirect(url_for("tracking.track", token=token), 303)
 
 
-def may_download(ticket: Ticket, document: Document) -> bool:
-    """The requester may fetch their own uploads of the ticket, and the current SLA and BA once
-    the ticket is Selesai (drafts attached while the agent works stay internal)."""
-    if document.ticket_id != ticket.id:
-        return False
-    if document.kind in OWN_KINDS:
-        return True
-    if document.kind in RESULT_KINDS and ticket.status in RESULT_VISIBLE:
-        current = Document.current(ticket.id, document.kind)
-        return current is not None and current.id == document.id
-    return False
-
-
 @bp.get("/lacak/<token>/berkas/<int:document_id>")
 def download(token, document_id):
     """One document of the ticket, as an attachment, never rendered by the browser."""
     ticket = _ticket_or_404(token)
     document = Document.get_or_none(Document.id == document_id)
-    if document is None or not may_download(ticket, document):
+    if document is None or not requester_may_download(ticket, document):
         return not_found(None)
     try:
         data = store.get(document.sha256)
