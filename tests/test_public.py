@@ -141,6 +141,8 @@ def test_full_submission_opens_ticket_stores_pdfs_queues_emails_and_confirms(
     response = post(client, open_form())
     assert response.status_code == 303 and response.location.endswith("/terkirim")
     page = client.get(response.location).get_data(as_text=True)
+    again = client.get(response.location)  # shown once: not to the next person at this PC
+    assert again.status_code == 302 and again.location.endswith("/")
     with app.app_context(), connection():
         ticket = Ticket.get()
         assert ticket.status == "open" and ticket.channel == "web"

@@ -124,8 +124,9 @@ def submit():
 
 @bp.get("/terkirim")
 def submitted():
-    """The confirmation: the ticket number and the private tracking link (also emailed)."""
-    ticket = Ticket.by_token(session.get(SUBMITTED_KEY, ""))
+    """The confirmation: the ticket number and the private tracking link (also emailed). Shown
+    once: on a shared office computer the next person must not find the link here."""
+    ticket = Ticket.by_token(session.pop(SUBMITTED_KEY, ""))
     if ticket is None:
         return redirect(url_for("public.index"))
     response = render_template("public/submitted.html", ticket=ticket)
