@@ -1,5 +1,6 @@
 """Staff side, the SOP's actions through HTTP (issue #4): each action and its refusals, the
-buttons shown, the bulk disposition, the on-behalf entry, document downloads."""
+buttons shown, the bulk disposition, document downloads (the on-behalf entry:
+tests/test_admin_onbehalf.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import re
 import pytest
 
 from models import workflow
-from models.catalog import PerangkatDaerah, RequiredDocument
+from models.catalog import RequiredDocument
 from models.seed import create_staff_user
-from models.ticket import Document, Ticket, TicketEvent
+from models.ticket import Document, Ticket
 from models.uploads import Upload
 from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
 from tests.conftest import PDF_BYTES, PNG_BYTES, T0
@@ -213,68 +214,6 @@ def test_bulk_action_is_not_offered_to_agents_and_heads(client, login_as, make_t
     assert "Disposisi ke satu petugas" not in client.get("/admin/tiket/").get_data(as_text=True)
     response = client.post("/admin/tiket/action/", data={"action": "dispose", "rowid": [ticket.id]})
     assert response.status_code == 302 and "disposisi-massal" not in response.headers["Location"]
-
-
-def on_behalf_form(**overrides):
-    pd = PerangkatDaerah.get(PerangkatDaerah.code == "DISDIK")
-    from tests.conftest import subdomain_service
-
-    data = dict(
-        intake_channel="phone",
-        received_at="2026-06-02T09:30",
-        requester_name="Budi Santoso",
-        requester_nip="198001012005011001",
-        requester_position="Kepala Subbagian Umum",
-        requester_email="budi@example.go.id",
-        requester_phone="0227654321",
-        perangkat_daerah_id=pd.id,
-        layanan_id=subdomain_service().id,
-        subject="Subdomain via telepon",
-        description="Permohonan lewat telepon.",
-        submission_key="kunci-uji-0123456789",
-    )
-    data.update(overrides)
-    return data
-
-
-def test_on_behalf_entry_opens_a_ticket(client, login_as, users):
-    login_as("helpdesk")
-    form = client.get("/admin/on_behalf/").get_data(as_text=True)
-    assert "Saluran masuk" in form and "Telepon" in form
-    data = on_behalf_form(documents=[upload(PDF_BYTES, "surat.pdf")])
-    response = client.post("/admin/on_behalf/", data=data, content_type="multipart/form-data")
-    assert response.status_code == 303
-    ticket = Ticket.get(Ticket.subject == "Subdomain via telepon")
-    assert (ticket.channel, ticket.intake_channel, ticket.created_by_id) == (
-        "helpdesk",
-        "phone",
-        users["helpdesk"].id,
-    )
-    assert ticket.received_at.strftime("%Y-%m-%d %H:%M") == "2026-06-02 02:30"  # 09.30 WIB
-    assert Document.select().where(Document.ticket == ticket.id).count() == 1
-    event = TicketEvent.for_ticket(ticket.id).first()
-    assert event.actor_id == users["helpdesk"].id and "Telepon" in event.note
-    again = client.post("/admin/on_behalf/", data=on_behalf_form())  # a double submission
-    assert again.status_code == 303
-    assert Ticket.select().where(Ticket.subject == "Subdomain via telepon").count() == 1
-
-
-def test_on_behalf_refusals(client, login_as):
-    login_as("helpdesk")
-    no_channel = client.post("/admin/on_behalf/", data=on_behalf_form(intake_channel=""))
-    assert no_channel.status_code == 400
-    assert "Pilih saluran masuk" in no_channel.get_data(as_text=True)
-    bad_nip = client.post(
-        "/admin/on_behalf/", data=on_behalf_form(requester_nip="123", submission_key="k2" * 10)
-    )
-    assert bad_nip.status_code == 400 and "NIP harus terdiri dari 18 angka." in bad_nip.get_data(
-        as_text=True
-    )
-    assert Ticket.select().count() == 0
-    login_as("agent")
-    assert client.get("/admin/on_behalf/").status_code == 403
-    assert client.post("/admin/on_behalf/", data=on_behalf_form()).status_code == 403
-    assert Ticket.select().count() == 0
 
 
 def test_document_download_and_inline_preview(client, login_as, make_ticket):

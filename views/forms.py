@@ -13,7 +13,7 @@ import secrets
 from flask_babel import gettext as _
 
 from models import uploads
-from models.catalog import Layanan, PerangkatDaerah
+from models.catalog import Bidang, Layanan, PerangkatDaerah, Seksi
 from models.uploads import Upload, UploadRefused
 from models.validation import check_request
 from models.workflow import NewRequest
@@ -47,6 +47,29 @@ def to_int(value) -> int | None:
         return int(str(value).strip())
     except (TypeError, ValueError):
         return None
+
+
+def service_groups() -> dict[str, list]:
+    """Active services grouped by bidang, for the service chooser (step 1 of a request form)."""
+    rows = (
+        Layanan.select(Layanan, Seksi, Bidang)
+        .join(Seksi)
+        .join(Bidang)
+        .where(Layanan.active == True)  # noqa: E712
+        .order_by(Bidang.name, Layanan.name)
+    )
+    groups: dict[str, list] = {}
+    for layanan in rows:
+        groups.setdefault(layanan.seksi.bidang.name, []).append(layanan)
+    return groups
+
+
+def chosen_layanan(raw) -> Layanan | None:
+    """The active service whose id was sent (query string or hidden field), or None."""
+    layanan_id = to_int(raw)
+    if layanan_id is None:
+        return None
+    return Layanan.get_or_none(Layanan.id == layanan_id, Layanan.active == True)  # noqa: E712
 
 
 def document_field(required_document_id: int) -> str:

@@ -16,7 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from extensions import limiter
 from models import workflow
-from models.catalog import Bidang, Layanan, PerangkatDaerah, RequiredDocument, Seksi
+from models.catalog import PerangkatDaerah, RequiredDocument
 from models.ticket import Ticket
 from views import forms
 
@@ -24,27 +24,6 @@ bp = Blueprint("public", __name__)
 
 SUBMIT_LIMIT = "10 per minute;60 per hour"  # per address: an agency's office shares one
 SUBMITTED_KEY = "submitted_token"
-
-
-def _catalogue():
-    """Active services grouped by bidang, for the service chooser."""
-    rows = (
-        Layanan.select(Layanan, Seksi, Bidang)
-        .join(Seksi)
-        .join(Bidang)
-        .where(Layanan.active == True)  # noqa: E712
-        .order_by(Bidang.name, Layanan.name)
-    )
-    groups: dict[str, list] = {}
-    for layanan in rows:
-        groups.setdefault(layanan.seksi.bidang.name, []).append(layanan)
-    return groups
-
-
-def _active_layanan(layanan_id):
-    if layanan_id is None:
-        return None
-    return Layanan.get_or_none(Layanan.id == layanan_id, Layanan.active == True)  # noqa: E712
 
 
 def _render_form(layanan, *, values=None, errors=None, key=None, general=None, status=200):
@@ -70,7 +49,7 @@ def _render_form(layanan, *, values=None, errors=None, key=None, general=None, s
 
 
 def _render_chooser(error=None, status=200):
-    return render_template("public/choose.html", groups=_catalogue(), error=error), status
+    return render_template("public/choose.html", groups=forms.service_groups(), error=error), status
 
 
 @bp.get("/")
@@ -79,7 +58,7 @@ def index():
     raw = request.args.get("layanan")
     if raw is None or raw == "":
         return _render_chooser()
-    layanan = _active_layanan(forms.to_int(raw))
+    layanan = forms.chosen_layanan(raw)
     if layanan is None:
         return _render_chooser(_("Layanan yang dipilih tidak tersedia. Pilih dari daftar."), 404)
     return _render_form(layanan)
@@ -90,7 +69,7 @@ def index():
 def submit():
     """Create the ticket, or show every refusal next to its field, keeping what was typed."""
     form, files = request.form, request.files
-    layanan = _active_layanan(forms.to_int(form.get("layanan_id")))
+    layanan = forms.chosen_layanan(form.get("layanan_id"))
     if layanan is None:
         return _render_chooser(
             _("Layanan yang dipilih tidak tersedia. Pilih layanan dari daftar."), 400
@@ -169,7 +148,7 @@ def csrf_refused(error):
         "Sesi formulir ini sudah berakhir, sehingga permohonan belum dikirim. Periksa isian, "
         "pilih ulang berkas, lalu kirim sekali lagi."
     )
-    layanan = _active_layanan(forms.to_int(request.form.get("layanan_id")))
+    layanan = forms.chosen_layanan(request.form.get("layanan_id"))
     if request.endpoint == "public.submit" and layanan is not None:
         values = forms.typed_values(request.form)
         return _render_form(layanan, values=values, general=message, status=400)
