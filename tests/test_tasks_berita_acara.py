@@ -4,28 +4,43 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import shutil
 import socket
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from models import workflow
 from models.sequence import Sequence
 from models.storage import store
 from models.ticket import Document, Ticket, TicketEvent
-from tasks.berita_acara import ASSETS_DIR, html_to_pdf, request_berita_acara
-from tests.conftest import T0
+from tasks.berita_acara import ASSETS_DIR, html_to_pdf, request_berita_acara, resource_policy
+from tests.conftest import PNG_BYTES, T0
 
 WORK = "Subdomain ppdb.jabarprov.go.id dibuat,\nsertifikat TLS dipasang dan diuji."
 
 _opened: list[str] | None = None
+# (event, target) of every name lookup and outgoing connection while a test records them.
+_network: list[tuple[str, str]] | None = None
+_recording_thread: int | None = None
+NETWORK_EVENTS = ("socket.getaddrinfo", "socket.connect")
 
 
 def _audit(event, args):
+    # Audit hooks cannot be removed: this one stays inert unless a fixture below has set its
+    # list, and then it records only the thread that set it (not the loopback listener).
+    if threading.get_ident() != _recording_thread:
+        return
     if event == "open" and _opened is not None and args and isinstance(args[0], str | bytes):
         _opened.append(str(args[0]))
+    elif event in NETWORK_EVENTS and _network is not None:
+        target = args[0] if event == "socket.getaddrinfo" else args[1]
+        _network.append((event, str(target)))
 
 
 sys.addaudithook(_audit)
@@ -69,15 +84,39 @@ def listener():
 
 @pytest.fixture
 def watch_opens():
-    global _opened
+    global _opened, _recording_thread
     _opened = []
+    _recording_thread = threading.get_ident()
     yield _opened
     _opened = None
+
+
+@pytest.fixture
+def watch_network():
+    """Every DNS lookup and socket connect this test's thread makes (not just to a listener)."""
+    global _network, _recording_thread
+    _network = []
+    _recording_thread = threading.get_ident()
+    yield _network
+    _network = None
 
 
 def pdf_text(data: bytes) -> str:
     reader = PdfReader(io.BytesIO(data))
     return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def text_fonts(data: bytes) -> set[str]:
+    """The base fonts (subset tag dropped) that the PDF's non-blank text is drawn with."""
+    used = set()
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            used.add(str(font["/BaseFont"]).split("+")[-1] if font else None)
+
+    for page in PdfReader(io.BytesIO(data)).pages:
+        page.extract_text(visitor_text=visit)
+    return used
 
 
 def current_ba(ticket_id) -> Document:
@@ -119,14 +158,9 @@ def test_generated_ba_holds_the_ticket_parties_and_the_work(make_ticket, users):
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
-    fonts = str(reader.pages[0]["/Resources"]["/Font"].get_object().values())
-    assert (
-        "DejaVu"
-        in str(
-            [f.get_object()["/BaseFont"] for f in reader.pages[0]["/Resources"]["/Font"].values()]
-        )
-        or fonts
-    )
+    # Every visible character is drawn in a bundled face (a font that failed to load falls back
+    # to Helvetica); ReportLab's initial, unused Helvetica resource does not count.
+    assert text_fonts(data) == {"DejaVuSerif", "DejaVuSerif-Bold"}
     history = TicketEvent.for_ticket(ticket.id).where(TicketEvent.action == "ba_requested")
     assert [e.public for e in history] == [False] and WORK.split(",")[0] in history[0].note
 
@@ -173,19 +207,25 @@ def test_refused_requests_change_nothing(make_ticket, users, who, status, text, 
 
 
 def test_markup_in_the_work_description_is_text_and_fetches_nothing(
-    make_ticket, users, listener, watch_opens
+    make_ticket, users, listener, watch_opens, watch_network
 ):
     ticket = make_ticket("assigned")
-    work = f'<img src="http://127.0.0.1:{listener.port}/"> dan <img src="/etc/passwd"> <b>tebal</b>'
+    work = (
+        f'<img src="http://127.0.0.1:{listener.port}/"> dan <img src="/etc/passwd"> <b>tebal</b>'
+        ' <img src="https://example.org/a.png">'
+    )
     request_berita_acara(users["agent"], ticket.id, work, now=T0)
     text = " ".join(pdf_text(store.get(current_ba(ticket.id).sha256)).split())
     assert f'<img src="http://127.0.0.1:{listener.port}/">' in text
     assert '<img src="/etc/passwd">' in text and "<b>tebal</b>" in text
-    assert listener.connections == 0
+    assert '<img src="https://example.org/a.png">' in text
+    assert listener.connections == 0 and watch_network == []
     assert not [p for p in watch_opens if "passwd" in p]
 
 
-def test_the_renderer_itself_reads_only_the_bundled_assets(listener, watch_opens, app):
+def test_the_renderer_itself_reads_only_the_bundled_assets(
+    listener, watch_opens, watch_network, app
+):
     """Even markup that reached the renderer unescaped fetches no URL and reads no other file."""
     port = listener.port
     html = f"""<html><head><style>
@@ -203,12 +243,92 @@ def test_the_renderer_itself_reads_only_the_bundled_assets(listener, watch_opens
     with app.app_context():
         data = html_to_pdf(html)
     assert data.startswith(b"%PDF-") and "Isi" in pdf_text(data)
-    assert listener.connections == 0
+    # Not even a lookup of the loopback address: the guard refuses before resolving.
+    assert listener.connections == 0 and watch_network == []
     assert not [p for p in watch_opens if "passwd" in p]
     # The bundled font, inside the assets folder, was allowed and embedded.
     assert any(p.startswith(ASSETS_DIR) and p.endswith("DejaVuSerif.ttf") for p in watch_opens)
-    reader = PdfReader(io.BytesIO(data))
-    fonts = [
-        str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()
-    ]
-    assert any("DejaVuSerif" in f for f in fonts)
+    assert text_fonts(data) == {"DejaVuSerif"}
+
+
+PUBLIC = "example.org"  # a public name: xhtml2pdf's default policy would resolve and fetch it
+
+
+@pytest.mark.parametrize(
+    "head, body",
+    [
+        ("", f'<img src="https://{PUBLIC}/a.png">'),
+        ("", f'<img src="http://{PUBLIC}:8080/a.png">'),
+        (f"<style>@import url(http://{PUBLIC}/x.css);</style>", ""),
+        (f'<link rel="stylesheet" type="text/css" href="https://{PUBLIC}/y.css">', ""),
+        (
+            f"<style>@font-face {{ font-family: Remote; src: url(https://{PUBLIC}/f.ttf); }}"
+            " p { font-family: Remote; }</style>",
+            "",
+        ),
+        (f"<style>body {{ background-image: url(https://{PUBLIC}/bg.png); }}</style>", ""),
+    ],
+    ids=["img-https", "img-http-port", "css-import", "link-stylesheet", "font-face", "background"],
+)
+def test_the_renderer_never_resolves_nor_connects_to_a_public_host(app, watch_network, head, body):
+    """The guard's `allow_remote=False`: a public URL in markup that reached the renderer
+    unescaped is refused before any DNS lookup, where the library's default would fetch it."""
+    html = f"<html><head>{head}</head><body><p>Isi</p>{body}</body></html>"
+    with app.app_context():
+        data = html_to_pdf(html)
+    assert "Isi" in pdf_text(data)
+    assert watch_network == []
+
+
+@pytest.fixture
+def outside_files(tmp_path):
+    """An image, a font and a stylesheet outside the assets folder, each readable."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "secret.png").write_bytes(PNG_BYTES)
+    shutil.copyfile(os.path.join(ASSETS_DIR, "DejaVuSerif.ttf"), folder / "secret.ttf")
+    (folder / "secret.css").write_text("p { color: #ff0000; }")
+    return folder
+
+
+def test_the_renderer_opens_no_local_file_outside_the_assets(
+    app, watch_opens, outside_files, monkeypatch
+):
+    """The guard's `base_dir=ASSETS_DIR`: local references outside the assets folder (absolute,
+    `file://`, or climbing out of it) are never opened, and every local path the renderer
+    considers is judged by that guard, not by xhtml2pdf's default policy."""
+    judged = []
+    check_path = ResourceAccessPolicy.check_path
+
+    def spy(policy, path):
+        judged.append((policy, str(path)))
+        return check_path(policy, path)
+
+    monkeypatch.setattr(ResourceAccessPolicy, "check_path", spy)
+    secret = outside_files
+    # From the assets folder up to the filesystem root, then down to the outside folder.
+    climb = "../" * len(Path(ASSETS_DIR).resolve().parts) + str(secret).lstrip("/")
+    html = f"""<html><head>
+      <link rel="stylesheet" type="text/css" href="file://{secret}/secret.css">
+      <style>
+        @import url("{secret}/secret.css");
+        @font-face {{ font-family: Bundled; src: url("DejaVuSerif.ttf"); }}
+        @font-face {{ font-family: Outside; src: url("file://{secret}/secret.ttf"); }}
+        body {{ font-family: Bundled; background-image: url("{secret}/secret.png"); }}
+        .o {{ font-family: Outside; }}
+      </style></head><body>
+      <p>Isi</p><p class="o">Lain</p>
+      <img src="{secret}/secret.png">
+      <img src="file://{secret}/secret.png">
+      <img src="{climb}/secret.png">
+      <img src="../../app.py">
+    </body></html>"""
+    watch_opens.clear()  # the fixture wrote the files: record only the render
+    with app.app_context():
+        data = html_to_pdf(html)
+    assert "Isi" in pdf_text(data)
+    assert not [p for p in watch_opens if str(secret) in p or p.endswith("app.py")]
+    # The hook does see the renderer's reads: the bundled font was opened.
+    assert any(p.startswith(ASSETS_DIR) and p.endswith("DejaVuSerif.ttf") for p in watch_opens)
+    assert any(str(secret) in p for _, p in judged) and any("app.py" in p for _, p in judged)
+    assert {policy for policy, _ in judged} == {resource_policy()}
