@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 import uuid
 
 import pytest
@@ -248,3 +249,25 @@ def make_ticket(db, users):
         return Ticket.get_by_id(ticket.id)
 
     return make
+
+
+def race(app, calls, errors=(workflow.WorkflowError,)):
+    """Run the calls in threads started together; returns the outcomes ('ok' or the error)."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        with app.app_context(), connection():
+            barrier.wait()
+            try:
+                call()
+                results[i] = "ok"
+            except errors as exc:
+                results[i] = str(exc)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results

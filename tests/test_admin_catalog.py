@@ -69,21 +69,7 @@ def test_admin_edits_a_service_keeping_its_required_documents(client, login_as, 
     docs = list(RequiredDocument.for_layanan(layanan.id))
     form = client.get(f"/admin/layanan/edit/?id={layanan.id}").get_data(as_text=True)
     assert docs[0].name in form
-    data = {
-        "code": layanan.code,
-        "name": "Permintaan subdomain (diperbarui)",
-        "description": layanan.description,
-        "seksi": str(layanan.seksi_id),
-        "duration": layanan.duration,
-        "active": "y",
-    }
-    for i, doc in enumerate(docs):
-        data |= {
-            f"required_documents-{i}-id": str(doc.id),
-            f"required_documents-{i}-name": doc.name,
-            f"required_documents-{i}-description": doc.description,
-            f"required_documents-{i}-position": str(doc.position),
-        }
+    data = _service_form(layanan, docs) | {"name": "Permintaan subdomain (diperbarui)"}
     response = client.post(f"/admin/layanan/edit/?id={layanan.id}", data=data)
     assert response.status_code == 302
     assert Layanan.get_by_id(layanan.id).name == "Permintaan subdomain (diperbarui)"

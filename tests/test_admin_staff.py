@@ -191,7 +191,7 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(any_app):
     exactly one succeeds, and an active admin remains."""
     from models.db import connection
     from models.seed import create_staff_user
-    from tests.test_workflow import _race
+    from tests.conftest import race
 
     app = any_app
     for _ in range(10):
@@ -203,7 +203,7 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(any_app):
                 f"admin{User.select().count()}@example.go.id", "Admin Dua", "admin"
             )
             first = User.get_by_id(first.id)
-        results = _race(
+        results = race(
             app,
             [
                 lambda a=first, b=second: staff_admin.deactivate(a, b.id),

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 
 from models import workflow
 from models.catalog import Layanan, RequiredDocument
-from models.db import connection
 from models.recipients import resolve
 from models.seed import create_staff_user
 from models.ticket import Document, Notification, Ticket, TicketEvent, TicketStep
@@ -385,128 +383,6 @@ def test_available_actions_match_the_rules(make_ticket, users):
     assert workflow.available_actions(users["kepala_seksi"], signed) == set()
 
 
-# --- concurrency: of two simultaneous calls exactly one wins ------------------------------------
-
-
-def _race(app, calls, errors=(WorkflowError,)):
-    """Run the calls in threads started together; returns the outcomes ('ok' or the error)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        with app.app_context(), connection():
-            barrier.wait()
-            try:
-                call()
-                results[i] = "ok"
-            except errors as exc:
-                results[i] = str(exc)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
-
-
-def test_concurrent_dispositions_exactly_one_wins(any_app):
-    app = any_app
-    with app.app_context(), connection():
-        from models.staff import User
-
-        helpdesk = User.get(User.email == "helpdesk@example.go.id")
-        admin = User.get(User.email == "admin@example.go.id")
-        agent = User.get(User.email == "agen@example.go.id")
-        other, _ = create_staff_user(
-            "agen2@example.go.id", "Dewi", "agent", seksi_code="rekayasa-aplikasi"
-        )
-        tickets = []
-        for _ in range(25):
-            t = workflow.submit(None, new_request(), required_uploads(), now=T0)
-            workflow.verify_complete(helpdesk, t.id, now=T0)
-            tickets.append(t.id)
-    for ticket_id in tickets:
-        results = _race(
-            app,
-            [
-                lambda tid=ticket_id: workflow.dispose(helpdesk, tid, agent.id),
-                lambda tid=ticket_id: workflow.dispose(admin, tid, other.id),
-            ],
-        )
-        assert results.count("ok") == 1, results
-        with app.app_context(), connection():
-            assert (
-                TicketEvent.select()
-                .where(TicketEvent.ticket == ticket_id, TicketEvent.action == "disposed")
-                .count()
-                == 1
-            )
-            assert (
-                Notification.select()
-                .where(Notification.ticket == ticket_id, Notification.kind == "disposed")
-                .count()
-                == 1
-            )
-
-
-def test_concurrent_close_and_signed_upload_once(any_app):
-    app = any_app
-    with app.app_context(), connection():
-        from models.staff import User
-
-        helpdesk = User.get(User.email == "helpdesk@example.go.id")
-        agent = User.get(User.email == "agen@example.go.id")
-        tickets = []
-        for _ in range(15):
-            t = workflow.submit(None, new_request(), required_uploads(), now=T0)
-            workflow.verify_complete(helpdesk, t.id, now=T0)
-            workflow.dispose(helpdesk, t.id, agent.id, now=T0)
-            workflow.attach_document(agent, t.id, "sla", Upload("s.pdf", PDF_BYTES))
-            workflow.attach_document(agent, t.id, "ba", Upload("b.pdf", PDF_BYTES))
-            workflow.mark_selesai(agent, t.id)
-            tickets.append(t)
-    for t in tickets:
-        signed = _race(
-            app,
-            [
-                lambda t=t: workflow.submit_signed(
-                    t.tracking_token, Upload("s.pdf", PDF_BYTES), Upload("b.pdf", PDF_BYTES)
-                ),
-            ]
-            * 2,
-        )
-        assert signed.count("ok") == 1, signed
-        closed = _race(
-            app,
-            [lambda t=t: workflow.close(agent, t.id), lambda t=t: workflow.close(helpdesk, t.id)],
-        )
-        assert closed.count("ok") == 1, closed
-        with app.app_context(), connection():
-            assert (
-                Document.select()
-                .where(Document.ticket == t.id, Document.kind == "sla_signed")
-                .count()
-                == 1
-            )
-            assert (
-                Notification.select()
-                .where(Notification.ticket == t.id, Notification.kind == "closed")
-                .count()
-                == 2
-            )
-
-
-def test_ticket_numbers_stay_unique_under_concurrent_submissions(any_app):
-    app = any_app
-    results = _race(app, [lambda: workflow.submit(None, new_request(), required_uploads())] * 8)
-    assert results == ["ok"] * 8
-    with app.app_context(), connection():
-        numbers = [t.number for t in Ticket.select()]
-    assert len(set(numbers)) == 8
-    assert sorted(int(n.rsplit("-", 1)[1]) for n in numbers) == list(range(1, 9))
-
-
 # --- the expiry sweep --------------------------------------------------------------------------
 
 
@@ -545,21 +421,6 @@ def test_sweep_works_in_batches(make_ticket):
 
 def test_services_seeded_across_duration_classes(db):
     assert {s.duration for s in Layanan.select()} == {"pendek", "sedang", "panjang"}
-
-
-def test_concurrent_double_submit_with_one_key_makes_one_ticket(any_app):
-    app = any_app
-    outcomes = []
-
-    def submit_once():
-        ticket = workflow.submit(None, new_request(), required_uploads(), submission_key="dbl")
-        outcomes.append(ticket.id)
-
-    for _ in range(5):
-        assert _race(app, [submit_once] * 3) == ["ok"] * 3
-    with app.app_context(), connection():
-        assert Ticket.select().count() == 1
-    assert len(set(outcomes)) == 1
 
 
 def test_a_person_with_several_roles_gets_one_email_per_event(make_ticket, users):
