@@ -1,0 +1,156 @@
+"""Compliance with the time standards (mutu baku): how many SOP steps ended on time.
+
+The rule, for every table here:
+
+- A step is one `TicketStep` row of steps 3..7 (3 verifikasi, 4 disposisi, 5 pengerjaan, 6
+  balasan SLA/BA, 7 close). Rows in status "incomplete" are the requester's one-month window for
+  missing documents, not a staff time standard: they are left out.
+- "Ended" counts the steps whose `ended_at` falls in the period: from the first local date 00:00
+  to the day after the last local date 00:00 (DESK_TIMEZONE, stored times are UTC).
+- "On time" counts those of them with `ended_at <= due_at`; the percentage is on time / ended
+  (None when nothing ended).
+- "Overdue" counts the steps still open now (`ended_at` empty) whose due time has passed,
+  whatever the period: what is late at this moment.
+- Only the tickets the user may see count (`models.scope.visible_tickets`).
+
+Counting happens in the database (one GROUP BY query per table), on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from peewee import JOIN, Case, fn
+
+from models.calendar import calendar
+from models.catalog import Layanan, PerangkatDaerah
+from models.db import utcnow
+from models.scope import visible_tickets
+from models.staff import User
+from models.ticket import INCOMPLETE, Ticket, TicketStep
+
+STAFF_STEPS = (3, 4, 5, 6, 7)
+AGENT_STEPS = (5, 7)  # the steps the assigned agent carries: pengerjaan and close
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates, both included."""
+
+    first: dt.date
+    last: dt.date
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """(start, end) as naive UTC: local `first` 00:00 up to (not including) local
+        `last` + 1 day 00:00."""
+        tz = calendar.tz
+        start = dt.datetime.combine(self.first, dt.time(0), tzinfo=tz)
+        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+        return calendar.to_utc(start), calendar.to_utc(end)
+
+
+def current_month(today: dt.date | None = None) -> Period:
+    """The calendar month of `today` (default: today's local date), first to last day."""
+    today = today or calendar.to_local(utcnow()).date()
+    first = today.replace(day=1)
+    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    return Period(first, next_month - dt.timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a compliance table."""
+
+    key: object  # the step number, or the id of the service, agency or agent
+    label: str
+    ended: int
+    on_time: int
+    overdue: int
+
+    @property
+    def late(self) -> int:
+        return self.ended - self.on_time
+
+    @property
+    def percent(self) -> float | None:
+        """On time / ended, in percent with one decimal; None when nothing ended."""
+        if not self.ended:
+            return None
+        return round(100 * self.on_time / self.ended, 1)
+
+
+def _counted(user, period: Period, now, steps=STAFF_STEPS):
+    """The three counts over the user's visible step rows, ready to be grouped."""
+    start, end = period.bounds()
+    now = now or utcnow()
+    ended = (TicketStep.ended_at >= start) & (TicketStep.ended_at < end)
+    on_time = ended & (TicketStep.ended_at <= TicketStep.due_at)
+    overdue = TicketStep.ended_at.is_null(True) & (TicketStep.due_at < now)
+    query = (
+        TicketStep.select(
+            fn.SUM(Case(None, [(ended, 1)], 0)).alias("ended"),
+            fn.SUM(Case(None, [(on_time, 1)], 0)).alias("on_time"),
+            fn.SUM(Case(None, [(overdue, 1)], 0)).alias("overdue"),
+        )
+        .join(Ticket, on=(TicketStep.ticket == Ticket.id))
+        .where(
+            TicketStep.status != INCOMPLETE,
+            TicketStep.step.in_(steps),
+            ended | overdue,
+        )
+    )
+    return visible_tickets(user, query)
+
+
+def _rows(query, key, label, extra_group=()) -> list[Row]:
+    query = query.select_extend(key.alias("key"), label.alias("label")).group_by(
+        key, label, *extra_group
+    )
+    return [
+        Row(r["key"], r["label"], int(r["ended"]), int(r["on_time"]), int(r["overdue"]))
+        for r in query.order_by(label, key).dicts()
+    ]
+
+
+def by_step(user, period: Period, now=None) -> list[Row]:
+    """Per SOP step 3..7 (every step listed, zero when nothing counted); label: the step
+    number as text, the view names it."""
+    found = {
+        row.key: row for row in _rows(_counted(user, period, now), TicketStep.step, TicketStep.step)
+    }
+    return [found.get(step, Row(step, str(step), 0, 0, 0)) for step in STAFF_STEPS]
+
+
+def by_layanan(user, period: Period, now=None) -> list[Row]:
+    """Per service (layanan) of the ticket, by name; only services with a counted step."""
+    query = _counted(user, period, now).switch(Ticket).join(Layanan)
+    return _rows(query, Layanan.id, Layanan.name)
+
+
+def by_perangkat_daerah(user, period: Period, now=None) -> list[Row]:
+    """Per requesting agency (Perangkat Daerah) of the ticket, by name."""
+    query = _counted(user, period, now).switch(Ticket).join(PerangkatDaerah)
+    return _rows(query, PerangkatDaerah.id, PerangkatDaerah.name)
+
+
+def by_agent(user, period: Period, now=None) -> list[Row]:
+    """Per agent: steps 5 (pengerjaan) and 7 (close) of the tickets assigned to them (the
+    ticket's current agent: after a reassignment the step counts for the new one), by name."""
+    query = (
+        _counted(user, period, now, steps=AGENT_STEPS)
+        .switch(Ticket)
+        .join(User, JOIN.INNER, on=(Ticket.assigned_agent == User.id))
+    )
+    return _rows(query, User.id, User.name)
+
+
+def totals(rows: list[Row]) -> Row:
+    """The sum of a table's rows (for its last line)."""
+    return Row(
+        None,
+        "",
+        sum(r.ended for r in rows),
+        sum(r.on_time for r in rows),
+        sum(r.overdue for r in rows),
+    )
