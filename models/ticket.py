@@ -146,7 +146,7 @@ class TicketStep(BaseModel):
     status = CharField()  # the status the ticket waited in (incomplete: the requester's window)
     started_at = DateTimeField()
     due_at = DateTimeField(null=True)
-    ended_at = DateTimeField(null=True)
+    ended_at = DateTimeField(null=True, index=True)  # compliance reports filter on it
     actor = ForeignKeyField(User, null=True, on_delete="SET NULL")  # who ended it
 
     class Meta:
