@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -86,6 +88,9 @@ def serve(host, port, workers):
 
     from tasks import huey
 
+    if not os.environ.get("DESK_BASE_URL"):
+        # Links in emails must point at the server actually started (PORT=8000 make run).
+        current_app.config["BASE_URL"] = f"http://{host}:{port}"
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.start()
     # huey installs its own SIGINT/SIGTERM handlers; give Ctrl-C back to the web server.
