@@ -10,7 +10,6 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     TextField,
-    Value,
 )
 
 from models.db import BaseModel
@@ -76,13 +75,12 @@ class RequiredDocument(BaseModel):
     @classmethod
     def in_use(cls, required_document_id: int) -> bool:
         """Whether a ticket's upload or a missing-documents list refers to it."""
-        from models.ticket import Document, Ticket
+        from models.ticket import Document, MissingDocument
 
         if Document.select().where(Document.required_document == required_document_id).exists():
             return True
-        # missing_documents is a comma list of ids: match the id as a whole item
-        wrapped = Value(",").concat(Ticket.missing_documents).concat(",")
-        return Ticket.select().where(wrapped.contains(f",{required_document_id},")).exists()
+        missing = MissingDocument.required_document == required_document_id
+        return MissingDocument.select().where(missing).exists()
 
     @classmethod
     def for_layanan(cls, layanan_id: int):

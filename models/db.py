@@ -92,7 +92,14 @@ def all_models():
     from models.reminder import ReminderSent
     from models.sequence import Sequence
     from models.staff import Role, User, UserRoles
-    from models.ticket import Document, Notification, Ticket, TicketEvent, TicketStep
+    from models.ticket import (
+        Document,
+        MissingDocument,
+        Notification,
+        Ticket,
+        TicketEvent,
+        TicketStep,
+    )
 
     return [
         Bidang,
@@ -106,6 +113,7 @@ def all_models():
         UserRoles,
         Sequence,
         Ticket,
+        MissingDocument,
         TicketStep,
         Document,
         TicketEvent,

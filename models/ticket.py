@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import (
     BooleanField,
     CharField,
+    CompositeKey,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -91,7 +92,6 @@ class Ticket(BaseModel):
     step = IntegerField(null=True)  # the SOP step the ticket waits on, None once closed
     step_started_at = DateTimeField(null=True)
     due_at = DateTimeField(null=True, index=True)  # due time of the current step (UTC)
-    missing_documents = TextField(default="")  # ids of RequiredDocument, comma-separated
     ba_number = CharField(null=True, unique=True)  # the generated Berita Acara's number, once
 
     created_at = DateTimeField(default=utcnow, index=True)
@@ -112,7 +112,8 @@ class Ticket(BaseModel):
 
     @property
     def missing_document_ids(self) -> list[int]:
-        return [int(x) for x in self.missing_documents.split(",") if x]
+        """The required documents the helpdesk asked for at the last verification, in order."""
+        return MissingDocument.ids_for(self.id)
 
     def is_overdue(self, now=None) -> bool:
         return self.due_at is not None and self.due_at < (now or utcnow())
@@ -136,6 +137,31 @@ class Ticket(BaseModel):
     def expired_incomplete(cls, now):
         """Incomplete tickets whose one-month window for documents has passed."""
         return cls.select(cls.id).where(cls.status == INCOMPLETE, cls.due_at <= now)
+
+
+class MissingDocument(BaseModel):
+    """A required document the helpdesk found missing (verification: Tidak); the rows of a
+    ticket are replaced at each verification and cleared when the documents are complete."""
+
+    ticket = ForeignKeyField(Ticket, backref="missing", on_delete="CASCADE")
+    required_document = ForeignKeyField(RequiredDocument, on_delete="RESTRICT")
+
+    class Meta:
+        primary_key = CompositeKey("ticket", "required_document")
+
+    @classmethod
+    def ids_for(cls, ticket_id: int) -> list[int]:
+        rows = cls.select(cls.required_document).where(cls.ticket == ticket_id)
+        return sorted(r.required_document_id for r in rows)
+
+    @classmethod
+    def replace(cls, ticket_id: int, required_document_ids) -> None:
+        """Make the ticket's missing list exactly `required_document_ids` (inside the caller's
+        transaction)."""
+        cls.delete().where(cls.ticket == ticket_id).execute()
+        rows = [{"ticket": ticket_id, "required_document": i} for i in required_document_ids]
+        if rows:
+            cls.insert_many(rows).execute()
 
 
 class TicketStep(BaseModel):

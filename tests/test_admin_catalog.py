@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models.catalog import Holiday, Layanan, RequiredDocument, Seksi
-from models.ticket import Document, Ticket
+from models.ticket import Document
 from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
 
 
@@ -124,9 +124,10 @@ def test_an_unused_required_document_may_be_deleted(client, login_as, db):
     assert [d.id for d in RequiredDocument.for_layanan(layanan.id)] == [d.id for d in docs[:2]]
 
 
-def test_in_use_matches_whole_ids_in_the_missing_list(make_ticket):
-    ticket = make_ticket("open")
-    Ticket.update(missing_documents="12,3").where(Ticket.id == ticket.id).execute()
+def test_in_use_counts_a_missing_list_entry(make_ticket):
+    ticket = make_ticket("incomplete")
+    (missing_id,) = ticket.missing_document_ids
+    other = [r.id for r in RequiredDocument.for_layanan(ticket.layanan_id) if r.id != missing_id][0]
     Document.delete().execute()
-    assert RequiredDocument.in_use(3) and RequiredDocument.in_use(12)
-    assert not RequiredDocument.in_use(1) and not RequiredDocument.in_use(2)
+    assert RequiredDocument.in_use(missing_id)
+    assert not RequiredDocument.in_use(other)

@@ -156,13 +156,14 @@ def test_reminders_known_answers_each_sent_once(make_ticket, outbox, users):
 def test_a_step_that_starts_again_is_reminded_again(make_ticket, users, outbox):
     ticket = make_ticket("incomplete", now=T0)
     send_reminders(now=dt.datetime(2026, 6, 27, 3, 0))
-    docs = [u for u in required_uploads() if u.required_document_id in ticket.missing_document_ids]
+    missing = ticket.missing_document_ids
+    docs = [u for u in required_uploads() if u.required_document_id in missing]
     workflow.complete_documents(ticket.tracking_token, docs, now=dt.datetime(2026, 6, 28, 3, 0))
     assert send_reminders(now=dt.datetime(2026, 6, 28, 4, 0))["reminder_deadline"] == 0
     workflow.verify_incomplete(
         users["helpdesk"],
         ticket.id,
-        ticket.missing_document_ids,
+        missing,
         now=dt.datetime(2026, 6, 29, 3, 0),
     )
     assert send_reminders(now=dt.datetime(2026, 7, 25, 3, 0))["reminder_deadline"] == 1

@@ -140,7 +140,7 @@ def test_uploading_the_missing_documents_returns_ticket_to_verification(client, 
         client, ticket, "dokumen", {f"dokumen-{missing_id}": (io.BytesIO(PNG_BYTES), "scan.png")}
     )
     assert response.status_code == 303
-    assert fresh(ticket).status == "open" and fresh(ticket).missing_documents == ""
+    assert fresh(ticket).status == "open" and fresh(ticket).missing_document_ids == []
     new = Document.select().where(Document.ticket == ticket.id).order_by(Document.id.desc()).get()
     assert Document.select().where(Document.ticket == ticket.id).count() == before + 1
     assert new.required_document_id == missing_id and new.content_type == "image/png"

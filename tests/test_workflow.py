@@ -133,7 +133,7 @@ def test_verify_incomplete_and_requester_completes(make_ticket, users):
         ticket.tracking_token, [Upload("surat.pdf", PDF_BYTES + b"v2", first_doc.id)], now=later
     )
     ticket = Ticket.get_by_id(ticket.id)
-    assert ticket.status == "open" and ticket.missing_documents == ""
+    assert ticket.status == "open" and ticket.missing_document_ids == []
     assert ticket.due_at == dt.datetime(2026, 6, 8, 3, 0)  # 1 working day after Fri 5 June
     assert outbox_of(ticket, "documents_completed") == {"helpdesk": ["helpdesk@example.go.id"]}
 

@@ -23,6 +23,7 @@ from models.ticket import (
     OPEN,
     STEP_OF_STATUS,
     VERIFIED,
+    MissingDocument,
     Ticket,
     TicketStep,
 )
@@ -178,7 +179,8 @@ def verify_complete(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
         ticket = _load(ticket_id)
         _require_helpdesk(actor, ticket)
         _expect(ticket, OPEN)
-        from_status = _move(ticket, actor, VERIFIED, now, missing_documents="")
+        from_status = _move(ticket, actor, VERIFIED, now)
+        MissingDocument.replace(ticket.id, ())
         _event(
             ticket, actor, "verified", note, from_status=from_status, to_status=VERIFIED, now=now
         )
@@ -203,9 +205,8 @@ def verify_incomplete(
             raise WorkflowError(_("Pilih dokumen yang kurang atau tuliskan catatan."))
         if any(i not in required for i in missing):
             raise WorkflowError(_("Dokumen yang dipilih bukan persyaratan layanan ini."))
-        from_status = _move(
-            ticket, actor, INCOMPLETE, now, missing_documents=",".join(str(i) for i in missing)
-        )
+        from_status = _move(ticket, actor, INCOMPLETE, now)
+        MissingDocument.replace(ticket.id, missing)
         names = ", ".join(required[i].name for i in missing)
         full_note = "; ".join(
             x for x in (names and _("Kurang: %(names)s", names=names), (note or "").strip()) if x
@@ -246,7 +247,8 @@ def complete_documents(token: str, files, *, now=None) -> Ticket:
                 _("Dokumen berikut masih belum dilampirkan: %(names)s.", names=", ".join(names))
             )
         _store_documents(ticket, stored, "persyaratan", None, now)
-        from_status = _move(ticket, None, OPEN, now, missing_documents="")
+        from_status = _move(ticket, None, OPEN, now)
+        MissingDocument.replace(ticket.id, ())
         event = _event(
             ticket,
             None,
