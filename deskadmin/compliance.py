@@ -27,15 +27,8 @@ from deskadmin.tickets import FORMULA_STARTS
 from formatting import local_date
 from models import compliance
 from models.db import utcnow
+from models.sop import mutu_baku_step
 from models.staff import ADMIN, HELPDESK, KEPALA_BIDANG, KEPALA_SEKSI
-
-STEP_NAMES = {
-    3: (_l("Verifikasi dokumen"), _l("1 hari kerja")),
-    4: (_l("Disposisi"), _l("1 jam kerja")),
-    5: (_l("Pengerjaan"), _l("sesuai kelas durasi layanan")),
-    6: (_l("Balasan SLA dan BA"), _l("1 hari kerja")),
-    7: (_l("Close Tiket"), _l("1 jam kerja")),
-}
 
 TABLES = {
     "langkah": (_l("Per langkah SOP"), _l("Langkah"), compliance.by_step),
@@ -102,9 +95,13 @@ def percent_text(row, csv_format=False) -> str:
 
 def row_label(table: str, row) -> str:
     if table == "langkah":
-        name, _standard = STEP_NAMES[row.key]
-        return f"{row.key}. {name}"
+        return f"{row.key}. {mutu_baku_step(row.key).name}"
     return row.label
+
+
+def step_standard(number: int):
+    """The time standard of staff step `number`, as the step table writes it."""
+    return mutu_baku_step(number).standard
 
 
 def safe_cell(value) -> str:
@@ -135,7 +132,7 @@ class ComplianceView(StaffAccess, BaseView):
             period=period,
             error=error,
             tables=tables,
-            step_names=STEP_NAMES,
+            step_standard=step_standard,
             row_label=row_label,
             percent_text=percent_text,
             local_date=local_date,
@@ -160,7 +157,7 @@ class ComplianceView(StaffAccess, BaseView):
         for row in rows:
             line = [safe_cell(row_label(table, row))]
             if table == "langkah":
-                line.append(str(STEP_NAMES[row.key][1]))
+                line.append(str(step_standard(row.key)))
             line += [row.ended, row.on_time, row.late, percent_text(row, True), row.overdue]
             writer.writerow(line)
         name = f"kepatuhan-{table}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"

@@ -1,73 +1,40 @@
 """The ticket page: every field, the documents, the history, the steps, and the SOP's actions.
 
 Which buttons show comes from `workflow.available_actions`; every action calls one workflow
-function and shows `str(WorkflowError)` when refused (the page again, with 403 when the action
-was not open to this user at all, 400 otherwise). Every path loads the ticket through the
-user's scope first: outside it, 404.
+function and shows `str(WorkflowError)` when refused: the page again, with 403 for a wrong role,
+409 for a wrong state or a stale version, 400 for values not accepted. Every path loads the
+ticket through the user's scope first: outside it, 404. Names of steps, states and history
+entries come from the SOP tables (`models.sop`, `models.workflow.transitions`).
 """
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+import io
+
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
 from deskadmin.tickets import TicketListBase, status_badge
 from formatting import local_datetime
 from models import workflow
 from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
+from models.sop import STATES, step_of_row
 from models.staff import User
 from models.storage import CorruptDocument, store
-from models.ticket import INTAKE_CHANNELS, STATUSES, Document, Ticket, TicketEvent, TicketStep
+from models.ticket import INTAKE_CHANNELS, Document, Ticket, TicketEvent, TicketStep
 from models.uploads import Upload
-from models.workflow import WorkflowError
+from models.workflow import TRANSITIONS, WorkflowError
+from models.workflow.transitions import STAFF_ACTIONS
 from tasks.berita_acara import request_berita_acara
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
-STEP_NAMES = {
-    3: _l("Langkah 3: verifikasi dokumen"),
-    4: _l("Langkah 4: disposisi"),
-    5: _l("Langkah 5: pengerjaan oleh petugas"),
-    6: _l("Langkah 6: balasan SLA dan BA"),
-    7: _l("Langkah 7: Close Tiket"),
-}
 
-EVENT_LABELS = {
-    "submitted": _l("Permohonan masuk"),
-    "verified": _l("Verifikasi: lengkap"),
-    "incomplete": _l("Verifikasi: tidak lengkap"),
-    "documents_completed": _l("Dokumen dilengkapi pemohon"),
-    "disposed": _l("Disposisi"),
-    "reassigned": _l("Dialihkan"),
-    "attached_sla": _l("SLA dilampirkan"),
-    "attached_ba": _l("Berita Acara dilampirkan"),
-    "selesai": _l("Selesai"),
-    "signed": _l("Balasan SLA dan BA diterima"),
-    "closed": _l("Close Tiket"),
-    "rejected": _l("Ditolak"),
-    "expired": _l("Kedaluwarsa"),
-    "ba_requested": _l("Berita Acara dibuat sistem"),
-    "notified": _l("Email terkirim"),
-    "link_resent": _l("Tautan pelacakan dikirim ulang"),
-}
-
-DONE_MESSAGES = {
-    "verify_complete": _l("Dokumen dinyatakan lengkap; tiket menunggu disposisi."),
-    "verify_incomplete": _l("Pemohon diminta melengkapi dokumen."),
-    "dispose": _l("Tiket didisposisikan."),
-    "reassign": _l("Tiket dialihkan ke petugas lain."),
-    "attach_document": _l("Dokumen dilampirkan."),
-    "generate_ba": _l(
-        "Berita Acara sedang dibuat dan akan muncul di daftar dokumen; muat ulang halaman "
-        "sebentar lagi."
-    ),
-    "mark_selesai": _l("Tiket ditandai Selesai; pemohon diberi tahu."),
-    "close": _l("Tiket ditutup."),
-    "reject": _l("Tiket ditolak."),
-}
+def step_title(number: int, status: str):
+    """ "Langkah 3: Verifikasi dokumen", from the step table, for a TicketStep row."""
+    return step_of_row(number, status).title
 
 
 def _int_or_none(value):
@@ -108,7 +75,7 @@ def run_action(user, ticket, name):
         return workflow.close(user, ticket.id, note)
     if name == "reject":
         return workflow.reject(user, ticket.id, form.get("reason", ""))
-    abort(404)
+    raise AssertionError(f"no form for staff action {name!r}")  # STAFF_ACTIONS has a form each
 
 
 class TicketView(TicketListBase):
@@ -150,9 +117,9 @@ class TicketView(TicketListBase):
                 .where(TicketStep.ticket == ticket.id)
                 .order_by(TicketStep.started_at, TicketStep.id)
             ),
-            step_names=STEP_NAMES,
-            event_labels=EVENT_LABELS,
-            statuses=STATUSES,
+            step_title=step_title,
+            event_label=workflow.event_label,
+            states=STATES,
             actions=actions,
             agents=agents,
             status_badge=status_badge,
@@ -163,17 +130,16 @@ class TicketView(TicketListBase):
 
     @expose("/<int:ticket_id>/aksi/<action>", methods=("POST",))
     def ticket_action(self, ticket_id, action):
-        name = action
         ticket = self.scoped_ticket(ticket_id)
-        if name not in DONE_MESSAGES:
+        if action not in STAFF_ACTIONS:
             abort(404)
-        open_to_user = name in workflow.available_actions(current_user, ticket)
         try:
-            run_action(current_user, ticket, name)
+            run_action(current_user, ticket, action)
         except WorkflowError as exc:
+            # 403 wrong role, 409 wrong state or stale version, 400 values not accepted
             flash(str(exc), "error")
-            return self.render_ticket(self.scoped_ticket(ticket_id), 400 if open_to_user else 403)
-        flash(DONE_MESSAGES[name], "success")
+            return self.render_ticket(self.scoped_ticket(ticket_id), exc.http_status)
+        flash(TRANSITIONS[action].done, "success")
         return redirect(url_for(".details_view", id=ticket.id), code=303)
 
     @expose("/<int:ticket_id>/dokumen/<int:document_id>")
@@ -187,9 +153,13 @@ class TicketView(TicketListBase):
         except CorruptDocument:
             abort(410)
         inline = request.args.get("inline") == "1" and doc.content_type in INLINE_TYPES
-        disposition = "inline" if inline else "attachment"
-        response = Response(data, mimetype=doc.content_type)
-        response.headers["Content-Disposition"] = f'{disposition}; filename="{doc.filename}"'
+        response = send_file(
+            io.BytesIO(data),
+            mimetype=doc.content_type,
+            as_attachment=not inline,
+            download_name=doc.filename,
+            max_age=0,
+        )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "private, no-store"
         return response

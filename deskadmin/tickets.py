@@ -29,21 +29,12 @@ from models.ticket import CLOSED, STATUSES, Ticket
 
 Agent = User.alias("agent")
 
-STATUS_COLOURS = {
-    "open": "primary",
-    "incomplete": "warning",
-    "verified": "info",
-    "assigned": "secondary",
-    "selesai": "success",
-    "signed": "success",
-    "closed": "dark",
-}
-
 
 def status_badge(ticket) -> Markup:
-    colour = STATUS_COLOURS.get(ticket.status, "light")
+    """The ticket's state as a coloured badge (label and colour from the state table)."""
+    state = ticket.state
     return Markup('<span class="badge badge-{} status-{}">{}</span>').format(
-        colour, ticket.status, ticket.status_label
+        state.colour, state.code, state.label
     )
 
 

@@ -2,9 +2,10 @@
 
 The rule, for every table here:
 
-- A step is one `TicketStep` row of steps 3..7 (3 verifikasi, 4 disposisi, 5 pengerjaan, 6
-  balasan SLA/BA, 7 close). Rows in status "incomplete" are the requester's one-month window for
-  missing documents, not a staff time standard: they are left out.
+- A step is one `TicketStep` row of a step the step table (`models.sop.STEPS`) marks as a time
+  standard (mutu baku): 3 verifikasi, 4 disposisi, 5 pengerjaan, 6 balasan SLA/BA, 7 close.
+  Rows of the requester's one-month window for missing documents (status "incomplete") are not
+  a staff time standard: they are left out.
 - "Ended" counts the steps whose `ended_at` falls in the period: from the first local date 00:00
   to the day after the last local date 00:00 (DESK_TIMEZONE, stored times are UTC).
 - "On time" counts those of them with `ended_at <= due_at`; the percentage is on time / ended
@@ -27,11 +28,13 @@ from models.calendar import calendar
 from models.catalog import Layanan, PerangkatDaerah
 from models.db import utcnow
 from models.scope import visible_tickets
+from models.sop import AGENT, MUTU_BAKU_NUMBERS, MUTU_BAKU_STATUSES, STEPS
 from models.staff import User
-from models.ticket import INCOMPLETE, Ticket, TicketStep
+from models.ticket import Ticket, TicketStep
 
-STAFF_STEPS = (3, 4, 5, 6, 7)
-AGENT_STEPS = (5, 7)  # the steps the assigned agent carries: pengerjaan and close
+STAFF_STEPS = MUTU_BAKU_NUMBERS
+# the steps the assigned agent answers for (pengerjaan and close), from the step table
+AGENT_STEPS = tuple(s.number for s in STEPS if s.owner == AGENT and s.mutu_baku and s.statuses)
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def _counted(user, period: Period, now, steps=STAFF_STEPS):
         )
         .join(Ticket, on=(TicketStep.ticket == Ticket.id))
         .where(
-            TicketStep.status != INCOMPLETE,
+            TicketStep.status.in_(MUTU_BAKU_STATUSES),
             TicketStep.step.in_(steps),
             ended | overdue,
         )

@@ -18,25 +18,20 @@ from peewee import (
 
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
 from models.db import BaseModel, utcnow
+from models.sop import (  # noqa: F401  (the state codes are re-exported for callers)
+    ASSIGNED,
+    CLOSED,
+    INCOMPLETE,
+    OPEN,
+    SELESAI,
+    SIGNED,
+    STATES,
+    VERIFIED,
+)
 from models.staff import User
 
-OPEN = "open"
-INCOMPLETE = "incomplete"
-VERIFIED = "verified"
-ASSIGNED = "assigned"
-SELESAI = "selesai"
-SIGNED = "signed"
-CLOSED = "closed"
-
-STATUSES = {
-    OPEN: _l("Menunggu verifikasi"),
-    INCOMPLETE: _l("Menunggu kelengkapan dokumen"),
-    VERIFIED: _l("Menunggu disposisi"),
-    ASSIGNED: _l("Dikerjakan petugas"),
-    SELESAI: _l("Selesai, menunggu balasan SLA dan BA"),
-    SIGNED: _l("SLA dan BA ditandatangani, siap ditutup"),
-    CLOSED: _l("Ditutup"),
-}
+# code -> staff label, derived from the state table (filters, choices)
+STATUSES = {code: state.label for code, state in STATES.items()}
 
 CLOSE_REASONS = {
     "fulfilled": _l("Terpenuhi"),
@@ -52,9 +47,6 @@ INTAKE_CHANNELS = {
     "walk_in": _l("Datang langsung"),
     "email": _l("Email"),
 }
-
-# The SOP step each open status waits on (SPEC.md's table).
-STEP_OF_STATUS = {OPEN: 3, INCOMPLETE: 3, VERIFIED: 4, ASSIGNED: 5, SELESAI: 6, SIGNED: 7}
 
 DOCUMENT_KINDS = {
     "persyaratan": _l("Dokumen persyaratan"),
@@ -103,8 +95,20 @@ class Ticket(BaseModel):
         return self.number
 
     @property
+    def state(self):
+        """The row of the state table for this ticket's status."""
+        return STATES[self.status]
+
+    @property
     def status_label(self):
-        return STATUSES.get(self.status, self.status)
+        return STATES[self.status].label
+
+    @property
+    def current_step(self):
+        """The row of the SOP step table the ticket waits on now, or None once closed."""
+        from models.sop import step_for_status
+
+        return step_for_status(self.status)
 
     @property
     def close_reason_label(self):

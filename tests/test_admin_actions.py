@@ -58,7 +58,7 @@ def test_verify_complete(client, login_as, make_ticket):
     assert Ticket.get_by_id(ticket.id).status == "verified"
     assert "Dokumen dinyatakan lengkap" in page(client, ticket)
     before = snapshot(ticket.id)  # a second click on a stale page: the workflow's message
-    refused(act(client, ticket, "verify_complete"), 403, "Menunggu disposisi", ticket, before)
+    refused(act(client, ticket, "verify_complete"), 409, "Menunggu disposisi", ticket, before)
 
 
 def test_verify_incomplete_with_checklist_and_its_refusal(client, login_as, make_ticket):
@@ -175,7 +175,7 @@ def test_close_only_once_signed(client, login_as, make_ticket):
     selesai, signed = make_ticket("selesai"), make_ticket("signed")
     login_as("helpdesk")
     before = snapshot(selesai.id)
-    refused(act(client, selesai, "close"), 403, "tindakan ini hanya untuk", selesai, before)
+    refused(act(client, selesai, "close"), 409, "tindakan ini hanya untuk", selesai, before)
     login_as("agent")
     assert act(client, signed, "close", note="Terima kasih").status_code == 303
     closed = Ticket.get_by_id(signed.id)

@@ -181,7 +181,7 @@ def test_uploading_documents_when_not_incomplete_is_refused(client, make_ticket)
         },
         content_type="multipart/form-data",
     )
-    assert response.status_code == 400  # the workflow's refusal, in its words
+    assert response.status_code == 409  # the wrong state: the workflow's words
     assert "Menunggu verifikasi" in response.get_data(as_text=True)
     assert fresh(ticket).status == "open" and counts(ticket) == before
 

@@ -13,7 +13,6 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from extensions import limiter
@@ -30,6 +29,7 @@ from models.ticket import (
     TicketEvent,
     TicketStep,
 )
+from models.workflow.transitions import NOTE_HIDDEN_FROM_REQUESTER
 from views import forms
 from views.public import csrf_refused, rate_limited, too_large
 
@@ -45,23 +45,6 @@ PRIVATE_HEADERS = {
     "Referrer-Policy": "no-referrer",  # the token must not leak to other sites
     "X-Robots-Tag": "noindex",
 }
-
-# What the requester reads for each entry of the public history.
-ACTIONS = {
-    "submitted": _l("Permohonan diajukan"),
-    "verified": _l("Dokumen persyaratan diverifikasi lengkap"),
-    "incomplete": _l("Dokumen persyaratan belum lengkap"),
-    "documents_completed": _l("Dokumen kekurangan diunggah"),
-    "disposed": _l("Didisposisikan kepada petugas teknis"),
-    "reassigned": _l("Dialihkan kepada petugas teknis lain"),
-    "selesai": _l("Selesai dikerjakan; SLA dan Berita Acara tersedia"),
-    "signed": _l("SLA dan Berita Acara bertanda tangan diunggah"),
-    "closed": _l("Tiket ditutup"),
-    "rejected": _l("Permohonan ditolak"),
-    "expired": _l("Tiket ditutup karena dokumen tidak dilengkapi"),
-}
-# Disposition notes are the helpdesk's instructions to the agent: show only the agent's name.
-NOTE_HIDDEN = {"disposed", "reassigned"}
 
 
 def _ticket_or_404(token: str) -> Ticket:
@@ -103,10 +86,10 @@ def _timeline(ticket):
     return [
         {
             "at": e.at,
-            "title": ACTIONS.get(e.action, e.action),
+            "title": workflow.public_event_label(e.action) or e.action,
             "actor": e.actor_label,
-            "agent": agents.get(e.id) if e.action in NOTE_HIDDEN else None,
-            "note": "" if e.action in NOTE_HIDDEN else e.note,
+            "agent": agents.get(e.id) if e.action in NOTE_HIDDEN_FROM_REQUESTER else None,
+            "note": "" if e.action in NOTE_HIDDEN_FROM_REQUESTER else e.note,
             "action": e.action,
             "deadline": deadlines.get(e.at) if e.action == "incomplete" else None,
         }
@@ -141,6 +124,7 @@ def _render(ticket, *, errors=None, general=None, status=200):
         checklist=_checklist(ticket),
         own_documents=own,
         results=results,
+        actions=workflow.available_actions(workflow.REQUESTER_ACTOR, ticket),
         upload_slots=[r for r in required if r.id in missing_ids] or required,
         slots_mandatory=bool(missing_ids),
         errors=errors or {},
@@ -173,7 +157,7 @@ def complete_documents(token):
     try:
         workflow.complete_documents(token, files)
     except workflow.WorkflowError as error:
-        return _render(Ticket.by_token(token), general=str(error), status=400)
+        return _render(Ticket.by_token(token), general=str(error), status=error.http_status)
     flash(_("Dokumen diterima. Permohonan Anda akan diverifikasi ulang oleh helpdesk."))
     return redirect(url_for("tracking.track", token=token), 303)
 
@@ -189,7 +173,7 @@ def submit_signed(token):
     try:
         workflow.submit_signed(token, files["sla_signed"], files["ba_signed"])
     except workflow.WorkflowError as error:
-        return _render(Ticket.by_token(token), general=str(error), status=400)
+        return _render(Ticket.by_token(token), general=str(error), status=error.http_status)
     flash(_("SLA dan Berita Acara bertanda tangan diterima. Terima kasih."))
     return redirect(url_for("tracking.track", token=token), 303)
 

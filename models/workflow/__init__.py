@@ -10,17 +10,22 @@ message fit to show a person, and changes nothing.
 By SOP phase: `intake` (steps 2-3: submit, verification, missing documents, the lost link),
 `fulfilment` (steps 4-6: disposition, SLA and Berita Acara, Selesai, signed copies), `closing`
 (step 7, rejection, expiry); `base` holds the mechanics they share (checks, the conditional
-update, history, steps, due times). Callers import this package only.
+update, history, steps, due times); `transitions` is the table every verb checks itself
+against (states from and to, the role rule) and from which `available_actions` is derived. The
+states and the SOP steps themselves are tables in `models.sop`. Callers import this package
+only.
 """
 
-from models.ticket import ASSIGNED, OPEN, SIGNED, VERIFIED, Ticket
+from __future__ import annotations
+
+from models.scope import ticket_bidang_id
 from models.workflow.base import (
     REQUESTER_LABEL,
     SYSTEM_LABEL,
     NewRequest,
     WorkflowError,
-    _require_assigned_agent,
-    _require_helpdesk,
+    allowed,
+    check,
     due_time,
 )
 from models.workflow.closing import close, expire, expire_overdue, reject
@@ -40,23 +45,39 @@ from models.workflow.intake import (
     verify_complete,
     verify_incomplete,
 )
+from models.workflow.transitions import (
+    EVENTS,
+    REQUESTER_ACTOR,
+    SYSTEM_ACTOR,
+    TRANSITIONS,
+    event_label,
+    public_event_label,
+)
 
 __all__ = [
     "BA_WORK_DONE_MAX",
+    "EVENTS",
+    "REQUESTER_ACTOR",
     "REQUESTER_LABEL",
+    "SYSTEM_ACTOR",
     "SYSTEM_LABEL",
+    "TRANSITIONS",
     "NewRequest",
     "WorkflowError",
+    "allowed",
     "attach_document",
     "available_actions",
+    "check",
     "close",
     "complete_documents",
     "dispose",
     "due_time",
+    "event_label",
     "expire",
     "expire_overdue",
     "mark_selesai",
     "prepare_berita_acara",
+    "public_event_label",
     "reassign",
     "reject",
     "resend_tracking_link",
@@ -66,34 +87,15 @@ __all__ = [
     "verify_incomplete",
 ]
 
-# --- what a user may do now ---------------------------------------------------------------------
 
-
-def available_actions(actor, ticket: Ticket) -> set[str]:
-    """The staff actions `actor` may take on `ticket` now (the buttons a page should show),
-    by the same rules the transitions enforce.
-    """
-    actions = set()
-    helpdesk = assigned = False
-    try:
-        _require_helpdesk(actor, ticket)
-        helpdesk = True
-    except WorkflowError:
-        pass
-    try:
-        _require_assigned_agent(actor, ticket)
-        assigned = True
-    except WorkflowError:
-        pass
-    status = ticket.status
-    if helpdesk and status == OPEN:
-        actions |= {"verify_complete", "verify_incomplete", "reject"}
-    if helpdesk and status == VERIFIED:
-        actions.add("dispose")
-    if helpdesk and status == ASSIGNED:
-        actions.add("reassign")
-    if assigned and status == ASSIGNED:
-        actions |= {"attach_document", "generate_ba", "mark_selesai"}
-    if (helpdesk or assigned) and status == SIGNED:
-        actions.add("close")
-    return actions
+def available_actions(actor, ticket) -> set[str]:
+    """The actions `actor` (a staff user, `REQUESTER_ACTOR` or `SYSTEM_ACTOR`) may take on
+    `ticket` now: every row of the transition table whose role rule and source states allow
+    it (the buttons a page shows). Checks beyond role and state (an SLA attached before
+    Selesai, a deadline passed before expiry) are the verb's, and refuse with a message."""
+    bidang_id = ticket_bidang_id(ticket)
+    return {
+        action
+        for action, t in TRANSITIONS.items()
+        if t.sources and allowed(action, actor, ticket, bidang_id=bidang_id)
+    }

@@ -4,40 +4,49 @@ conditional update on its version, the history row, the step bookkeeping, the du
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
 from models import uploads
-from models.calendar import calendar
 from models.catalog import Layanan
-from models.db import utcnow
-from models.scope import ticket_bidang_id
-from models.staff import ADMIN, AGENT, HELPDESK
+from models.db import database, utcnow
+from models.sop import STATES, step_for_status
+from models.staff import User
 from models.storage import store
-from models.ticket import (
-    ASSIGNED,
-    INCOMPLETE,
-    OPEN,
-    SELESAI,
-    SIGNED,
-    STATUSES,
-    STEP_OF_STATUS,
-    VERIFIED,
-    Document,
-    Ticket,
-    TicketEvent,
-    TicketStep,
-)
+from models.ticket import Document, Ticket, TicketEvent, TicketStep
+from models.workflow.transitions import TRANSITIONS, Transition, actor_fits, allowed_from
 
 REQUESTER_LABEL = "Pemohon"
 SYSTEM_LABEL = "Sistem"
 OPENED_STAFF = ("helpdesk", "admin", "kepala_bidang", "kepala_seksi")
 CLOSED_STAFF = ("helpdesk", "admin", "kepala_bidang", "kepala_seksi", "agent")
 
+log = logging.getLogger("desk.workflow")
+
 
 class WorkflowError(Exception):
-    """A refused transition. `str(error)` is a message fit to show the person who tried."""
+    """A refused transition. `str(error)` is a message fit to show the person who tried;
+    `kind` says why: the ticket is not there (`not_found`), the actor may not take this action
+    (`role`), the ticket is not in a state the action is allowed from (`state`), somebody
+    changed it since it was read (`stale`), or the values given are not acceptable
+    (`invalid`). `http_status` is the answer a page gives for it."""
+
+    NOT_FOUND = "not_found"
+    ROLE = "role"
+    STATE = "state"
+    STALE = "stale"
+    INVALID = "invalid"
+    HTTP_STATUS = {NOT_FOUND: 404, ROLE: 403, STATE: 409, STALE: 409, INVALID: 400}
+
+    def __init__(self, message, kind: str = INVALID):
+        super().__init__(message)
+        self.kind = kind
+
+    @property
+    def http_status(self) -> int:
+        return self.HTTP_STATUS[self.kind]
 
 
 @dataclass(frozen=True)
@@ -61,49 +70,51 @@ class NewRequest:
 def _load(ticket_id) -> Ticket:
     ticket = Ticket.get_or_none(Ticket.id == ticket_id)
     if ticket is None:
-        raise WorkflowError(_("Tiket tidak ditemukan."))
+        raise WorkflowError(_("Tiket tidak ditemukan."), WorkflowError.NOT_FOUND)
     return ticket
 
 
 def _load_by_token(token: str) -> Ticket:
     ticket = Ticket.by_token(token)
     if ticket is None:
-        raise WorkflowError(_("Tautan pelacakan tidak dikenal."))
+        raise WorkflowError(_("Tautan pelacakan tidak dikenal."), WorkflowError.NOT_FOUND)
     return ticket
 
 
-def _expect(ticket: Ticket, *statuses: str) -> None:
-    if ticket.status not in statuses:
+def _staff(actor):
+    """The staff user behind `actor` (for foreign keys), or None for the requester/system."""
+    return actor if isinstance(actor, User) else None
+
+
+def check(action: str, actor, ticket: Ticket, *, bidang_id=None) -> Transition:
+    """Refuse `action` on `ticket` by `actor` unless the transition table allows it: the role
+    rule first (WorkflowError `role`), then the state (`state`). Returns the transition."""
+    transition = TRANSITIONS[action]
+    if not actor_fits(transition.actor, actor, ticket, bidang_id=bidang_id):
+        raise WorkflowError(
+            _("Anda tidak berwenang melakukan tindakan ini pada tiket ini."), WorkflowError.ROLE
+        )
+    if ticket.status not in transition.sources:
         raise WorkflowError(
             _(
                 "Tiket %(number)s berstatus \u201c%(status)s\u201d; tindakan ini hanya untuk "
                 "tiket berstatus %(allowed)s.",
                 number=ticket.number,
                 status=ticket.status_label,
-                allowed=", ".join(f"\u201c{STATUSES[s]}\u201d" for s in statuses),
-            )
+                allowed=", ".join(f"\u201c{STATES[s].label}\u201d" for s in allowed_from(action)),
+            ),
+            WorkflowError.STATE,
         )
+    return transition
 
 
-def _refuse_role():
-    raise WorkflowError(_("Anda tidak berwenang melakukan tindakan ini pada tiket ini."))
-
-
-def _require_helpdesk(actor, ticket: Ticket) -> None:
-    """Helpdesk of the bidang that owns the ticket's service, or an admin."""
-    roles = actor.role_names if actor is not None and actor.active else set()
-    if ADMIN in roles:
-        return
-    if HELPDESK in roles and actor.bidang_id and actor.bidang_id == ticket_bidang_id(ticket):
-        return
-    _refuse_role()
-
-
-def _require_assigned_agent(actor, ticket: Ticket) -> None:
-    roles = actor.role_names if actor is not None and actor.active else set()
-    if AGENT in roles and ticket.assigned_agent_id == actor.id:
-        return
-    _refuse_role()
+def allowed(action: str, actor, ticket: Ticket, *, bidang_id=None) -> bool:
+    """Whether `check` lets `actor` take `action` on `ticket` now."""
+    try:
+        check(action, actor, ticket, bidang_id=bidang_id)
+    except WorkflowError:
+        return False
+    return True
 
 
 def _apply(ticket: Ticket, now, **changes) -> None:
@@ -124,11 +135,39 @@ def _apply(ticket: Ticket, now, **changes) -> None:
                 "Tiket %(number)s baru saja diubah oleh orang lain. Muat ulang halaman lalu "
                 "periksa statusnya.",
                 number=ticket.number,
-            )
+            ),
+            WorkflowError.STALE,
         )
     for name, value in changes.items():
         setattr(ticket, name, value)
     ticket.version += 1
+
+
+def transition(ticket: Ticket, actor, action: str, now, **changes) -> str:
+    """Apply `action`'s change to a checked ticket inside the caller's write transaction: its
+    target state with the step bookkeeping, or (target None) only the version bump and
+    `changes`. Returns the state it came from."""
+    target = TRANSITIONS[action].target
+    from_status = ticket.status
+    if target is None:
+        _apply(ticket, now, **changes)
+    else:
+        _move(ticket, actor, target, now, **changes)
+    number, to_status = ticket.number, ticket.status
+    database.after_commit(
+        lambda: log.info(
+            "transition %s %s: %s -> %s by %r", action, number, from_status, to_status, actor
+        )
+    )
+    return from_status
+
+
+def log_created(ticket: Ticket, action: str, actor) -> None:
+    """Log the creation of a ticket once its transaction commits."""
+    number, status = ticket.number, ticket.status
+    database.after_commit(
+        lambda: log.info("transition %s %s: - -> %s by %r", action, number, status, actor)
+    )
 
 
 def _event(
@@ -144,11 +183,11 @@ def _event(
     label=None,
 ) -> TicketEvent:
     if label is None:
-        label = actor.name if actor is not None else REQUESTER_LABEL
+        label = actor.name if _staff(actor) is not None else REQUESTER_LABEL
     return TicketEvent.create(
         ticket=ticket,
         at=now or utcnow(),
-        actor=actor,
+        actor=_staff(actor),
         actor_label=label,
         action=action,
         from_status=from_status,
@@ -159,42 +198,32 @@ def _event(
 
 
 def due_time(status: str, layanan: Layanan, start):
-    """The due time of the step a ticket in `status` waits on, counted from `start`."""
-    if status == OPEN:
-        return calendar.add_working_days(start, 1)  # step 3: verification, 1 working day
-    if status == INCOMPLETE:
-        return calendar.add_months(start, 1)  # the requester's window, calendar time
-    if status == VERIFIED:
-        return calendar.add_working_hours(start, 1)  # step 4: disposition, 1 working hour
-    if status == ASSIGNED:
-        return calendar.due_for_duration(start, layanan.duration)  # step 5
-    if status == SELESAI:
-        return calendar.add_working_days(start, 1)  # step 6: signed SLA and BA, 1 working day
-    if status == SIGNED:
-        return calendar.add_working_hours(start, 1)  # step 7: close, 1 working hour
-    return None
+    """The due time of the step a ticket in `status` waits on, counted from `start` (the step
+    table's due rule), or None when it waits on none."""
+    step = step_for_status(status)
+    return step.due(start, layanan) if step else None
 
 
-def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> str:
-    """Change status with the step bookkeeping; returns the status it came from."""
-    from_status = ticket.status
-    TicketStep.update(ended_at=now, actor=actor).where(
+def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> None:
+    """Change status with the step bookkeeping: end the open step, start the next one."""
+    TicketStep.update(ended_at=now, actor=_staff(actor)).where(
         TicketStep.ticket == ticket.id, TicketStep.ended_at.is_null(True)
     ).execute()
-    due = due_time(to_status, ticket.layanan, now)
-    step = STEP_OF_STATUS.get(to_status)
+    step = step_for_status(to_status)
+    due = step.due(now, ticket.layanan) if step else None
     _apply(
         ticket,
         now,
         status=to_status,
-        step=step,
+        step=step.number if step else None,
         step_started_at=now if step else None,
         due_at=due,
         **changes,
     )
     if step is not None:
-        TicketStep.create(ticket=ticket, step=step, status=to_status, started_at=now, due_at=due)
-    return from_status
+        TicketStep.create(
+            ticket=ticket, step=step.number, status=to_status, started_at=now, due_at=due
+        )
 
 
 def _store_documents(ticket, stored, kind, actor, now) -> list[Document]:
@@ -215,7 +244,7 @@ def _store_documents(ticket, stored, kind, actor, now) -> list[Document]:
                 size=len(item.data),
                 sha256=sha,
                 version=version,
-                uploaded_by=actor,
+                uploaded_by=_staff(actor),
                 uploaded_at=now,
             )
         )
@@ -226,7 +255,7 @@ def _check_files(files) -> list:
     try:
         return [uploads.check(f) for f in files]
     except uploads.UploadRefused as exc:
-        raise WorkflowError(str(exc)) from exc
+        raise WorkflowError(str(exc), WorkflowError.INVALID) from exc
 
 
 def _put_files(checked) -> list:

@@ -7,32 +7,33 @@ from flask_babel import gettext as _
 from models.db import utcnow, write_transaction
 from models.outbox import notify
 from models.staff import User
-from models.ticket import (
-    CLOSED,
-    INCOMPLETE,
-    OPEN,
-    SIGNED,
-    Ticket,
-)
+from models.ticket import Ticket
 from models.workflow.base import (
     CLOSED_STAFF,
     SYSTEM_LABEL,
     WorkflowError,
     _event,
-    _expect,
     _load,
-    _move,
-    _require_assigned_agent,
-    _require_helpdesk,
+    allowed,
+    check,
+    transition,
 )
+from models.workflow.transitions import SYSTEM_ACTOR, TRANSITIONS
 
 # --- SOP step 7: Close Tiket; rejection; expiry --------------------------------------------------
 
 
-def _close(ticket, actor, reason, action, note, now, label=None) -> None:
-    from_status = _move(ticket, actor, CLOSED, now, close_reason=reason, closed_at=now)
+def _close(ticket, actor, reason, t, note, now, label=None) -> None:
+    from_status = transition(ticket, actor, t.action, now, close_reason=reason, closed_at=now)
     event = _event(
-        ticket, actor, action, note, from_status=from_status, to_status=CLOSED, now=now, label=label
+        ticket,
+        actor,
+        t.event,
+        note,
+        from_status=from_status,
+        to_status=t.target,
+        now=now,
+        label=label,
     )
     agent = (
         User.get_or_none(User.id == ticket.assigned_agent_id) if ticket.assigned_agent_id else None
@@ -47,12 +48,8 @@ def close(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
     now = now or utcnow()
     with write_transaction():
         ticket = _load(ticket_id)
-        try:
-            _require_assigned_agent(actor, ticket)
-        except WorkflowError:
-            _require_helpdesk(actor, ticket)
-        _expect(ticket, SIGNED)
-        _close(ticket, actor, "fulfilled", "closed", note, now)
+        t = check("close", actor, ticket)
+        _close(ticket, actor, "fulfilled", t, note, now)
     return ticket
 
 
@@ -65,9 +62,8 @@ def reject(actor, ticket_id, reason: str, *, now=None) -> Ticket:
         raise WorkflowError(_("Tuliskan alasan penolakan."))
     with write_transaction():
         ticket = _load(ticket_id)
-        _require_helpdesk(actor, ticket)
-        _expect(ticket, OPEN)
-        _close(ticket, actor, "rejected", "rejected", reason.strip(), now)
+        t = check("reject", actor, ticket)
+        _close(ticket, actor, "rejected", t, reason.strip(), now)
     return ticket
 
 
@@ -78,13 +74,13 @@ def expire(ticket_id, *, now=None) -> Ticket | None:
     now = now or utcnow()
     with write_transaction():
         ticket = Ticket.get_or_none(Ticket.id == ticket_id)
-        if ticket is None or ticket.status != INCOMPLETE or ticket.due_at > now:
+        if ticket is None or not allowed("expire", SYSTEM_ACTOR, ticket) or ticket.due_at > now:
             return None
         _close(
             ticket,
-            None,
+            SYSTEM_ACTOR,
             "expired",
-            "expired",
+            TRANSITIONS["expire"],
             _("Dokumen persyaratan tidak dilengkapi dalam satu bulan."),
             now,
             label=SYSTEM_LABEL,

@@ -11,34 +11,25 @@ from models.db import utcnow, write_transaction
 from models.outbox import notify
 from models.sequence import next_value
 from models.staff import AGENT, User
-from models.ticket import (
-    ASSIGNED,
-    SELESAI,
-    SIGNED,
-    VERIFIED,
-    Document,
-    Ticket,
-)
+from models.ticket import Document, Ticket
 from models.workflow.base import (
     WorkflowError,
-    _apply,
     _check_files,
     _event,
-    _expect,
     _load,
     _load_by_token,
-    _move,
     _put_files,
-    _require_assigned_agent,
-    _require_helpdesk,
     _store_documents,
+    check,
+    transition,
 )
+from models.workflow.transitions import REQUESTER_ACTOR
 
 # --- SOP step 4: disposition --------------------------------------------------------------------
 
 
 def _check_agent(ticket, agent_id) -> User:
-    agent = User.get_or_none(User.id == agent_id)
+    agent = User.get_or_none(User.id == agent_id) if agent_id is not None else None
     if agent is None or not agent.active or AGENT not in agent.role_names:
         raise WorkflowError(_("Petugas yang dipilih bukan agen aktif."))
     if agent.seksi_id != ticket.layanan.seksi_id:
@@ -53,17 +44,16 @@ def dispose(actor, ticket_id, agent_id, note: str = "", *, now=None) -> Ticket:
     now = now or utcnow()
     with write_transaction():
         ticket = _load(ticket_id)
-        _require_helpdesk(actor, ticket)
-        _expect(ticket, VERIFIED)
+        t = check("dispose", actor, ticket)
         agent = _check_agent(ticket, agent_id)
-        from_status = _move(ticket, actor, ASSIGNED, now, assigned_agent=agent.id)
+        from_status = transition(ticket, actor, t.action, now, assigned_agent=agent.id)
         event = _event(
             ticket,
             actor,
-            "disposed",
+            t.event,
             _("Kepada %(agent)s. %(note)s", agent=agent.name, note=note or "").strip(),
             from_status=from_status,
-            to_status=ASSIGNED,
+            to_status=ticket.status,
             now=now,
         )
         notify(ticket, event, "disposed", staff=("agent",), user=agent)
@@ -77,19 +67,18 @@ def reassign(actor, ticket_id, agent_id, note: str = "", *, now=None) -> Ticket:
     now = now or utcnow()
     with write_transaction():
         ticket = _load(ticket_id)
-        _require_helpdesk(actor, ticket)
-        _expect(ticket, ASSIGNED)
+        t = check("reassign", actor, ticket)
         agent = _check_agent(ticket, agent_id)
         if agent.id == ticket.assigned_agent_id:
             raise WorkflowError(_("Tiket sudah ditangani petugas tersebut."))
-        _apply(ticket, now, assigned_agent=agent.id)
+        from_status = transition(ticket, actor, t.action, now, assigned_agent=agent.id)
         event = _event(
             ticket,
             actor,
-            "reassigned",
+            t.event,
             _("Kepada %(agent)s. %(note)s", agent=agent.name, note=note or "").strip(),
-            from_status=ASSIGNED,
-            to_status=ASSIGNED,
+            from_status=from_status,
+            to_status=ticket.status,
             now=now,
         )
         notify(ticket, event, "disposed", staff=("agent",), user=agent)
@@ -109,14 +98,13 @@ def attach_document(actor, ticket_id, kind: str, file, *, note: str = "", now=No
     (stored,) = _put_files(_check_files([file]))
     with write_transaction():
         ticket = _load(ticket_id)
-        _require_assigned_agent(actor, ticket)
-        _expect(ticket, ASSIGNED)
-        _apply(ticket, now)  # serialises with a concurrent Selesai
+        t = check("attach_document", actor, ticket)
+        transition(ticket, actor, t.action, now)  # serialises with a concurrent Selesai
         (doc,) = _store_documents(ticket, [stored], kind, actor, now)
         _event(
             ticket,
             actor,
-            f"attached_{kind}",
+            f"{t.event}_{kind}",
             " ".join(x for x in (f"{doc.filename} (v{doc.version})", note) if x),
             now=now,
             public=False,
@@ -131,8 +119,7 @@ def mark_selesai(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
     now = now or utcnow()
     with write_transaction():
         ticket = _load(ticket_id)
-        _require_assigned_agent(actor, ticket)
-        _expect(ticket, ASSIGNED)
+        t = check("mark_selesai", actor, ticket)
         missing = [
             label
             for kind, label in (("sla", "SLA"), ("ba", "Berita Acara"))
@@ -142,9 +129,9 @@ def mark_selesai(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
             raise WorkflowError(
                 _("Lampirkan dahulu %(docs)s sebelum menandai Selesai.", docs=" dan ".join(missing))
             )
-        from_status = _move(ticket, actor, SELESAI, now)
+        from_status = transition(ticket, actor, t.action, now)
         event = _event(
-            ticket, actor, "selesai", note, from_status=from_status, to_status=SELESAI, now=now
+            ticket, actor, t.event, note, from_status=from_status, to_status=t.target, now=now
         )
         notify(ticket, event, "selesai", requester=True)
     return ticket
@@ -163,11 +150,11 @@ def submit_signed(token: str, sla_signed, ba_signed, *, now=None) -> Ticket:
     sla, ba = _put_files(_check_files([sla_signed, ba_signed]))
     with write_transaction():
         ticket = _load_by_token(token)
-        _expect(ticket, SELESAI)
+        t = check("submit_signed", REQUESTER_ACTOR, ticket)
         _store_documents(ticket, [sla], "sla_signed", None, now)
         _store_documents(ticket, [ba], "ba_signed", None, now)
-        from_status = _move(ticket, None, SIGNED, now)
-        event = _event(ticket, None, "signed", from_status=from_status, to_status=SIGNED, now=now)
+        from_status = transition(ticket, REQUESTER_ACTOR, t.action, now)
+        event = _event(ticket, None, t.event, from_status=from_status, to_status=t.target, now=now)
         agent = User.get_or_none(User.id == ticket.assigned_agent_id)
         notify(ticket, event, "signed", staff=("agent",), user=agent)
     return ticket
@@ -194,17 +181,17 @@ def prepare_berita_acara(actor, ticket_id, work_done: str, *, now=None) -> Ticke
         )
     with write_transaction():
         ticket = _load(ticket_id)
-        _require_assigned_agent(actor, ticket)
-        _expect(ticket, ASSIGNED)
+        t = check("generate_ba", actor, ticket)
         changes = {}
         if not ticket.ba_number:
             year = calendar.to_local(now).year
             changes["ba_number"] = f"BA/{next_value(f'ba-{year}'):04d}/DISKOMINFO/{year}"
-        _apply(ticket, now, **changes)  # serialises with a concurrent Selesai or second request
+        # serialises with a concurrent Selesai or second request
+        transition(ticket, actor, t.action, now, **changes)
         _event(
             ticket,
             actor,
-            "ba_requested",
+            t.event,
             _(
                 "Berita Acara %(number)s dibuat. Pekerjaan: %(work)s",
                 number=ticket.ba_number,

@@ -14,15 +14,11 @@ from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
 from models.db import utcnow, write_transaction
 from models.outbox import notify
 from models.sequence import next_value
-from models.staff import ADMIN, HELPDESK
+from models.sop import step_for_status
 from models.ticket import (
     CHANNEL_HELPDESK,
     CHANNEL_WEB,
-    INCOMPLETE,
     INTAKE_CHANNELS,
-    OPEN,
-    STEP_OF_STATUS,
-    VERIFIED,
     MissingDocument,
     Ticket,
     TicketStep,
@@ -35,16 +31,15 @@ from models.workflow.base import (
     WorkflowError,
     _check_files,
     _event,
-    _expect,
     _load,
     _load_by_token,
-    _move,
     _put_files,
-    _refuse_role,
-    _require_helpdesk,
     _store_documents,
-    due_time,
+    check,
+    log_created,
+    transition,
 )
+from models.workflow.transitions import REQUESTER_ACTOR, TRANSITIONS, actor_fits
 
 # --- SOP step 2: a request enters the Service Desk ---------------------------------------------
 
@@ -72,10 +67,10 @@ def submit(
         existing = Ticket.get_or_none(Ticket.submission_key == submission_key)
         if existing is not None:
             return existing
+    action = "submit" if actor is None else "submit_on_behalf"
     if actor is not None:
-        roles = actor.role_names if actor.active else set()
-        if not roles & {ADMIN, HELPDESK}:
-            _refuse_role()
+        if not actor_fits(TRANSITIONS[action].actor, actor):
+            raise WorkflowError(_("Anda tidak berwenang mencatat permohonan."), WorkflowError.ROLE)
         if intake_channel not in INTAKE_CHANNELS:
             raise WorkflowError(
                 _("Pilih saluran masuk permohonan (telepon, surat, datang langsung atau email).")
@@ -116,7 +111,9 @@ def submit(
                     return existing
             local_year = calendar.to_local(now).year
             number = f"SD-{local_year}-{next_value(f'ticket-{local_year}'):06d}"
-            due = due_time(OPEN, layanan, now)
+            target = TRANSITIONS[action].target
+            step = step_for_status(target)
+            due = step.due(now, layanan)
             ticket = Ticket.create(
                 number=number,
                 tracking_token=secrets.token_urlsafe(32),
@@ -134,14 +131,16 @@ def submit(
                 intake_channel=intake_channel if actor is not None else None,
                 received_at=(received_at or now) if actor is not None else None,
                 created_by=actor,
-                status=OPEN,
-                step=STEP_OF_STATUS[OPEN],
+                status=target,
+                step=step.number,
                 step_started_at=now,
                 due_at=due,
                 created_at=now,
                 updated_at=now,
             )
-            TicketStep.create(ticket=ticket, step=3, status=OPEN, started_at=now, due_at=due)
+            TicketStep.create(
+                ticket=ticket, step=step.number, status=target, started_at=now, due_at=due
+            )
             _store_documents(ticket, stored, "persyaratan", actor, now)
             note = (
                 ""
@@ -153,12 +152,13 @@ def submit(
             event = _event(
                 ticket,
                 actor,
-                "submitted",
+                TRANSITIONS[action].event,
                 note,
-                to_status=OPEN,
+                to_status=target,
                 now=now,
                 label=REQUESTER_LABEL if actor is None else None,
             )
+            log_created(ticket, action, actor)
             notify(ticket, event, "opened", requester=True, staff=OPENED_STAFF)
     except IntegrityError:
         # Two submissions of one form at the same instant: the unique key lets one through.
@@ -177,13 +177,10 @@ def verify_complete(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
     now = now or utcnow()
     with write_transaction():
         ticket = _load(ticket_id)
-        _require_helpdesk(actor, ticket)
-        _expect(ticket, OPEN)
-        from_status = _move(ticket, actor, VERIFIED, now)
+        t = check("verify_complete", actor, ticket)
+        from_status = transition(ticket, actor, t.action, now)
         MissingDocument.replace(ticket.id, ())
-        _event(
-            ticket, actor, "verified", note, from_status=from_status, to_status=VERIFIED, now=now
-        )
+        _event(ticket, actor, t.event, note, from_status=from_status, to_status=t.target, now=now)
     return ticket
 
 
@@ -197,15 +194,14 @@ def verify_incomplete(
     now = now or utcnow()
     with write_transaction():
         ticket = _load(ticket_id)
-        _require_helpdesk(actor, ticket)
-        _expect(ticket, OPEN)
+        t = check("verify_incomplete", actor, ticket)
         required = {r.id: r for r in RequiredDocument.for_layanan(ticket.layanan_id)}
         missing = sorted({int(i) for i in missing_document_ids or ()})
         if not missing and not (note or "").strip():
             raise WorkflowError(_("Pilih dokumen yang kurang atau tuliskan catatan."))
         if any(i not in required for i in missing):
             raise WorkflowError(_("Dokumen yang dipilih bukan persyaratan layanan ini."))
-        from_status = _move(ticket, actor, INCOMPLETE, now)
+        from_status = transition(ticket, actor, t.action, now)
         MissingDocument.replace(ticket.id, missing)
         names = ", ".join(required[i].name for i in missing)
         full_note = "; ".join(
@@ -214,10 +210,10 @@ def verify_incomplete(
         event = _event(
             ticket,
             actor,
-            "incomplete",
+            t.event,
             full_note,
             from_status=from_status,
-            to_status=INCOMPLETE,
+            to_status=t.target,
             now=now,
         )
         notify(ticket, event, "incomplete", requester=True)
@@ -235,7 +231,7 @@ def complete_documents(token: str, files, *, now=None) -> Ticket:
     stored = _put_files(checked)
     with write_transaction():
         ticket = _load_by_token(token)
-        _expect(ticket, INCOMPLETE)
+        t = check("complete_documents", REQUESTER_ACTOR, ticket)
         required = {r.id for r in RequiredDocument.for_layanan(ticket.layanan_id)}
         if any(c.required_document_id not in (None, *required) for c in checked):
             raise WorkflowError(_("Dokumen persyaratan tidak sesuai dengan layanan."))
@@ -247,15 +243,15 @@ def complete_documents(token: str, files, *, now=None) -> Ticket:
                 _("Dokumen berikut masih belum dilampirkan: %(names)s.", names=", ".join(names))
             )
         _store_documents(ticket, stored, "persyaratan", None, now)
-        from_status = _move(ticket, None, OPEN, now)
+        from_status = transition(ticket, REQUESTER_ACTOR, t.action, now)
         MissingDocument.replace(ticket.id, ())
         event = _event(
             ticket,
             None,
-            "documents_completed",
+            t.event,
             _("%(count)d dokumen diunggah.", count=len(checked)),
             from_status=from_status,
-            to_status=OPEN,
+            to_status=t.target,
             now=now,
         )
         notify(ticket, event, "documents_completed", staff=("helpdesk",))

@@ -1,0 +1,214 @@
+"""The transition table is the only rule: for every (state, action, role), an action is offered
+by `available_actions` exactly when calling its verb succeeds; a refusal says why (role or
+state) and changes nothing. Also: the SOP tables are consistent with each other."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from models import sop, workflow
+from models.catalog import RequiredDocument
+from models.db import database
+from models.seed import create_staff_user
+from models.ticket import Document, Ticket
+from models.uploads import Upload
+from models.workflow.transitions import EVENTS, TRANSITIONS
+from tests.conftest import PDF_BYTES, PNG_BYTES, T0
+
+ROLES = (
+    "admin",
+    "helpdesk",
+    "helpdesk_other_bidang",
+    "agent",
+    "agent_not_assigned",
+    "kepala_bidang",
+    "kepala_seksi",
+    "requester",
+    "system",
+)
+STATE_OF = {
+    "open": "open",
+    "incomplete": "incomplete",
+    "verified": "verified",
+    "assigned": "assigned",
+    "selesai": "selesai",
+    "signed": "signed",
+    "closed": "closed",
+}
+FAR_FUTURE = dt.datetime(2030, 1, 1)
+
+
+@pytest.fixture
+def actors(db, users):
+    """Every kind of actor the table knows, staff and not."""
+    other_helpdesk, _ = create_staff_user(
+        "helpdesk.egov@example.go.id", "Helpdesk E-Gov", "helpdesk", "egov"
+    )
+    other_agent, _ = create_staff_user(
+        "agen2@example.go.id", "Agen Kedua", "agent", seksi_code="rekayasa-aplikasi"
+    )
+    return {
+        **users,
+        "helpdesk_other_bidang": other_helpdesk,
+        "agent_not_assigned": other_agent,
+        "requester": workflow.REQUESTER_ACTOR,
+        "system": workflow.SYSTEM_ACTOR,
+    }
+
+
+def _ticket_in(state, make_ticket, users):
+    ticket = make_ticket(state)
+    if state == "assigned":  # so that Selesai's own precondition (SLA and BA) holds
+        workflow.attach_document(users["agent"], ticket.id, "sla", Upload("s.pdf", PDF_BYTES))
+        workflow.attach_document(users["agent"], ticket.id, "ba", Upload("b.pdf", PDF_BYTES))
+    return Ticket.get_by_id(ticket.id)
+
+
+def _call(action, actor, ticket, actors):
+    """Call the verb behind `action` as `actor` with values it accepts; the requester's and
+    the system's verbs take no staff actor (None: not callable by this actor at all)."""
+    t = ticket
+    missing = t.missing_document_ids
+    docs = RequiredDocument.for_layanan(t.layanan_id)
+    staff_calls = {
+        "verify_complete": lambda: workflow.verify_complete(actor, t.id),
+        "verify_incomplete": lambda: workflow.verify_incomplete(actor, t.id, [docs.first().id]),
+        "dispose": lambda: workflow.dispose(actor, t.id, actors["agent"].id),
+        "reassign": lambda: workflow.reassign(actor, t.id, actors["agent_not_assigned"].id),
+        "attach_document": lambda: workflow.attach_document(
+            actor, t.id, "sla", Upload("v2.pdf", PDF_BYTES + b"2")
+        ),
+        "generate_ba": lambda: workflow.prepare_berita_acara(actor, t.id, "Subdomain dibuat."),
+        "mark_selesai": lambda: workflow.mark_selesai(actor, t.id),
+        "close": lambda: workflow.close(actor, t.id),
+        "reject": lambda: workflow.reject(actor, t.id, "Duplikat"),
+    }
+    requester_calls = {
+        "complete_documents": lambda: workflow.complete_documents(
+            t.tracking_token,
+            [Upload("x.pdf", PDF_BYTES + b"x", i) for i in missing] or [Upload("x.pdf", PDF_BYTES)],
+        ),
+        "submit_signed": lambda: workflow.submit_signed(
+            t.tracking_token, Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
+        ),
+    }
+    if action in staff_calls:
+        return staff_calls[action]
+    if action in requester_calls:
+        return requester_calls[action] if actor is workflow.REQUESTER_ACTOR else None
+    if action == "expire":
+        if actor is not workflow.SYSTEM_ACTOR:
+            return None
+
+        def expire():
+            if workflow.expire(t.id, now=FAR_FUTURE) is None:
+                raise workflow.WorkflowError("not expired", workflow.WorkflowError.STATE)
+
+        return expire
+    raise AssertionError(f"the test has no call for {action}; add one")
+
+
+@pytest.mark.parametrize("state", list(STATE_OF))
+def test_an_action_is_offered_exactly_when_it_succeeds(state, db, make_ticket, users, actors):
+    ticket = _ticket_in(state, make_ticket, users)
+    assert ticket.status == state
+    mismatches = []
+    for action, transition in TRANSITIONS.items():
+        if not transition.sources:
+            continue  # submit creates a ticket: tested with the intake
+        for role in ROLES:
+            actor = actors[role]
+            fresh = Ticket.get_by_id(ticket.id)
+            offered = action in workflow.available_actions(actor, fresh)
+            call = _call(action, actor, fresh, actors)
+            with database.atomic() as txn:
+                if call is None:
+                    succeeded, kind = False, None
+                else:
+                    try:
+                        call()
+                        succeeded, kind = True, None
+                    except workflow.WorkflowError as exc:
+                        succeeded, kind = False, exc.kind
+                after = Ticket.get_by_id(ticket.id)
+                txn.rollback()
+            if offered != succeeded:
+                mismatches.append((action, role, offered, succeeded, kind))
+            if succeeded:
+                target = transition.target or state
+                assert after.status == target, (action, role)
+                assert after.version == fresh.version + 1 or transition.target is None
+            elif call is not None:
+                assert kind in ("role", "state"), (action, role, kind)
+                assert Ticket.get_by_id(ticket.id).version == fresh.version  # nothing changed
+    assert mismatches == []
+
+
+def test_every_state_has_a_way_out_and_every_target_exists():
+    """No dead end but `closed`; every transition leads to a state of the state table."""
+    for code, state in sop.STATES.items():
+        leaving = [t for t in TRANSITIONS.values() if code in t.sources and t.target]
+        assert bool(leaving) != state.final, code
+    for t in TRANSITIONS.values():
+        assert t.target is None or t.target in sop.STATES
+        assert t.sources <= set(sop.STATES)
+        assert t.event in EVENTS or f"{t.event}_sla" in EVENTS, t.action
+
+
+def test_every_waiting_state_has_exactly_one_step_with_a_due_rule(db):
+    for code, state in sop.STATES.items():
+        step = sop.step_for_status(code)
+        if state.final:
+            assert step is None
+            continue
+        assert step is not None and step.due(T0, _layanan()) > T0, code
+    numbers = [s.number for s in sop.STEPS]
+    assert sorted(set(numbers)) == [1, 2, 3, 4, 5, 6, 7]
+    assert sop.MUTU_BAKU_NUMBERS == (3, 4, 5, 6, 7)
+
+
+def _layanan():
+    from tests.conftest import subdomain_service
+
+    return subdomain_service()
+
+
+def test_due_times_come_from_the_step_table(db, make_ticket):
+    """The ticket's due time is the due rule of the step its state waits on."""
+    for state in ("open", "incomplete", "verified", "assigned"):
+        ticket = make_ticket(state, now=T0)
+        step = sop.step_for_status(state)
+        assert ticket.step == step.number
+        assert ticket.due_at == step.due(T0, ticket.layanan), state
+
+
+def test_a_refusal_says_why_and_pages_answer_its_status(db, make_ticket, users):
+    ticket = make_ticket("open")
+    with pytest.raises(workflow.WorkflowError) as role:
+        workflow.verify_complete(users["agent"], ticket.id)
+    assert role.value.kind == "role" and role.value.http_status == 403
+    with pytest.raises(workflow.WorkflowError) as state:
+        workflow.dispose(users["helpdesk"], ticket.id, users["agent"].id)
+    assert state.value.kind == "state" and state.value.http_status == 409
+    stale = Ticket.get_by_id(ticket.id)
+    workflow.verify_complete(users["helpdesk"], ticket.id)
+    with pytest.raises(workflow.WorkflowError) as conflict:
+        # a stale copy: same status on paper, but the version moved on
+        Ticket.update(status="open").where(Ticket.id == ticket.id).execute()
+        from models.workflow.base import transition
+
+        with database.atomic():
+            transition(stale, users["helpdesk"], "verify_complete", T0)
+    assert conflict.value.kind == "stale" and conflict.value.http_status == 409
+    with pytest.raises(workflow.WorkflowError) as missing:
+        workflow.verify_complete(users["helpdesk"], 10**6)
+    assert missing.value.kind == "not_found" and missing.value.http_status == 404
+
+
+def test_labels_of_history_entries_come_from_the_event_table(db, make_ticket):
+    ticket = make_ticket("closed")
+    for event in ticket.events:
+        assert event.action in EVENTS, event.action
+    assert Document.select().where(Document.ticket == ticket.id).count() > 0
