@@ -13,8 +13,9 @@ from models.catalog import Layanan, PerangkatDaerah
 from models.db import connection, database, utcnow
 from models.staff import User
 from models.ticket import Ticket
-from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
-from tests.conftest import T0, new_request, required_uploads
+from tests.helpers import T0, new_request, required_uploads
+
+pytestmark = pytest.mark.csrf_off  # forms are posted without their token
 
 
 def numbers(html):
@@ -176,13 +177,11 @@ def test_landing_page_counts_the_users_queues(client, login_as, make_ticket):
     assert count("q_close") == 1 and 'data-queue="q_verify"' not in html
 
 
-def test_lists_filters_and_sorting_on_postgresql(postgres_url, tmp_path):
+def test_lists_filters_and_sorting_on_postgresql(postgres_url, make_app):
     """The joined, aliased list query (the agent is a second join on "user") on PostgreSQL."""
-    from app import create_app
-    from tests.conftest import DEMO_PASSWORD, _prepare, make_config
+    from tests.helpers import DEMO_PASSWORD
 
-    app = create_app(make_config(tmp_path, DATABASE_URL=postgres_url, WTF_CSRF_ENABLED=False))
-    _prepare(app)
+    app = make_app(DATABASE_URL=postgres_url, WTF_CSRF_ENABLED=False)
     with app.app_context(), connection():
         first = open_ticket()
         second = open_ticket(subject="Subdomain kedua")

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
 from models import workflow
 from models.db import connection, database
 from models.ticket import Notification
 from tasks import huey
-from tests.conftest import _prepare, make_config, new_request, required_uploads
-from tests.smtp_server import SmtpServer
+from tests.helpers import SmtpServer, new_request, required_uploads, unavailable, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSUMER = Path(sys.executable).parent / "huey_consumer"
@@ -26,7 +24,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(make_app, tmp_path):
     """An app enqueueing on a SQLite queue file, and the environment of a consumer on it."""
     smtp = SmtpServer(delay=0.25).start()
     settings = {
@@ -43,17 +41,13 @@ def setup(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
     env.update({f"DESK_{k}": v for k, v in settings.items()})
     env["PYTHONPATH"] = str(ROOT)
-    app = create_app(
-        make_config(
-            tmp_path,
-            HUEY_IMMEDIATE=False,
-            SMTP_HOST="127.0.0.1",
-            SMTP_PORT=smtp.port,
-            MAIL_BACKEND="smtp",
-            MAIL_LEASE_SECONDS=1,
-        )
+    app = make_app(
+        HUEY_IMMEDIATE=False,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.port,
+        MAIL_BACKEND="smtp",
+        MAIL_LEASE_SECONDS=1,
     )
-    _prepare(app)
     procs = []
 
     def start_consumer():
@@ -84,12 +78,7 @@ def statuses(app):
 
 
 def wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
+    return bool(wait_for(predicate, timeout))
 
 
 def message_ids(smtp):
@@ -144,17 +133,14 @@ def test_consumer_killed_mid_batch_every_row_is_sent_after_restart(setup):
     assert len(received) - len(set(received)) <= 2
 
 
-def test_queue_on_redis(tmp_path):
+def test_queue_on_redis(make_app):
     redis = pytest.importorskip("redis")
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.exceptions.ConnectionError as exc:
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+        unavailable(f"no Redis at {REDIS_URL}: {exc}")
     name = f"servicedesktest{uuid.uuid4().hex[:10]}"  # a queue of its own on the shared Redis
-    app = create_app(
-        make_config(tmp_path, HUEY_IMMEDIATE=False, REDIS_URL=REDIS_URL, HUEY_NAME=name)
-    )
-    _prepare(app)
+    app = make_app(HUEY_IMMEDIATE=False, REDIS_URL=REDIS_URL, HUEY_NAME=name)
     state = app.extensions["mailman"]
     state.outbox = []
     try:
