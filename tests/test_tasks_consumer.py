@@ -6,14 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from models import workflow
-from models.db import connection, database
+from models.db import connection, database, utcnow
 from models.ticket import Notification
 from tasks import huey
 from tests.helpers import SmtpServer, new_request, required_uploads, unavailable, wait_for
@@ -26,7 +25,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 @pytest.fixture
 def setup(make_app, tmp_path):
     """An app enqueueing on a SQLite queue file, and the environment of a consumer on it."""
-    smtp = SmtpServer(delay=0.25).start()
+    smtp = SmtpServer(delay=0.1).start()  # one message at a time, each taking 0.1 s
     settings = {
         "DATABASE_URL": f"sqlite:///{tmp_path}/desk.sqlite3",
         "HUEY_FILE": str(tmp_path / "huey.sqlite3"),
@@ -51,14 +50,15 @@ def setup(make_app, tmp_path):
     procs = []
 
     def start_consumer():
-        log = open(tmp_path / f"consumer-{len(procs)}.log", "w")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [str(CONSUMER), "tasks.worker.huey", "-w", "2", "-k", "thread"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(tmp_path / f"consumer-{len(procs)}.log", "w") as log:  # the child keeps it
+            proc = subprocess.Popen(
+                # polling an idle queue every 0.1 s at most (huey's default backs off to 10 s)
+                [str(CONSUMER), "tasks.worker.huey", "-w", "2", "-k", "thread", "-m", "0.1"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         procs.append(proc)
         return proc
 
@@ -123,7 +123,9 @@ def test_consumer_killed_mid_batch_every_row_is_sent_after_restart(setup):
         # re-queue can send them.
         in_flight = [n.id for n in unsent if n.attempts == 1]
         assert unsent.count() > len(in_flight) >= 1, "the kill must come mid-batch"
-    time.sleep(1.5)  # the lease of the rows the dead consumer had claimed runs out
+        leased_until = max(n.next_attempt_at for n in unsent)
+    # the lease of the rows the dead consumer had claimed runs out
+    assert wait_for(lambda: utcnow() > leased_until, timeout=5)
     start_consumer()
     assert wait_until(lambda: all(s == "sent" for _, s in statuses(app)), timeout=25)
     assert smtp.wait_for(16)
