@@ -1,56 +1,50 @@
-"""Fixtures: an app on a temp-file SQLite database (or PostgreSQL), client, CLI runner, staff
-users per role, the mail outbox, a ticket factory that drives the workflow, real file bytes."""
+"""The fixtures, one set for the whole suite (plain helpers are in `tests/helpers.py`).
+
+- `app`: the app on a copy of the demo database (tables and `seed_demo`, built once per session
+  into a template SQLite file), everything else under `tmp_path`. Its configuration is
+  `helpers.make_config(tmp_path, **app_config)`; a module overrides the `app_config` fixture to
+  change it (it may use other fixtures), and `@pytest.mark.csrf_off` (or a module's
+  `pytestmark`) turns Flask-WTF's CSRF check off so tests can post forms directly.
+- `make_app(path=None, **config)`: another app built the same way (on `tmp_path` unless told),
+  for a test that needs a configuration of its own; on a PostgreSQL `DATABASE_URL` the tables
+  and the demo data are created in that database.
+- `postgres_url`: a fresh PostgreSQL database for one test, dropped afterwards; skips without a
+  server (fails when CI is set). `any_app`: the app on SQLite, then on PostgreSQL.
+- `db` (an app context with an open connection), `client`, `runner`, `users` (the demo staff
+  by role), `login_as(role or User)` (through the real login form, with its CSRF token when the
+  check is on), `outbox` (the emails sent), `make_ticket(status)`.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import re
-import threading
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 from flask import g
+from flask.testing import FlaskClient
 
 from app import create_app
 from models import workflow
-from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
+from models.catalog import RequiredDocument
 from models.db import connection, create_tables, database
 from models.seed import seed_demo
 from models.staff import User
 from models.ticket import Ticket
 from models.uploads import Upload
-
-DEMO_PASSWORD = "rahasia-demo-123"
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+from tests.helpers import (
+    DEMO_PASSWORD,
+    PDF_BYTES,
+    PNG_BYTES,
+    POSTGRES_URL,
+    T0,
+    csrf_token,
+    make_config,
+    new_request,
+    required_uploads,
+    unavailable,
 )
-PNG_BYTES = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d4944415478da63f8cfc0f01f0005000201a2e1d5b80000000049454e44ae426082"
-)
-
-
-def make_config(tmp_path, **extra):
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": f"sqlite:///{tmp_path}/desk.sqlite3",
-        "DOCUMENTS_DIR": str(tmp_path / "documents"),
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-        "HUEY_FILE": str(tmp_path / "huey.sqlite3"),
-        "HUEY_IMMEDIATE": True,
-        "MAIL_BACKEND": "locmem",
-        "REDIS_URL": None,
-        "SMTP_HOST": None,
-    }
-    config.update(extra)
-    return config
 
 
 def fresh_g_per_request(app):
@@ -66,31 +60,88 @@ def fresh_g_per_request(app):
     app.before_request_funcs.setdefault(None, []).insert(0, clear)
 
 
-def _prepare(app):
-    fresh_g_per_request(app)
+class BodyClosingClient(FlaskClient):
+    """Flask's test client, closing the body it sent. Werkzeug spools a multipart body over
+    500 KB into a temporary file that nothing closes (a ResourceWarning when collected)."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        for sent in [*response.history, response]:
+            sent.request.environ["wsgi.input"].close()
+        return response
+
+
+def seed(app):
+    """The tables and the demo catalogue with its staff, in the app's database."""
     with app.app_context():
         create_tables()
         with connection():
             seed_demo(DEMO_PASSWORD)
 
 
+def sqlite_path(url: str) -> str | None:
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """The template: a SQLite file with the tables and the demo data, made once per session."""
+    folder = tmp_path_factory.mktemp("demo-template")
+    config = make_config(folder)
+    seed(create_app(config))
+    with connection():  # fold the WAL into the main file, so that one file is the whole database
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.close()
+    path = Path(sqlite_path(config["DATABASE_URL"]))
+    wal = Path(f"{path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0, "the template's WAL was not checkpointed"
+    return path
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(make_config(tmp_path))
-    _prepare(app)
-    yield app
+def make_app(tmp_path, demo_database):
+    def make(path=None, **overrides):
+        folder = Path(path or tmp_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        config = make_config(folder, **overrides)
+        target = sqlite_path(config["DATABASE_URL"])
+        if target:
+            shutil.copyfile(demo_database, target)
+        app = create_app(config)
+        app.test_client_class = BodyClosingClient
+        fresh_g_per_request(app)
+        if not target:
+            seed(app)
+        return app
+
+    yield make
     if not database.is_closed():
         database.close()
 
 
 @pytest.fixture
+def app_config():
+    """Configuration on top of `make_config` for the `app` fixture; override it in a module."""
+    return {}
+
+
+@pytest.fixture
+def app(request, make_app, app_config):
+    config = dict(app_config)
+    if request.node.get_closest_marker("csrf_off"):
+        config.setdefault("WTF_CSRF_ENABLED", False)
+    return make_app(**config)
+
+
+@pytest.fixture
 def postgres_url():
-    """A fresh PostgreSQL database for one test, dropped afterwards; skips without a server."""
+    """A fresh PostgreSQL database for one test, dropped afterwards; skips without a server
+    (fails when CI is set)."""
     psycopg2 = pytest.importorskip("psycopg2")
     try:
         admin = psycopg2.connect(POSTGRES_URL, connect_timeout=3)
     except psycopg2.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {exc}")
+        unavailable(f"no PostgreSQL at {POSTGRES_URL}: {exc}")
     admin.autocommit = True
     name = f"desk_test_{uuid.uuid4().hex[:10]}"
     with admin.cursor() as cur:
@@ -106,16 +157,12 @@ def postgres_url():
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def any_app(request, tmp_path):
-    """The app on SQLite, then on PostgreSQL (skipped when no server answers)."""
+def any_app(request, make_app):
+    """The app on SQLite, then on PostgreSQL (skipped when no server answers, unless CI)."""
     extra = {}
     if request.param == "postgres":
         extra["DATABASE_URL"] = request.getfixturevalue("postgres_url")
-    app = create_app(make_config(tmp_path, **extra))
-    _prepare(app)
-    yield app
-    if not database.is_closed():
-        database.close()
+    return make_app(**extra)
 
 
 @pytest.fixture
@@ -151,64 +198,24 @@ def outbox(app):
 
 
 @pytest.fixture
-def login_as(client, users):
-    """Log the test client in as the demo user of a role, through the real login form (with
-    its CSRF token)."""
+def login_as(app, client, users):
+    """Log the test client in as the demo user of a role (or as a given User), through the real
+    login form; with the CSRF check on, with the form's token."""
+    with_csrf = app.config.get("WTF_CSRF_ENABLED", True)
 
-    def login(role):
-        user = users[role]
-        client.post("/staf/logout", data={"csrf_token": csrf_token(client, "/staf/login")})
+    def token():
+        return {"csrf_token": csrf_token(client, "/staf/login")} if with_csrf else {}
+
+    def login(who):
+        user = users[who] if isinstance(who, str) else who
+        client.post("/staf/logout", data=token())
         response = client.post(
-            "/staf/login",
-            data={
-                "email": user.email,
-                "password": DEMO_PASSWORD,
-                "csrf_token": csrf_token(client, "/staf/login"),
-            },
+            "/staf/login", data={"email": user.email, "password": DEMO_PASSWORD, **token()}
         )
-        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return user
 
     return login
-
-
-def csrf_token(client, path: str) -> str:
-    """The CSRF token of the form on the page at `path`."""
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
-def subdomain_service():
-    return Layanan.get(Layanan.code == "permintaan-subdomain")
-
-
-def new_request(layanan=None, **overrides) -> workflow.NewRequest:
-    layanan = layanan or subdomain_service()
-    fields = dict(
-        requester_name="Siti Rahmawati",
-        requester_nip="198703152010012004",
-        requester_position="Pranata Komputer Ahli Muda",
-        requester_email="siti.rahmawati@example.go.id",
-        requester_phone="081234567890",
-        perangkat_daerah_id=PerangkatDaerah.get(PerangkatDaerah.code == "DISDIK").id,
-        layanan_id=layanan.id,
-        subject="Subdomain untuk aplikasi PPDB",
-        description="Mohon dibuatkan subdomain ppdb.jabarprov.go.id untuk aplikasi PPDB 2027.",
-    )
-    fields.update(overrides)
-    return workflow.NewRequest(**fields)
-
-
-def required_uploads(layanan=None) -> list[Upload]:
-    layanan = layanan or subdomain_service()
-    return [
-        Upload(f"{r.name}.pdf", PDF_BYTES + str(r.id).encode(), r.id)
-        for r in RequiredDocument.for_layanan(layanan.id)
-    ]
-
-
-# Monday 1 June 2026 is a holiday in the seed; Tuesday 10:00 WIB = 03:00 UTC.
-T0 = dt.datetime(2026, 6, 2, 3, 0)
 
 
 @pytest.fixture
@@ -249,25 +256,3 @@ def make_ticket(db, users):
         return Ticket.get_by_id(ticket.id)
 
     return make
-
-
-def race(app, calls, errors=(workflow.WorkflowError,)):
-    """Run the calls in threads started together; returns the outcomes ('ok' or the error)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        with app.app_context(), connection():
-            barrier.wait()
-            try:
-                call()
-                results[i] = "ok"
-            except errors as exc:
-                results[i] = str(exc)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results

@@ -7,15 +7,14 @@ import re
 
 import pytest
 
-from app import create_app
 from models import workflow
 from models.catalog import Layanan
-from models.db import connection, database
+from models.db import connection
 from models.seed import create_staff_user
 from models.ticket import Document, Ticket
-from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
-from tests.conftest import DEMO_PASSWORD, T0, _prepare, make_config, new_request, required_uploads
-from tests.test_workflow import snapshot
+from tests.helpers import DEMO_PASSWORD, T0, new_request, required_uploads, snapshot
+
+pytestmark = pytest.mark.csrf_off  # forms are posted without their token
 
 ROLES = ["admin", "helpdesk", "agent", "kepala_bidang", "kepala_seksi"]
 
@@ -203,18 +202,17 @@ def test_login_page_speaks_indonesian(client):
     )
     assert wrong.status_code == 200
     assert "Invalid" not in wrong.get_data(as_text=True)
+    # Refused in Indonesian (the English would be "Specified user does not exist").
+    assert "Pengguna yang dimaksud tidak ditemukan" in wrong.get_data(as_text=True)
 
 
 # --- CSRF --------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def csrf_app(tmp_path):
-    app = create_app(make_config(tmp_path, WTF_CSRF_ENABLED=True))
-    _prepare(app)
-    yield app
-    if not database.is_closed():
-        database.close()
+def csrf_app(make_app, tmp_path):
+    """An app of its own with the CSRF check on (this module's `app` has it off)."""
+    return make_app(tmp_path / "csrf", WTF_CSRF_ENABLED=True)
 
 
 def _token(html):

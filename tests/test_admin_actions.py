@@ -14,9 +14,9 @@ from models.catalog import RequiredDocument
 from models.seed import create_staff_user
 from models.ticket import Document, Ticket
 from models.uploads import Upload
-from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
-from tests.conftest import PDF_BYTES, PNG_BYTES, T0
-from tests.test_workflow import snapshot
+from tests.helpers import PDF_BYTES, PNG_BYTES, T0, snapshot
+
+pytestmark = pytest.mark.csrf_off  # forms are posted without their token
 
 
 def act(client, ticket, action, **data):

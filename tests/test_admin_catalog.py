@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from models.catalog import Holiday, Layanan, RequiredDocument, Seksi
 from models.ticket import Document
-from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
+
+pytestmark = pytest.mark.csrf_off  # forms are posted without their token
 
 
 def test_admin_adds_a_service_with_its_required_documents(client, login_as, db):

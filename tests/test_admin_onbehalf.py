@@ -15,8 +15,9 @@ import pytest
 from models import uploads
 from models.catalog import PerangkatDaerah, RequiredDocument
 from models.ticket import Document, Ticket, TicketEvent
-from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
-from tests.conftest import PDF_BYTES, subdomain_service
+from tests.helpers import PDF_BYTES, subdomain_service
+
+pytestmark = pytest.mark.csrf_off  # forms are posted without their token
 
 URL = "/admin/on_behalf/"
 KEY = "kunci-uji-0123456789"

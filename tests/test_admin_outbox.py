@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from models.ticket import Notification
-from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
+
+pytestmark = pytest.mark.csrf_off  # forms are posted without their token
 
 
 def test_admin_sees_failed_emails_and_retries_them(client, login_as, make_ticket, outbox):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from models.catalog import Bidang, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.db import connection
 from models.staff import User, UserRoles
+from tests.helpers import make_config
 
 
 def counts():
@@ -31,7 +32,6 @@ def test_init_db_and_seed_demo_twice(runner, app):
 def test_seed_demo_prints_random_passwords(tmp_path):
     from app import create_app
     from models.db import create_tables
-    from tests.conftest import make_config
 
     app = create_app(make_config(tmp_path))
     with app.app_context():
@@ -111,7 +111,6 @@ def test_healthz(client):
 
 def test_healthz_reports_a_broken_database(tmp_path):
     from app import create_app
-    from tests.conftest import make_config
 
     app = create_app(make_config(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/no/such/dir.db"))
     response = app.test_client().get("/healthz")

@@ -34,8 +34,9 @@ from models.db import connection, database
 from models.seed import create_staff_user
 from models.staff import User
 from models.uploads import Upload
-from tests.admin_support import *  # noqa: F403  (app with CSRF off, login_as)
-from tests.conftest import PDF_BYTES, PNG_BYTES, new_request, required_uploads
+from tests.helpers import PDF_BYTES, PNG_BYTES, new_request, required_uploads
+
+pytestmark = pytest.mark.csrf_off  # forms are posted without their token
 
 JUNE = Period(dt.date(2026, 6, 1), dt.date(2026, 6, 30))
 
@@ -378,13 +379,9 @@ def test_csv_downloads(client, login_as, scenario):
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 
-def test_query_functions_on_postgresql(postgres_url, tmp_path):
+def test_query_functions_on_postgresql(postgres_url, make_app):
     """The same data set, the same answers, on PostgreSQL (GROUP BY, CASE, the scope)."""
-    from app import create_app
-    from tests.conftest import _prepare, make_config
-
-    app = create_app(make_config(tmp_path, DATABASE_URL=postgres_url))
-    _prepare(app)
+    app = make_app(DATABASE_URL=postgres_url)
     with app.app_context(), connection():
         users = {u.role_names.pop(): u for u in User.select()}
         build_scenario(users)

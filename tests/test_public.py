@@ -12,12 +12,11 @@ import uuid
 
 import pytest
 
-from app import create_app
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
 from models.db import connection
 from models.storage import store
 from models.ticket import Document, Notification, Ticket
-from tests.conftest import PDF_BYTES, PNG_BYTES, _prepare, make_config
+from tests.helpers import PDF_BYTES, PNG_BYTES, unavailable
 
 REQUESTER = {
     "requester_name": "Siti Rahmawati",
@@ -47,15 +46,6 @@ def field_error(html: str, field: str) -> str:
 def stored_files(app) -> list[str]:
     root = app.config["DOCUMENTS_DIR"]
     return [f for _, _, files in os.walk(root) for f in files] if os.path.isdir(root) else []
-
-
-@pytest.fixture
-def sent_mail(app):
-    """The emails sent through the locmem backend (conftest's `outbox` asserts on a class that
-    Flask-Mailman does not register, so it cannot be used as it stands)."""
-    mail = app.extensions["mailman"]
-    mail.outbox = []
-    return mail.outbox
 
 
 @pytest.fixture
@@ -136,7 +126,7 @@ def test_unknown_service_is_refused_on_both_steps(app, client, open_form):
 
 
 def test_full_submission_opens_ticket_stores_pdfs_queues_emails_and_confirms(
-    app, client, open_form, catalogue, sent_mail
+    app, client, open_form, catalogue, outbox
 ):
     response = post(client, open_form())
     assert response.status_code == 303 and response.location.endswith("/terkirim")
@@ -158,7 +148,7 @@ def test_full_submission_opens_ticket_stores_pdfs_queues_emails_and_confirms(
     assert ticket.number in page
     assert f"/lacak/{ticket.tracking_token}" in page
     assert "siti.rahmawati@example.go.id" in page and "dikirim" in page
-    assert any(m.to == ["siti.rahmawati@example.go.id"] for m in sent_mail)
+    assert any(m.to == ["siti.rahmawati@example.go.id"] for m in outbox)
     tracking = client.get(f"/lacak/{ticket.tracking_token}").get_data(as_text=True)
     assert "Menunggu verifikasi" in tracking
 
@@ -225,9 +215,8 @@ def test_oversize_file_is_refused_at_its_slot(app, client, open_form, catalogue)
     assert_refused(app, response, f"dokumen-{doc.id}", "terlalu besar (maksimal 10 MB)")
 
 
-def test_request_over_the_total_limit_gets_a_clear_page(tmp_path):
-    app = create_app(make_config(tmp_path, MAX_REQUEST_MB=1, WTF_CSRF_ENABLED=False))
-    _prepare(app)
+def test_request_over_the_total_limit_gets_a_clear_page(make_app):
+    app = make_app(MAX_REQUEST_MB=1, WTF_CSRF_ENABLED=False)
     client = app.test_client()
     data = {"layanan_id": "1", "lampiran": (io.BytesIO(PDF_BYTES + b"0" * 1_100_000), "a.pdf")}
     response = client.post("/", data=data, content_type="multipart/form-data")
@@ -293,16 +282,15 @@ def test_submissions_are_rate_limited_per_address(app, client, open_form):
     assert other.status_code == 400  # another office is not blocked
 
 
-def test_limiter_counts_in_redis_when_configured(tmp_path):
+def test_limiter_counts_in_redis_when_configured(make_app):
     redis = pytest.importorskip("redis")
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     try:
         server = redis.Redis.from_url(url, socket_connect_timeout=2)
         server.ping()
     except redis.RedisError as exc:
-        pytest.skip(f"no Redis at {url}: {exc}")
-    app = create_app(make_config(tmp_path, REDIS_URL=url, WTF_CSRF_ENABLED=False))
-    _prepare(app)
+        unavailable(f"no Redis at {url}: {exc}")
+    app = make_app(REDIS_URL=url, WTF_CSRF_ENABLED=False)
     assert app.config["RATELIMIT_STORAGE_URI"] == url
     client = app.test_client()
     address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"  # this test's own key
@@ -337,9 +325,8 @@ def test_local_datetime_filter_speaks_indonesian_in_desk_timezone(app):
         assert rendered == "2 Maret 2026, 08.00 WIB"
 
 
-def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_address(tmp_path):
-    app = create_app(make_config(tmp_path, TRUSTED_PROXIES=1, WTF_CSRF_ENABLED=False))
-    _prepare(app)
+def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_address(make_app):
+    app = make_app(TRUSTED_PROXIES=1, WTF_CSRF_ENABLED=False)
     client = app.test_client()
     data = {"layanan": "999999", "perihal": "x"}
     proxy = {"REMOTE_ADDR": "127.0.0.1"}

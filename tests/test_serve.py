@@ -7,45 +7,23 @@ from __future__ import annotations
 import email
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from app import create_app
 from models import workflow
 from models.db import connection, database
-from tests.conftest import _prepare, make_config, new_request, required_uploads
+from tests.helpers import free_port, new_request, required_uploads, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).parent / "flask"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except OSError:
-            value = None
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
-
-
 @pytest.mark.slow
-def test_serve_answers_healthz_and_its_consumer_writes_eml_files(tmp_path):
+def test_serve_answers_healthz_and_its_consumer_writes_eml_files(make_app, tmp_path):
     settings = {
         "DATABASE_URL": f"sqlite:///{tmp_path}/desk.sqlite3",
         "HUEY_FILE": str(tmp_path / "huey.sqlite3"),
@@ -53,8 +31,7 @@ def test_serve_answers_healthz_and_its_consumer_writes_eml_files(tmp_path):
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "SECRET_KEY": "serve-test",
     }
-    app = create_app(make_config(tmp_path, HUEY_IMMEDIATE=False))
-    _prepare(app)
+    app = make_app(HUEY_IMMEDIATE=False)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
     env.update({f"DESK_{k}": v for k, v in settings.items()})
     port = free_port()

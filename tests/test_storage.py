@@ -9,7 +9,7 @@ import pytest
 
 from models.storage import CorruptDocument, DocumentStore
 from models.uploads import Upload, UploadRefused, check, safe_filename
-from tests.conftest import PDF_BYTES, PNG_BYTES
+from tests.helpers import PDF_BYTES, PNG_BYTES
 
 
 def test_put_is_content_addressed_idempotent_and_checked_on_read(tmp_path):

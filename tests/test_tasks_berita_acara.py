@@ -20,7 +20,7 @@ from models.sequence import Sequence
 from models.storage import store
 from models.ticket import Document, Ticket, TicketEvent
 from tasks.berita_acara import ASSETS_DIR, html_to_pdf, request_berita_acara, resource_policy
-from tests.conftest import PNG_BYTES, T0
+from tests.helpers import PNG_BYTES, T0
 
 WORK = "Subdomain ppdb.jabarprov.go.id dibuat,\nsertifikat TLS dipasang dan diuji."
 

@@ -6,19 +6,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from app import create_app
 from models import workflow
-from models.db import connection, database
+from models.db import connection, database, utcnow
 from models.ticket import Notification
 from tasks import huey
-from tests.conftest import _prepare, make_config, new_request, required_uploads
-from tests.smtp_server import SmtpServer
+from tests.helpers import SmtpServer, new_request, required_uploads, unavailable, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSUMER = Path(sys.executable).parent / "huey_consumer"
@@ -26,9 +23,9 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(make_app, tmp_path):
     """An app enqueueing on a SQLite queue file, and the environment of a consumer on it."""
-    smtp = SmtpServer(delay=0.25).start()
+    smtp = SmtpServer(delay=0.1).start()  # one message at a time, each taking 0.1 s
     settings = {
         "DATABASE_URL": f"sqlite:///{tmp_path}/desk.sqlite3",
         "HUEY_FILE": str(tmp_path / "huey.sqlite3"),
@@ -43,28 +40,25 @@ def setup(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
     env.update({f"DESK_{k}": v for k, v in settings.items()})
     env["PYTHONPATH"] = str(ROOT)
-    app = create_app(
-        make_config(
-            tmp_path,
-            HUEY_IMMEDIATE=False,
-            SMTP_HOST="127.0.0.1",
-            SMTP_PORT=smtp.port,
-            MAIL_BACKEND="smtp",
-            MAIL_LEASE_SECONDS=1,
-        )
+    app = make_app(
+        HUEY_IMMEDIATE=False,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.port,
+        MAIL_BACKEND="smtp",
+        MAIL_LEASE_SECONDS=1,
     )
-    _prepare(app)
     procs = []
 
     def start_consumer():
-        log = open(tmp_path / f"consumer-{len(procs)}.log", "w")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [str(CONSUMER), "tasks.worker.huey", "-w", "2", "-k", "thread"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(tmp_path / f"consumer-{len(procs)}.log", "w") as log:  # the child keeps it
+            proc = subprocess.Popen(
+                # polling an idle queue every 0.1 s at most (huey's default backs off to 10 s)
+                [str(CONSUMER), "tasks.worker.huey", "-w", "2", "-k", "thread", "-m", "0.1"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         procs.append(proc)
         return proc
 
@@ -84,12 +78,7 @@ def statuses(app):
 
 
 def wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
+    return bool(wait_for(predicate, timeout))
 
 
 def message_ids(smtp):
@@ -134,7 +123,9 @@ def test_consumer_killed_mid_batch_every_row_is_sent_after_restart(setup):
         # re-queue can send them.
         in_flight = [n.id for n in unsent if n.attempts == 1]
         assert unsent.count() > len(in_flight) >= 1, "the kill must come mid-batch"
-    time.sleep(1.5)  # the lease of the rows the dead consumer had claimed runs out
+        leased_until = max(n.next_attempt_at for n in unsent)
+    # the lease of the rows the dead consumer had claimed runs out
+    assert wait_for(lambda: utcnow() > leased_until, timeout=5)
     start_consumer()
     assert wait_until(lambda: all(s == "sent" for _, s in statuses(app)), timeout=25)
     assert smtp.wait_for(16)
@@ -144,17 +135,14 @@ def test_consumer_killed_mid_batch_every_row_is_sent_after_restart(setup):
     assert len(received) - len(set(received)) <= 2
 
 
-def test_queue_on_redis(tmp_path):
+def test_queue_on_redis(make_app):
     redis = pytest.importorskip("redis")
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.exceptions.ConnectionError as exc:
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+        unavailable(f"no Redis at {REDIS_URL}: {exc}")
     name = f"servicedesktest{uuid.uuid4().hex[:10]}"  # a queue of its own on the shared Redis
-    app = create_app(
-        make_config(tmp_path, HUEY_IMMEDIATE=False, REDIS_URL=REDIS_URL, HUEY_NAME=name)
-    )
-    _prepare(app)
+    app = make_app(HUEY_IMMEDIATE=False, REDIS_URL=REDIS_URL, HUEY_NAME=name)
     state = app.extensions["mailman"]
     state.outbox = []
     try:

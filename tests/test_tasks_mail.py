@@ -8,7 +8,6 @@ import threading
 
 import pytest
 
-from app import create_app
 from models import workflow
 from models.catalog import RequiredDocument
 from models.db import connection, database, utcnow
@@ -20,16 +19,7 @@ from models.uploads import Upload
 from tasks import huey
 from tasks.berita_acara import request_berita_acara
 from tasks.mail import claim, deliver, requeue_due, retry_failed
-from tests.conftest import (
-    PDF_BYTES,
-    PNG_BYTES,
-    T0,
-    _prepare,
-    make_config,
-    new_request,
-    required_uploads,
-)
-from tests.smtp_server import SmtpServer
+from tests.helpers import PDF_BYTES, PNG_BYTES, T0, SmtpServer, new_request, required_uploads
 
 BASE = "https://servicedesk.example"
 REQUESTER = ["siti.rahmawati@example.go.id"]
@@ -49,24 +39,17 @@ def smtp():
 
 
 @pytest.fixture
-def app(tmp_path, smtp):
-    """The app sending through the (initially stopped) loopback SMTP server; retry at once."""
-    app = create_app(
-        make_config(
-            tmp_path,
-            SMTP_HOST="127.0.0.1",
-            SMTP_PORT=smtp.port,
-            MAIL_BACKEND="smtp",
-            MAIL_TIMEOUT=5,
-            MAIL_RETRY_SECONDS=0,
-            BASE_URL=BASE,
-            MAIL_FROM="Service Desk <servicedesk@diskominfo.jabarprov.go.id>",
-        )
+def app_config(smtp):
+    """The app sends through the (initially stopped) loopback SMTP server; retry at once."""
+    return dict(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.port,
+        MAIL_BACKEND="smtp",
+        MAIL_TIMEOUT=5,
+        MAIL_RETRY_SECONDS=0,
+        BASE_URL=BASE,
+        MAIL_FROM="Service Desk <servicedesk@diskominfo.jabarprov.go.id>",
     )
-    _prepare(app)
-    yield app
-    if not database.is_closed():
-        database.close()
 
 
 def rows_of(ticket_id):
@@ -284,22 +267,18 @@ def test_two_consumers_on_one_row_send_it_once(app, smtp):
         assert claim(row_id, utcnow() + dt.timedelta(days=1)) is None
 
 
-def test_submission_never_waits_for_the_mail_server(tmp_path):
+def test_submission_never_waits_for_the_mail_server(make_app):
     """With the real queue (not immediate), a submission only enqueues: no SMTP connection."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(5)
     listener.settimeout(0.5)
-    app = create_app(
-        make_config(
-            tmp_path,
-            HUEY_IMMEDIATE=False,
-            SMTP_HOST="127.0.0.1",
-            SMTP_PORT=listener.getsockname()[1],
-            MAIL_BACKEND="smtp",
-        )
+    app = make_app(
+        HUEY_IMMEDIATE=False,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=listener.getsockname()[1],
+        MAIL_BACKEND="smtp",
     )
-    _prepare(app)
     try:
         with app.app_context(), connection():
             ticket = workflow.submit(None, new_request(), required_uploads(), now=T0)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from models import workflow
 from models.db import utcnow
 from models.reminder import ReminderSent
@@ -13,18 +11,9 @@ from models.ticket import Notification, Ticket, TicketEvent
 from tasks import huey
 from tasks.reminders import send_reminders
 from tasks.sweep import sweep_expired
-from tests.conftest import T0, required_uploads
+from tests.helpers import T0, required_uploads
 
 REQUESTER = ["siti.rahmawati@example.go.id"]
-
-
-@pytest.fixture
-def outbox(app):
-    """The locmem outbox. (conftest's `outbox` asserts `isinstance(state, Mail)`, but
-    `app.extensions["mailman"]` is Flask-Mailman's `_Mail` state, so it cannot be used.)"""
-    state = app.extensions["mailman"]
-    state.outbox = []
-    return state.outbox
 
 
 def closed_rows():

@@ -14,7 +14,7 @@ from models import workflow
 from models.catalog import RequiredDocument
 from models.ticket import Document, Notification, Ticket, TicketEvent
 from models.uploads import Upload
-from tests.conftest import PDF_BYTES, PNG_BYTES, T0
+from tests.helpers import PDF_BYTES, PNG_BYTES, T0
 
 
 def csrf(html: str) -> str:

@@ -15,7 +15,7 @@ from models.seed import create_staff_user
 from models.ticket import Document, Ticket
 from models.uploads import Upload
 from models.workflow.transitions import EVENTS, TRANSITIONS
-from tests.conftest import PDF_BYTES, PNG_BYTES, T0
+from tests.helpers import PDF_BYTES, PNG_BYTES, T0, subdomain_service
 
 ROLES = (
     "admin",
@@ -170,8 +170,6 @@ def test_every_waiting_state_has_exactly_one_step_with_a_due_rule(db):
 
 
 def _layanan():
-    from tests.conftest import subdomain_service
-
     return subdomain_service()
 
 

@@ -13,9 +13,7 @@ from models.seed import create_staff_user
 from models.ticket import Document, Notification, Ticket, TicketEvent, TicketStep
 from models.uploads import Upload
 from models.workflow import WorkflowError
-from tests.conftest import PDF_BYTES, PNG_BYTES, T0, new_request, required_uploads
-
-STATUSES = ["open", "incomplete", "verified", "assigned", "selesai", "signed", "closed"]
+from tests.helpers import PDF_BYTES, PNG_BYTES, T0, new_request, required_uploads, snapshot
 
 
 def outbox_of(ticket, event_action):
@@ -26,22 +24,6 @@ def outbox_of(ticket, event_action):
     )
     rows = Notification.select().where(Notification.event == event.id).order_by(Notification.id)
     return {row.audience: resolve(row) for row in rows}
-
-
-def snapshot(ticket_id):
-    """Everything a refused call must leave as it was."""
-    t = Ticket.get_by_id(ticket_id)
-    return (
-        t.status,
-        t.version,
-        t.assigned_agent_id,
-        t.due_at,
-        t.close_reason,
-        TicketEvent.select().where(TicketEvent.ticket == ticket_id).count(),
-        Notification.select().where(Notification.ticket == ticket_id).count(),
-        Document.select().where(Document.ticket == ticket_id).count(),
-        TicketStep.select().where(TicketStep.ticket == ticket_id).count(),
-    )
 
 
 STAFF_OPENED = [

@@ -8,7 +8,7 @@ from models.db import connection
 from models.seed import create_staff_user
 from models.ticket import Document, Notification, Ticket, TicketEvent
 from models.uploads import Upload
-from tests.conftest import PDF_BYTES, T0, new_request, race, required_uploads
+from tests.helpers import PDF_BYTES, T0, new_request, race, required_uploads
 
 
 def test_concurrent_dispositions_exactly_one_wins(any_app):

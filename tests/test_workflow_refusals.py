@@ -11,8 +11,7 @@ from models.seed import create_staff_user
 from models.ticket import Document, Ticket
 from models.uploads import Upload
 from models.workflow import WorkflowError
-from tests.conftest import PDF_BYTES, new_request, required_uploads
-from tests.test_workflow import STATUSES, snapshot
+from tests.helpers import PDF_BYTES, STATUSES, new_request, required_uploads, snapshot
 
 
 def _calls(users, ticket):

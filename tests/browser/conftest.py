@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.helpers import unavailable
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,12 +43,6 @@ def chromium_path() -> str | None:
     if os.path.exists(configured):
         return configured
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests must run in CI: {reason}")
-    pytest.skip(reason)
 
 
 @dataclass
@@ -76,7 +72,7 @@ def _playwright():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        _unavailable(f"Playwright is not installed: {exc}")
+        unavailable(f"Playwright is not installed: {exc}")
     with sync_playwright() as playwright:
         yield playwright
 
@@ -85,7 +81,7 @@ def _playwright():
 def browser(_playwright):
     path = chromium_path()
     if path is None:
-        _unavailable("no chromium found (apt-get install chromium, or set CHROMIUM_PATH)")
+        unavailable("no chromium found (apt-get install chromium, or set CHROMIUM_PATH)")
     browser = _playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
     yield browser
     browser.close()

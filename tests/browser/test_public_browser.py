@@ -8,7 +8,7 @@ import pytest
 from models.db import connection
 from models.storage import store
 from models.ticket import Document, Ticket
-from tests.browser.requester import fill_requester_fields
+from tests.helpers import fill_requester_fields
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,7 @@ import pytest
 
 from models.db import connection
 from models.ticket import Document, Notification, Ticket
-from tests.browser.requester import fill_requester_fields, real_pdf
-from tests.conftest import DEMO_PASSWORD
+from tests.helpers import DEMO_PASSWORD, fill_requester_fields, real_pdf
 
 pytestmark = pytest.mark.browser
 

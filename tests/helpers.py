@@ -1,0 +1,286 @@
+"""Plain helpers and constants for the tests (the fixtures are in `tests/conftest.py`).
+
+- the test configuration (`make_config`) and the demo password;
+- real file bytes (`PDF_BYTES`, `PNG_BYTES`), the reference time `T0`, a request and its uploads
+  (`new_request`, `required_uploads`), a ticket's `snapshot`, the CSRF token of a page;
+- `race` (calls in threads started together), `wait_for` (poll with a deadline), `free_port`,
+  `unavailable` (skip, or fail when CI is set);
+- `SmtpServer`, a real SMTP server on loopback (aiosmtpd) keeping what it receives;
+- what a requester types into the form in a browser (`fill_requester_fields`, `real_pdf`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import io
+import os
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+from models import workflow
+from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
+from models.db import connection
+from models.ticket import Document, Notification, Ticket, TicketEvent, TicketStep
+from models.uploads import Upload
+
+DEMO_PASSWORD = "rahasia-demo-123"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d4944415478da63f8cfc0f01f0005000201a2e1d5b80000000049454e44ae426082"
+)
+
+# Monday 1 June 2026 is a holiday in the seed; Tuesday 10:00 WIB = 03:00 UTC.
+T0 = dt.datetime(2026, 6, 2, 3, 0)
+
+STATUSES = ["open", "incomplete", "verified", "assigned", "selesai", "signed", "closed"]
+
+# Still argon2 (the production scheme), at its minimal cost: one pass over 8 KiB. A test logs in
+# and creates users by the hundred; production keeps argon2's defaults (config.py).
+FAST_ARGON2 = {"argon2__rounds": 1, "argon2__memory_cost": 8, "argon2__parallelism": 1}
+
+
+def make_config(tmp_path, **extra):
+    """The app's configuration for a test: everything under `tmp_path`, huey immediate, emails
+    in memory (Flask-Mailman's locmem backend), no Redis, cheap password hashing."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/desk.sqlite3",
+        "DOCUMENTS_DIR": str(tmp_path / "documents"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "HUEY_FILE": str(tmp_path / "huey.sqlite3"),
+        "HUEY_IMMEDIATE": True,
+        "MAIL_BACKEND": "locmem",
+        "REDIS_URL": None,
+        "SMTP_HOST": None,
+        "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": FAST_ARGON2,
+    }
+    config.update(extra)
+    return config
+
+
+def unavailable(reason: str):
+    """Skip a test whose server or tool is missing, but fail it when the variable CI is set
+    (CI provides PostgreSQL, Redis and chromium: a skip there would hide a lost test)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.02):
+    """Poll `predicate` until it returns something true (returned) or `timeout` seconds pass
+    (then None). An OSError (a server not listening yet) counts as not yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = predicate()
+        except OSError:
+            value = None
+        if value or time.monotonic() >= deadline:
+            return value or None
+        time.sleep(interval)
+
+
+# --- the workflow ---------------------------------------------------------------------------------
+
+
+def subdomain_service():
+    return Layanan.get(Layanan.code == "permintaan-subdomain")
+
+
+def new_request(layanan=None, **overrides) -> workflow.NewRequest:
+    layanan = layanan or subdomain_service()
+    fields = dict(
+        requester_name="Siti Rahmawati",
+        requester_nip="198703152010012004",
+        requester_position="Pranata Komputer Ahli Muda",
+        requester_email="siti.rahmawati@example.go.id",
+        requester_phone="081234567890",
+        perangkat_daerah_id=PerangkatDaerah.get(PerangkatDaerah.code == "DISDIK").id,
+        layanan_id=layanan.id,
+        subject="Subdomain untuk aplikasi PPDB",
+        description="Mohon dibuatkan subdomain ppdb.jabarprov.go.id untuk aplikasi PPDB 2027.",
+    )
+    fields.update(overrides)
+    return workflow.NewRequest(**fields)
+
+
+def required_uploads(layanan=None) -> list[Upload]:
+    layanan = layanan or subdomain_service()
+    return [
+        Upload(f"{r.name}.pdf", PDF_BYTES + str(r.id).encode(), r.id)
+        for r in RequiredDocument.for_layanan(layanan.id)
+    ]
+
+
+def snapshot(ticket_id):
+    """Everything a refused call must leave as it was."""
+    t = Ticket.get_by_id(ticket_id)
+    return (
+        t.status,
+        t.version,
+        t.assigned_agent_id,
+        t.due_at,
+        t.close_reason,
+        TicketEvent.select().where(TicketEvent.ticket == ticket_id).count(),
+        Notification.select().where(Notification.ticket == ticket_id).count(),
+        Document.select().where(Document.ticket == ticket_id).count(),
+        TicketStep.select().where(TicketStep.ticket == ticket_id).count(),
+    )
+
+
+def race(app, calls, errors=(workflow.WorkflowError,)):
+    """Run the calls in threads started together; returns the outcomes ('ok' or the error)."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        with app.app_context(), connection():
+            barrier.wait()
+            try:
+                call()
+                results[i] = "ok"
+            except errors as exc:
+                results[i] = str(exc)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the form on the page at `path`."""
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+# --- a real SMTP server on loopback ---------------------------------------------------------------
+
+
+class Received:
+    def __init__(self, rcpt_tos, data: bytes):
+        self.rcpt_tos = sorted(rcpt_tos)
+        self.message = email.message_from_bytes(data, policy=email.policy.default)
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def part(self, content_type: str) -> str:
+        body = self.message.get_body(preferencelist=(content_type.split("/")[1],))
+        assert body is not None and body.get_content_type() == content_type, content_type
+        return body.get_content()
+
+    def attachments(self) -> dict[str, bytes]:
+        return {a.get_filename(): a.get_content() for a in self.message.iter_attachments()}
+
+
+class Handler:
+    def __init__(self, delay: float = 0.0):
+        self.messages: list[Received] = []
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            time.sleep(self.delay)  # a slow server: the consumer is busy mid-batch
+        with self.lock:
+            self.messages.append(Received(envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1. Start/stop on a fixed port, so a test can
+    take the server down and bring it back."""
+
+    def __init__(self, port: int | None = None, delay: float = 0.0):
+        self.port = port or free_port()
+        self.handler = Handler(delay)
+        self.controller = None
+
+    @property
+    def messages(self) -> list[Received]:
+        return self.handler.messages
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> bool:
+        return bool(wait_for(lambda: len(self.messages) >= count, timeout))
+
+
+# --- what a requester types into the form (browser tests) -----------------------------------------
+
+SUBDOMAIN_DOCUMENTS = (
+    "Surat permohonan",
+    "Formulir pendaftaran subdomain",
+    "Surat pernyataan pengelola konten",
+)
+
+
+def real_pdf(path, title: str):
+    """A real one-page PDF, as a scanner would produce (no fixture bytes)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def fill_requester_fields(page, tmp_path) -> dict[str, bytes]:
+    """Fill the form of the subdomain service (already chosen) and attach a real PDF for each
+    required document; returns the bytes attached, by document name."""
+    page.get_by_label("Nama lengkap").fill("Siti Rahmawati")
+    page.get_by_label("NIP").fill("19870315 201001 2 004")
+    page.get_by_label("Jabatan").fill("Pranata Komputer Ahli Muda")
+    page.get_by_label("Perangkat Daerah").select_option(
+        label="Dinas Pendidikan Provinsi Jawa Barat"
+    )
+    page.get_by_label("Email dinas").fill("siti.rahmawati@example.go.id")
+    page.get_by_label("Nomor telepon / WhatsApp").fill("081234567890")
+    page.get_by_label("Perihal").fill("Subdomain untuk aplikasi PPDB")
+    page.get_by_label("Uraian permohonan").fill(
+        "Mohon dibuatkan subdomain ppdb.jabarprov.go.id untuk aplikasi PPDB 2027."
+    )
+    uploaded = {}
+    for name in SUBDOMAIN_DOCUMENTS:
+        pdf = real_pdf(tmp_path / f"{name}.pdf", name)
+        uploaded[name] = pdf.read_bytes()
+        page.get_by_label(name, exact=True).set_input_files(str(pdf))
+    return uploaded
