@@ -120,6 +120,7 @@ class TicketView(TicketListBase):
             step_title=step_title,
             event_label=workflow.event_label,
             states=STATES,
+            transitions=TRANSITIONS,
             actions=actions,
             agents=agents,
             status_badge=status_badge,

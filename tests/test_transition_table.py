@@ -210,3 +210,28 @@ def test_labels_of_history_entries_come_from_the_event_table(db, make_ticket):
     for event in ticket.events:
         assert event.action in EVENTS, event.action
     assert Document.select().where(Document.ticket == ticket.id).count() > 0
+
+
+@pytest.mark.parametrize("state", ["incomplete", "assigned", "selesai", "closed"])
+def test_tracking_page_reads_the_state_and_step_tables(state, client, make_ticket):
+    ticket = make_ticket(state)
+    html = client.get(f"/lacak/{ticket.tracking_token}").get_data(as_text=True)
+    assert str(sop.STATES[state].public) in html
+    step = sop.step_for_status(state)
+    if step is None:
+        assert "paling lambat" not in html and "Target tahap ini" not in html
+    else:
+        assert str(step.due_wording or "Target tahap ini selesai") in html
+    forms = {"incomplete": "/dokumen", "selesai": "/balasan"}
+    for other, path in forms.items():
+        assert (f"{ticket.tracking_token}{path}" in html) == (other == state)
+
+
+def test_staff_page_names_steps_and_buttons_from_the_tables(client, login_as, make_ticket):
+    ticket = make_ticket("verified")
+    login_as("helpdesk")
+    html = client.get(f"/admin/tiket/details/?id={ticket.id}").get_data(as_text=True)
+    assert str(sop.mutu_baku_step(4).title) in html  # the current step
+    assert str(sop.mutu_baku_step(3).title) in html  # the step row that ended
+    assert f">{TRANSITIONS['dispose'].label}</button>" in html
+    assert "btn-verify-complete" not in html  # not offered in this state
