@@ -145,7 +145,9 @@ def test_empty_database_upgraded_to_the_head_equals_create_tables(new_database):
     create_tables()
     with database.connection_context():
         expected = describe()
-        recorded = [r.name for r in migrate.SchemaMigration.select().order_by(migrate.SchemaMigration.name)]
+        recorded = [
+            r.name for r in migrate.SchemaMigration.select().order_by(migrate.SchemaMigration.name)
+        ]
     assert recorded == HEAD  # create_tables() makes the head and says so
 
     new_database()
