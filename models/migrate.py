@@ -7,6 +7,7 @@ apply nothing twice: SQLite's BEGIN IMMEDIATE, PostgreSQL's transaction-level ad
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import re
 from contextlib import contextmanager
@@ -46,9 +47,11 @@ class SchemaMigration(BaseModel):
 
 @dataclass(frozen=True)
 class MigrationState:
+    """A migration of the repository and whether the database has it."""
+
     name: str
     applied: bool
-    applied_at: object = None  # None when applied but not recorded yet (the baseline)
+    applied_at: dt.datetime | None = None  # None when applied but not recorded: the baseline
 
 
 def migration_names() -> list[str]:
