@@ -6,22 +6,65 @@ import os
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
-from models.db import connection, create_tables
+from models.db import connection
 
 
 def init_app(app) -> None:
-    for command in (init_db, seed_demo, create_user, sweep, serve):
+    for command in (init_db, db_group, seed_demo, create_user, sweep, serve):
         app.cli.add_command(command)
+
+
+def _upgrade() -> None:
+    from models.migrate import MigrationError, upgrade
+
+    try:
+        applied = upgrade()
+    except MigrationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name in applied:
+        click.echo(f"Migrasi diterapkan: {name}")
+    if not applied:
+        click.echo("Tidak ada migrasi yang tertunda.")
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db():
-    """Create the tables (safe to run twice)."""
-    create_tables()
+    """Bring the database to the head schema: apply every pending migration (safe to run
+    twice)."""
+    _upgrade()
     click.echo("Database siap.")
+
+
+db_group = AppGroup("db", help="Migrasi skema database.")
+
+
+@db_group.command("upgrade")
+def db_upgrade():
+    """Apply the pending migrations in order, one transaction each; print what it applied."""
+    _upgrade()
+
+
+@db_group.command("status")
+def db_status():
+    """List every migration as applied (with when) or pending; change nothing."""
+    from models.migrate import MigrationError, status
+
+    try:
+        states = status()
+    except MigrationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for state in states:
+        if not state.applied:
+            click.echo(f"{state.name:32} tertunda")
+        elif state.applied_at is None:
+            click.echo(f"{state.name:32} sudah (skema rilis sebelumnya)")
+        else:
+            click.echo(f"{state.name:32} sudah ({state.applied_at:%Y-%m-%d %H:%M} UTC)")
+    pending = sum(not s.applied for s in states)
+    click.echo(f"{pending} migrasi tertunda." if pending else "Database pada versi terbaru.")
 
 
 @click.command("seed-demo")

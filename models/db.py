@@ -20,6 +20,7 @@ SQLITE_PRAGMAS = {
 class BaseModel(Model):
     class Meta:
         database = database
+        legacy_table_names = False  # TicketStep -> ticket_step (migration 0002 renamed them)
 
 
 def utcnow() -> dt.datetime:
@@ -89,6 +90,7 @@ class connection:
 
 def all_models():
     from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
+    from models.migrate import SchemaMigration
     from models.reminder import ReminderSent
     from models.sequence import Sequence
     from models.staff import Role, User, UserRoles
@@ -119,10 +121,13 @@ def all_models():
         TicketEvent,
         Notification,
         ReminderSent,
+        SchemaMigration,
     ]
 
 
 def create_tables() -> None:
-    """Create every table and index that does not exist yet (safe to run twice)."""
-    with connection():
-        database.create_tables(all_models(), safe=True)
+    """Create the head schema from the live models and record every migration as applied (safe
+    to run twice); a database with tables not at the head is refused (`flask db upgrade`)."""
+    from models.migrate import create_head
+
+    create_head(all_models())

@@ -1,4 +1,5 @@
-"""The Flask commands: init-db and seed-demo twice, create-user, sweep."""
+"""The Flask commands: init-db and seed-demo twice, db upgrade and db status, create-user,
+sweep."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ def counts():
 
 
 def test_init_db_and_seed_demo_twice(runner, app):
-    assert runner.invoke(args=["init-db"]).exit_code == 0
-    assert runner.invoke(args=["init-db"]).exit_code == 0
+    for _ in range(2):
+        result = runner.invoke(args=["init-db"])
+        assert result.exit_code == 0 and "Database siap." in result.output
+        assert "Migrasi diterapkan" not in result.output  # create_tables made the head
     with app.app_context(), connection():
         before = counts()
     first = runner.invoke(args=["seed-demo"])
@@ -47,6 +50,72 @@ def test_seed_demo_prints_random_passwords(tmp_path):
         "kepala_bidang",
         "kepala_seksi",
     }
+
+
+def _bare_app(tmp_path):
+    """An app on an empty database: no table, no seed."""
+    from app import create_app
+    from tests.conftest import make_config
+
+    return create_app(make_config(tmp_path))
+
+
+def test_db_status_and_upgrade_twice(tmp_path):
+    cli = _bare_app(tmp_path).test_cli_runner()
+    before = cli.invoke(args=["db", "status"])
+    assert before.exit_code == 0, before.output
+    assert before.output.count("tertunda") == 3 and "2 migrasi tertunda." in before.output
+    first = cli.invoke(args=["db", "upgrade"])
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines() == [
+        "Migrasi diterapkan: 0001_initial",
+        "Migrasi diterapkan: 0002_readable_names",
+    ]
+    second = cli.invoke(args=["db", "upgrade"])
+    assert second.exit_code == 0 and second.output == "Tidak ada migrasi yang tertunda.\n"
+    after = cli.invoke(args=["db", "status"])
+    assert after.exit_code == 0 and "tertunda" not in after.output
+    assert after.output.count("sudah (") == 2 and "Database pada versi terbaru." in after.output
+
+
+def test_init_db_on_an_empty_database(tmp_path):
+    cli = _bare_app(tmp_path).test_cli_runner()
+    result = cli.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "0001_initial" in result.output and "0002_readable_names" in result.output
+    assert result.output.endswith("Database siap.\n")
+    assert cli.invoke(args=["seed-demo"]).exit_code == 0  # the live models work on it
+
+
+def test_init_db_on_a_database_of_the_previous_release(tmp_path):
+    from models import migrate
+    from models.db import database
+
+    app = _bare_app(tmp_path)
+    with app.app_context():
+        migrate.upgrade("0001_initial")
+        with connection():
+            database.execute_sql('DROP TABLE "schema_migration"')  # as the old init-db left it
+    cli = app.test_cli_runner()
+    status = cli.invoke(args=["db", "status"])
+    assert "0001_initial" in status.output and "skema rilis sebelumnya" in status.output
+    result = cli.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Migrasi diterapkan: 0002_readable_names",
+        "Database siap.",
+    ]
+    assert "Database pada versi terbaru." in cli.invoke(args=["db", "status"]).output
+
+
+def test_db_upgrade_reports_an_unknown_database(tmp_path):
+    from models.db import database
+
+    app = _bare_app(tmp_path)
+    with app.app_context(), connection():
+        database.execute_sql('CREATE TABLE "other" ("id" INTEGER)')
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1 and "not the previous release" in result.output
 
 
 def test_create_user(runner, app):
