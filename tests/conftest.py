@@ -26,7 +26,7 @@ from flask import g
 from flask.testing import FlaskClient
 
 from app import create_app
-from models import workflow
+from models import migrate, workflow
 from models.catalog import RequiredDocument
 from models.db import connection, create_tables, database
 from models.seed import seed_demo
@@ -71,10 +71,16 @@ class BodyClosingClient(FlaskClient):
         return response
 
 
-def seed(app):
-    """The tables and the demo catalogue with its staff, in the app's database."""
+def seed(app, *, migrations=False):
+    """The tables and the demo catalogue with its staff, in the app's database. With
+    `migrations`, the schema comes from the migrations (`flask db upgrade`), as in production;
+    else from the models (`create_tables`; the two are proven equal by test_migrations)."""
     with app.app_context():
-        create_tables()
+        if migrations:
+            with connection():
+                migrate.upgrade()
+        else:
+            create_tables()
         with connection():
             seed_demo(DEMO_PASSWORD)
 
@@ -88,7 +94,7 @@ def demo_database(tmp_path_factory) -> Path:
     """The template: a SQLite file with the tables and the demo data, made once per session."""
     folder = tmp_path_factory.mktemp("demo-template")
     config = make_config(folder)
-    seed(create_app(config))
+    seed(create_app(config), migrations=True)
     with connection():  # fold the WAL into the main file, so that one file is the whole database
         database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     database.close()

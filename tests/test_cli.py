@@ -55,7 +55,6 @@ def test_seed_demo_prints_random_passwords(tmp_path):
 def _bare_app(tmp_path):
     """An app on an empty database: no table, no seed."""
     from app import create_app
-    from tests.conftest import make_config
 
     return create_app(make_config(tmp_path))
 
