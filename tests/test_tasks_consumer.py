@@ -158,8 +158,8 @@ def test_queue_on_redis(tmp_path):
     state = app.extensions["mailman"]
     state.outbox = []
     try:
-        assert type(huey.storage).__name__ == "RedisStorage" and huey.storage.name == name
         with app.app_context(), connection():
+            assert type(huey.storage).__name__ == "RedisStorage" and huey.storage.name == name
             workflow.submit(None, new_request(), required_uploads())
             assert huey.pending_count() == 2 and state.outbox == []
             while (task := huey.dequeue()) is not None:  # what a consumer does
@@ -168,6 +168,6 @@ def test_queue_on_redis(tmp_path):
             assert [n.status for n in Notification.select()] == ["sent", "sent"]
         assert len(state.outbox) == 2
     finally:
-        huey.storage.flush_all()
+        app.extensions["huey"].storage.flush_all()
         if not database.is_closed():
             database.close()
