@@ -7,6 +7,17 @@ from flask import Flask
 import config
 
 
+class DeskFlask(Flask):
+    """Flask, logging an unhandled exception through `errors.log_exception` (the `desk.errors`
+    logger, with the request id and the tracking token masked) instead of Flask's own line."""
+
+    def log_exception(self, exc_info) -> None:
+        """Log the exception of the current request (with its traceback and request id)."""
+        import errors
+
+        errors.log_exception(exc_info)
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, admin, CLI.
 
@@ -14,8 +25,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     the tables). The one file it may write is the generated secret key in `instance/`, when
     DESK_SECRET_KEY is unset.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = DeskFlask(__name__, instance_relative_config=True)
     config.load(app, overrides)
+    import logging_setup
+
+    logging_setup.configure_logging(app)  # first, so that every request gets its id first
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         # Behind nginx or a load balancer: the requester's address (rate limits) and the scheme
@@ -26,7 +40,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     import cli
     import deskadmin
+    import errors
     import tasks
+    import tasks.berita_acara  # noqa: F401  (these declare the tasks, registered by init_app)
+    import tasks.mail  # noqa: F401
+    import tasks.reminders  # noqa: F401
+    import tasks.sweep  # noqa: F401
     from extensions import csrf, init_babel, init_limiter, mail, security, user_datastore
     from models import calendar, db, storage, uploads
     from views import filters, health, public, tracking
@@ -42,10 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     tasks.init_app(app)
     init_limiter(app)
     filters.init_app(app)
-    import tasks.berita_acara  # noqa: F401  (these register the tasks with the queue)
-    import tasks.mail  # noqa: F401
-    import tasks.reminders  # noqa: F401
-    import tasks.sweep  # noqa: F401
+    errors.init_app(app)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)

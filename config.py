@@ -39,6 +39,7 @@ DEFAULTS = {
     "MAIL_LEASE_SECONDS": 300,  # a claimed row nobody finished sending is due again after this
     "SECRET_KEY": None,  # default: generated once into instance/secret_key
     "TRUSTED_PROXIES": 0,  # reverse proxies in front (their X-Forwarded-* headers are trusted)
+    "LOG_LEVEL": "INFO",  # of the `desk` loggers: DEBUG, INFO, WARNING or ERROR
 }
 
 SMTP_TLS_CHOICES = (None, "", "starttls", "ssl")

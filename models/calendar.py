@@ -9,6 +9,11 @@ configured local time zone (default Asia/Jakarta, which has no daylight saving).
   opening (Saturday 10:00 -> Monday 08:00 -> Tuesday 08:00).
 - `add_months(start, n)`: calendar months, the day clamped to the month's end (31 January + 1
   month = 28/29 February), at the same local time.
+
+Each app has its own calendar (`app.extensions["desk_calendar"]`, made by `init_app` from its
+configuration); the module's `calendar` is a proxy to the current app's, so
+`from models.calendar import calendar; calendar.add_working_days(...)` works inside any app
+context.
 """
 
 from __future__ import annotations
@@ -17,9 +22,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from flask import current_app
+from werkzeug.local import LocalProxy
+
 UTC = dt.UTC
 
 DURATION_WORKING_DAYS = {"pendek": 3, "sedang": 7}  # "panjang": one calendar month
+EXTENSION = "desk_calendar"
 
 
 @dataclass
@@ -107,7 +116,12 @@ class WorkingCalendar:
         return self.next_working_moment(self.add_months(start_utc, 1))
 
 
-calendar = WorkingCalendar()
+def current_calendar() -> WorkingCalendar:
+    """The working calendar of the current app (an app context is needed)."""
+    return current_app.extensions[EXTENSION]
+
+
+calendar: WorkingCalendar = LocalProxy(current_calendar)  # type: ignore[assignment]
 
 
 def _parse_time(value: str) -> dt.time:
@@ -116,15 +130,18 @@ def _parse_time(value: str) -> dt.time:
 
 
 def init_app(app) -> None:
-    """Configure the module's calendar from DESK_TIMEZONE, DESK_WORK_* and the Holiday table."""
+    """Give `app` its own calendar from DESK_TIMEZONE, DESK_WORK_* and the Holiday table."""
     from models.catalog import Holiday
 
     cfg = app.config
-    calendar.timezone = cfg["TIMEZONE"]
-    ZoneInfo(calendar.timezone)  # fail early on a bad name
-    calendar.work_days = frozenset(int(d) for d in str(cfg["WORK_DAYS"]).split(",") if d.strip())
-    calendar.start = _parse_time(cfg["WORK_START"])
-    calendar.end = _parse_time(cfg["WORK_END"])
-    if calendar.end <= calendar.start or not calendar.work_days:
+    ZoneInfo(cfg["TIMEZONE"])  # fail early on a bad name
+    own = WorkingCalendar(
+        timezone=cfg["TIMEZONE"],
+        work_days=frozenset(int(d) for d in str(cfg["WORK_DAYS"]).split(",") if d.strip()),
+        start=_parse_time(cfg["WORK_START"]),
+        end=_parse_time(cfg["WORK_END"]),
+        holidays=Holiday.dates_between,
+    )
+    if own.end <= own.start or not own.work_days:
         raise ValueError("DESK_WORK_START must be before DESK_WORK_END, with at least one day")
-    calendar.holidays = Holiday.dates_between
+    app.extensions[EXTENSION] = own

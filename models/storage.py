@@ -3,6 +3,10 @@
 Rows of `Document` name their bytes by sha256; the bytes live in `DOCUMENTS_DIR/ab/cd/<sha256>`.
 A write goes to a temporary file that is fsynced and renamed into place, so a reader never sees
 half a file; a read recomputes the checksum and refuses bytes that do not match.
+
+Each app has its own store (`app.extensions["desk_store"]`, made by `init_app`); the module's
+`store` is a proxy to the current app's, so `from models.storage import store; store.put(...)`
+works inside any app context and two apps in one process never share a root.
 """
 
 from __future__ import annotations
@@ -11,17 +15,21 @@ import hashlib
 import os
 import tempfile
 
+from flask import current_app
+from werkzeug.local import LocalProxy
+
+EXTENSION = "desk_store"
+
 
 class CorruptDocument(Exception):
     """The stored bytes do not match their checksum (or are missing)."""
 
 
 class DocumentStore:
+    """The content-addressed files under one root folder."""
+
     def __init__(self, root: str | None = None):
         self.root = root
-
-    def init_app(self, app) -> None:
-        self.root = app.config["DOCUMENTS_DIR"]
 
     def _path(self, sha256: str) -> str:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -61,11 +69,18 @@ class DocumentStore:
         return data
 
     def exists(self, sha256: str) -> bool:
+        """Whether bytes are stored under `sha256` (not checked)."""
         return os.path.exists(self._path(sha256))
 
 
-store = DocumentStore()
+def current_store() -> DocumentStore:
+    """The document store of the current app (an app context is needed)."""
+    return current_app.extensions[EXTENSION]
+
+
+store: DocumentStore = LocalProxy(current_store)  # type: ignore[assignment]
 
 
 def init_app(app) -> None:
-    store.init_app(app)
+    """Give `app` its own document store at DESK_DOCUMENTS_DIR."""
+    app.extensions[EXTENSION] = DocumentStore(app.config["DOCUMENTS_DIR"])

@@ -1,4 +1,8 @@
-"""What an uploaded file must be: PDF, JPEG or PNG by its content, under the size limit."""
+"""What an uploaded file must be: PDF, JPEG or PNG by its content, under the size limit.
+
+The limit belongs to the app (`app.extensions["desk_uploads"]`, an `UploadLimits` made by
+`init_app` from DESK_MAX_UPLOAD_MB); `check` reads the current app's.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 ACCEPTED = {  # magic bytes -> (content type, extension)
@@ -15,12 +20,26 @@ ACCEPTED = {  # magic bytes -> (content type, extension)
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
 }
 
-max_bytes = 10 * 1024 * 1024
+EXTENSION = "desk_uploads"
+
+
+@dataclass
+class UploadLimits:
+    """The size limit of one uploaded file, in bytes."""
+
+    max_bytes: int = 10 * 1024 * 1024
 
 
 def init_app(app) -> None:
-    global max_bytes
-    max_bytes = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    """Give `app` its own upload limits from DESK_MAX_UPLOAD_MB."""
+    app.extensions[EXTENSION] = UploadLimits(int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+
+
+def limits() -> UploadLimits:
+    """The upload limits of the current app; outside any app, the embedded default."""
+    if not has_app_context():
+        return UploadLimits()
+    return current_app.extensions[EXTENSION]
 
 
 class UploadRefused(ValueError):
@@ -64,6 +83,7 @@ def check(upload: Upload) -> CheckedUpload:
     """Accept a PDF, JPEG or PNG (judged by content) within the size limit, or refuse it."""
     if not upload.data:
         raise UploadRefused(_("Berkas %(name)s kosong.", name=upload.filename or ""))
+    max_bytes = limits().max_bytes
     if len(upload.data) > max_bytes:
         raise UploadRefused(
             _(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 NIP_RE = re.compile(r"^\d{18}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{6,19}$")
 # A line break or other control character in a one-line field (only a hand-made POST can send
 # one) would end up in an email header; a multi-line field may hold line breaks and tabs.
@@ -27,6 +27,15 @@ LIMITS = {
 def normalize_nip(value: str) -> str:
     """NIP as typed ("19740608 199803 1 003") without spaces."""
     return re.sub(r"\s+", "", value or "")
+
+
+def is_valid_email(value: str) -> bool:
+    """An email address by its syntax (the `email-validator` library; no DNS lookup)."""
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def check_request(request) -> dict[str, str]:
@@ -51,7 +60,7 @@ def check_request(request) -> dict[str, str]:
         errors["description"] = _("Uraian memuat karakter kendali yang tidak diizinkan.")
     if not NIP_RE.match(normalize_nip(request.requester_nip)):
         errors["requester_nip"] = _("NIP harus terdiri dari 18 angka.")
-    if not EMAIL_RE.match((request.requester_email or "").strip()):
+    if not is_valid_email((request.requester_email or "").strip()):
         errors["requester_email"] = _("Alamat email tidak valid.")
     if not PHONE_RE.match((request.requester_phone or "").strip()):
         errors["requester_phone"] = _("Nomor telepon tidak valid.")

@@ -1,9 +1,15 @@
-"""The huey queue: one instance, configured from the app (SQLite file, or Redis).
+"""The huey queue: one Huey per app (SQLite file, or Redis), every task registered on each.
 
-`huey` exists at import time so that tasks can be declared with its decorators; `init_app`
-points its storage at the configured backend. Tasks declared with `app_task` run inside an app
-context with their own database connection. The consumer for production is
-`huey_consumer tasks.worker.huey` (see README).
+Tasks are declared once, at import, with `app_task` / `app_periodic_task`; `init_app(app)` makes
+the app's own Huey (`app.extensions["huey"]`) and registers every declared task on it, each
+running inside THAT app's context with its own database connection. Calling a declared task
+(`send_notification(42)`) enqueues it on the current app's Huey; `current_huey()` (or the proxy
+`tasks.huey`) is that Huey. The consumer for production is `huey_consumer tasks.worker.huey`
+(see README), a real Huey of the app built there.
+
+The Huey's storage is made on first use, so building an app opens no file and no connection.
+A task declared with `lock=` runs under huey's `lock_task`: a second run while one holds the
+lock (another consumer) is skipped and logged. Every run logs one line on `desk.tasks`.
 """
 
 from __future__ import annotations
@@ -11,34 +17,193 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import time
+from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
 from huey import Huey
+from huey.exceptions import TaskLockedException
 from huey.storage import RedisStorage, SqliteStorage
+from werkzeug.local import LocalProxy
 
 from models.db import connection
 
-logger = logging.getLogger(__name__)
-huey = Huey("servicedesk", immediate=True)  # in memory until init_app binds it
-_app = None
+logger = logging.getLogger("desk.tasks")
+EXTENSION = "huey"
+
+
+class AppHuey(Huey):
+    """A Huey whose storage is created on first use, not when the app is built."""
+
+    _building = False
+    _storage = None
+
+    def __init__(self, *args, **kwargs):
+        self._building = True
+        super().__init__(*args, **kwargs)
+        self._building = False
+
+    def create_storage(self):
+        """No storage while constructing (it would open the SQLite file or Redis)."""
+        if self._building:
+            return None
+        return super().create_storage()
+
+    @property
+    def storage(self):
+        """The storage, made from the configuration the first time it is needed."""
+        if self._storage is None:
+            self._storage = self.create_storage()
+        return self._storage
+
+    @storage.setter
+    def storage(self, value):
+        self._storage = value
+
+
+@dataclass
+class Declaration:
+    """A task as declared in code, before any app's Huey knows it."""
+
+    name: str
+    fn: object
+    periodic: object = None  # huey's validate_datetime (a crontab) for a periodic task
+    lock: str | None = None
+    settings: dict = field(default_factory=dict)
+
+
+_declared: dict[str, Declaration] = {}
+
+
+def current_huey() -> Huey:
+    """The Huey of the current app (an app context is needed)."""
+    return current_app.extensions[EXTENSION]
+
+
+huey: Huey = LocalProxy(current_huey)  # type: ignore[assignment]
+
+
+class AppTask:
+    """A declared task: calling it enqueues on the current app's Huey; every other attribute
+    (`call_local`, `schedule`, `s`, `revoke`, `name` ...) is that of the current app's huey
+    `TaskWrapper`."""
+
+    def __init__(self, declaration: Declaration):
+        self.declaration = declaration
+        functools.update_wrapper(self, declaration.fn)
+
+    def wrapper(self, queue: Huey | None = None):
+        """This task's huey `TaskWrapper` on `queue` (default: the current app's)."""
+        queue = queue if queue is not None else current_huey()
+        return queue.desk_tasks[self.declaration.name]
+
+    def __call__(self, *args, **kwargs):
+        return self.wrapper()(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.wrapper(), name)
+
+
+def _declare(fn, periodic=None, lock=None, **settings) -> AppTask:
+    name = fn.__module__ + "." + fn.__name__
+    declaration = Declaration(name, fn, periodic, lock, settings)
+    _declared[name] = declaration
+    return AppTask(declaration)
+
+
+def app_task(*, lock: str | None = None, **task_kwargs):
+    """Declare a task (huey's `task` options), run inside its app's context with a database
+    connection; with `lock`, never two runs at once."""
+
+    def decorator(fn):
+        return _declare(fn, lock=lock, **task_kwargs)
+
+    return decorator
+
+
+def app_periodic_task(validate_datetime, *, lock: str | None = None, **task_kwargs):
+    """Declare a periodic task (huey's `periodic_task`), run like `app_task`."""
+
+    def decorator(fn):
+        return _declare(fn, periodic=validate_datetime, lock=lock, **task_kwargs)
+
+    return decorator
+
+
+def _context(app):
+    """`app`'s context; in immediate mode, the caller's own if it is already inside it (a
+    second context's teardown would close the caller's database connection)."""
+    if has_app_context() and current_app._get_current_object() is app:
+        return contextlib.nullcontext()
+    return app.app_context()
+
+
+def _runner(app, queue: Huey, declaration: Declaration):
+    """The function huey runs for `declaration` on `app`: context, connection, lock, one log
+    line with the outcome and the duration."""
+    fn = declaration.fn
+
+    @functools.wraps(fn)
+    def inner(*args, **kwargs):
+        started = time.perf_counter()
+        lock = queue.lock_task(declaration.lock) if declaration.lock else None
+        if lock is not None:
+            try:
+                lock.acquire()
+            except TaskLockedException:
+                logger.info("task %s skipped: another run holds its lock", declaration.name)
+                return None
+        try:
+            with _context(app), connection():
+                result = fn(*args, **kwargs)
+        except Exception:
+            logger.exception("task %s failed after %.0f ms", declaration.name, _ms(started))
+            raise
+        finally:
+            if lock is not None:
+                lock.release()
+        logger.info("task %s done in %.0f ms: %r", declaration.name, _ms(started), result)
+        return result
+
+    return inner
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def make_huey(app) -> Huey:
+    """A new Huey for `app`'s configuration, with every declared task registered on it."""
+    cfg = app.config
+    if cfg["REDIS_URL"]:
+        storage_class, storage_kwargs = RedisStorage, {"url": cfg["REDIS_URL"]}
+    else:
+        storage_class, storage_kwargs = SqliteStorage, {"filename": cfg["HUEY_FILE"]}
+    queue = AppHuey(
+        cfg["HUEY_NAME"],
+        immediate=bool(cfg["HUEY_IMMEDIATE"]),
+        storage_class=storage_class,
+        **storage_kwargs,
+    )
+    queue.desk_tasks = {}
+    for declaration in _declared.values():
+        inner = _runner(app, queue, declaration)
+        if declaration.periodic is not None:
+            decorate = queue.periodic_task(
+                declaration.periodic, name=declaration.name, **declaration.settings
+            )
+        else:
+            decorate = queue.task(name=declaration.name, **declaration.settings)
+        queue.desk_tasks[declaration.name] = decorate(inner)
+    return queue
 
 
 def init_app(app) -> None:
-    """Bind the queue to the app's configuration; tasks will run in this app's context."""
-    global _app
-    _app = app
-    huey.name = app.config["HUEY_NAME"]
-    if app.config["REDIS_URL"]:
-        huey.storage_class = RedisStorage
-        huey.storage_kwargs = {"url": app.config["REDIS_URL"]}
-    else:
-        huey.storage_class = SqliteStorage
-        huey.storage_kwargs = {"filename": app.config["HUEY_FILE"]}
-    # Set directly, not through the `immediate` setter, which rebuilds storage only when the
-    # flag flips: each app (one per test) must get a storage for its own configuration.
-    huey._immediate = bool(app.config["HUEY_IMMEDIATE"])
-    huey.storage = huey.create_storage()
-    app.extensions["huey"] = huey
+    """Give `app` its own queue with every task declared so far (import the task modules
+    first), and queue the outbox rows its transactions commit."""
+    app.extensions[EXTENSION] = make_huey(app)
 
     from models.outbox import notifications_committed
 
@@ -58,46 +223,8 @@ def _enqueue_notifications(sender, ids):
             logger.warning("could not queue notification %s", notification_id, exc_info=True)
 
 
-def _context():
-    """The bound app's context; in immediate mode, the caller's own if it is already inside
-    one (a second context's teardown would close the caller's database connection)."""
-    if has_app_context() and current_app._get_current_object() is _app:
-        return contextlib.nullcontext()
-    return _app.app_context()
-
-
-def app_task(*task_args, **task_kwargs):
-    """`huey.task`, run inside the bound app's context with a database connection."""
-
-    def decorator(fn):
-        @functools.wraps(fn)
-        def inner(*args, **kwargs):
-            with _context(), connection():
-                return fn(*args, **kwargs)
-
-        return huey.task(*task_args, name=fn.__module__ + "." + fn.__name__, **task_kwargs)(inner)
-
-    return decorator
-
-
-def app_periodic_task(validate_datetime, **task_kwargs):
-    """`huey.periodic_task`, run inside the bound app's context with a database connection."""
-
-    def decorator(fn):
-        @functools.wraps(fn)
-        def inner(*args, **kwargs):
-            with _context(), connection():
-                return fn(*args, **kwargs)
-
-        return huey.periodic_task(
-            validate_datetime, name=fn.__module__ + "." + fn.__name__, **task_kwargs
-        )(inner)
-
-    return decorator
-
-
 def queue_health() -> str:
-    """'ok' if the queue's storage answers, else the error."""
+    """'ok' if the current app's queue storage answers, else the error."""
     try:
         huey.pending_count()
         return "ok"

@@ -28,7 +28,7 @@ from models.ticket import Ticket
 from models.uploads import Upload
 from tasks import app_task
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("desk.berita_acara")
 
 ASSETS_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "pdf"

@@ -23,7 +23,7 @@ from models.workflow import SYSTEM_LABEL
 from tasks import app_periodic_task, app_task
 from tasks.emails import compose
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("desk.mail")
 
 MAX_BACKOFF = dt.timedelta(hours=6)
 
@@ -64,9 +64,28 @@ def deliver(notification_id: int, now=None) -> str:
         if recipients:
             compose(row, recipients).send()
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
-        log.warning("email %s (%s) failed: %s", row.id, row.kind, exc)
-        return _record_failure(row, exc, now)
+        outcome = _record_failure(row, exc, now)
+        if outcome == "failed":
+            log.error(
+                "email %s (%s) given up after %d attempts: %s", row.id, row.kind, row.attempts, exc
+            )
+        else:
+            log.warning(
+                "email %s (%s) attempt %d failed, retried later: %s",
+                row.id,
+                row.kind,
+                row.attempts,
+                exc,
+            )
+        return outcome
     _record_sent(row, recipients, now)
+    log.info(
+        "email %s (%s) of ticket %s sent to %d recipient(s)",
+        row.id,
+        row.kind,
+        row.ticket_id,
+        len(recipients),
+    )
     return "sent"
 
 

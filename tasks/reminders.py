@@ -116,7 +116,8 @@ def send_reminders(now=None) -> dict[str, int]:
     return counts
 
 
-@app_periodic_task(crontab(minute="*/10"))
+# Under huey's lock: never two runs at once (each reminder is still written once regardless).
+@app_periodic_task(crontab(minute="*/10"), lock="send_reminders")
 def send_reminders_task() -> dict[str, int]:
     """Every ten minutes: the reminders that became due."""
     return send_reminders()

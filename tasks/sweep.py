@@ -13,7 +13,8 @@ from tasks import app_periodic_task
 
 
 # huey's crontab reads UTC: 17:05 UTC is 00:05 WIB, just after the local day turns.
-@app_periodic_task(crontab(minute="5", hour="17"))
+# Under huey's lock: a second consumer starting the same sweep skips it (and logs so).
+@app_periodic_task(crontab(minute="5", hour="17"), lock="sweep_expired")
 def sweep_expired() -> int:
     """Daily: close every incomplete ticket past its deadline (a missed day is caught up)."""
     return expire_overdue()

@@ -12,7 +12,6 @@ import re
 
 import pytest
 
-from models import uploads
 from models.catalog import PerangkatDaerah, RequiredDocument
 from models.ticket import Document, Ticket, TicketEvent
 from tests.helpers import PDF_BYTES, subdomain_service
@@ -153,7 +152,8 @@ def test_a_wrong_type_file_is_refused_next_to_its_slot(client, login_as):
 
 def test_a_too_big_file_is_refused_next_to_its_slot(client, login_as, monkeypatch):
     login_as("helpdesk")
-    monkeypatch.setattr(uploads, "max_bytes", len(PDF_BYTES) + 2)
+    limits = client.application.extensions["desk_uploads"]  # this app's upload limits
+    monkeypatch.setattr(limits, "max_bytes", len(PDF_BYTES) + 2)
     doc = slots()[0]
     big = (io.BytesIO(PDF_BYTES + b"x" * 100), "besar.pdf")
     response = post(client, on_behalf_form(**{slot_name(doc): big}))

@@ -146,8 +146,8 @@ def test_queue_on_redis(make_app):
     state = app.extensions["mailman"]
     state.outbox = []
     try:
-        assert type(huey.storage).__name__ == "RedisStorage" and huey.storage.name == name
         with app.app_context(), connection():
+            assert type(huey.storage).__name__ == "RedisStorage" and huey.storage.name == name
             workflow.submit(None, new_request(), required_uploads())
             assert huey.pending_count() == 2 and state.outbox == []
             while (task := huey.dequeue()) is not None:  # what a consumer does
@@ -156,6 +156,6 @@ def test_queue_on_redis(make_app):
             assert [n.status for n in Notification.select()] == ["sent", "sent"]
         assert len(state.outbox) == 2
     finally:
-        huey.storage.flush_all()
+        app.extensions["huey"].storage.flush_all()
         if not database.is_closed():
             database.close()

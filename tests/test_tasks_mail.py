@@ -291,7 +291,7 @@ def test_submission_never_waits_for_the_mail_server(make_app):
         listener.close()
         if not database.is_closed():
             database.close()
-        huey.storage.flush_queue()
+        app.extensions["huey"].storage.flush_queue()
 
 
 def test_a_queue_that_does_not_answer_never_fails_a_committed_submission(db, monkeypatch):

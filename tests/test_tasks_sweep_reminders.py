@@ -57,9 +57,10 @@ def test_sweep_closes_expired_tickets_once_and_catches_up(make_ticket, runner, o
     assert closed_rows().count() == 4 and len(outbox) == 4
 
 
-def test_periodic_tasks_are_scheduled():
+def test_periodic_tasks_are_scheduled(app):
     def names(at):
-        return {t.name.rsplit(".", 1)[-1] for t in huey.read_periodic(at)}
+        with app.app_context():  # each app has its own queue
+            return {t.name.rsplit(".", 1)[-1] for t in huey.read_periodic(at)}
 
     assert names(dt.datetime(2026, 6, 2, 17, 5)) == {"requeue_notifications", "sweep_expired"}
     assert names(dt.datetime(2026, 6, 2, 17, 10)) == {

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from flask_babel import gettext as _
-from peewee import InterfaceError, OperationalError
 
 from models.db import database
 from tasks import queue_health
@@ -24,14 +22,3 @@ def healthz():
     healthy = db_state == "ok" and queue_state == "ok"
     body = {"status": "ok" if healthy else "error", "database": db_state, "queue": queue_state}
     return jsonify(body), 200 if healthy else 503
-
-
-@bp.app_errorhandler(OperationalError)
-@bp.app_errorhandler(InterfaceError)
-def database_unavailable(exc):
-    """The database does not answer: say so plainly (503), never a stack trace."""
-    message = _(
-        "Layanan sedang tidak tersedia karena gangguan basis data. Silakan coba lagi "
-        "beberapa saat lagi."
-    )
-    return message, 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "60"}

@@ -1,0 +1,32 @@
+"""The requester's email is checked by the email-validator library (syntax only, no DNS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.validation import is_valid_email
+
+
+@pytest.mark.parametrize(
+    "address", ["siti.rahmawati@example.go.id", "budi+ppdb@disdik.jabarprov.go.id"]
+)
+def test_valid_addresses_pass(address):
+    assert is_valid_email(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "siti",
+        "siti@",
+        "@example.go.id",
+        "siti@@example.go.id",
+        "siti..r@example.go.id",
+        "siti@example..go.id",
+        "siti@-example.go.id",
+        "si ti@example.go.id",
+    ],
+)
+def test_invalid_addresses_fail(address):
+    # "siti..r@" and "siti@-example" passed the old hand-written regex.
+    assert not is_valid_email(address)
