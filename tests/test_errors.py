@@ -10,8 +10,7 @@ from flask import abort, request
 from peewee import OperationalError
 from werkzeug.exceptions import default_exceptions
 
-from app import create_app
-from tests.conftest import _prepare, csrf_token, make_config
+from tests.helpers import csrf_token
 
 TITLES = {
     400: "Permintaan tidak valid",
@@ -52,14 +51,11 @@ def _upload():
 
 
 @pytest.fixture
-def error_app(tmp_path):
+def error_app(make_app):
     """An app as in production for errors: exceptions become the 500 page (not re-raised), CSRF
     off (so that a POST reaches the size limit and the rate limiter), 1 MB per request."""
-    app = create_app(
-        make_config(tmp_path, PROPAGATE_EXCEPTIONS=False, WTF_CSRF_ENABLED=False, MAX_REQUEST_MB=1)
-    )
+    app = make_app(PROPAGATE_EXCEPTIONS=False, WTF_CSRF_ENABLED=False, MAX_REQUEST_MB=1)
     add_test_routes(app)
-    _prepare(app)
     return app
 
 

@@ -11,7 +11,7 @@ from models.ticket import Notification
 from tasks import huey, mail
 from tasks.mail import deliver
 from tasks.sweep import sweep_expired
-from tests.conftest import make_config
+from tests.helpers import make_config
 
 
 def desk_handlers():

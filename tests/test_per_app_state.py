@@ -15,7 +15,7 @@ from models.calendar import calendar
 from models.db import connection, create_tables, database
 from models.storage import store
 from tasks import app_task, huey
-from tests.conftest import PDF_BYTES, make_config
+from tests.helpers import PDF_BYTES, make_config
 
 
 @app_task()
