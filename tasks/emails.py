@@ -86,6 +86,7 @@ def context_of(row) -> dict:
     # The status the event reported, not a later one the ticket reached before a late send.
     status = STATUSES.get(event.to_status) if event and event.to_status else ticket.status_label
     return {
+        "step": ticket.current_step,
         "kind": row.kind,
         "ticket": ticket,
         "to_requester": to_requester,

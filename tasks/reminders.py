@@ -1,5 +1,7 @@
 """Reminders, each sent once (recorded in `ReminderSent` with the outbox row, atomically).
 
+Which reminders exist is the step table's (`models.sop.STEPS`, each step's `reminders`); today:
+
 - The requester, 7 days and 1 day before the deadline for incomplete documents (a run that
   finds less than a day left sends only the 1-day one).
 - The requester, once one working day after Selesai has passed without the signed SLA and BA
@@ -15,8 +17,6 @@ back to incomplete) gets its reminders again, and a reassignment does not.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from huey import crontab
 from peewee import IntegrityError
 
@@ -24,22 +24,12 @@ from models.calendar import calendar
 from models.db import utcnow, write_transaction
 from models.outbox import notify
 from models.reminder import ReminderSent
+from models.sop import AGENT, REQUESTER, TIMED_STEPS
 from models.staff import User
-from models.ticket import (
-    ASSIGNED,
-    INCOMPLETE,
-    OPEN,
-    SELESAI,
-    SIGNED,
-    VERIFIED,
-    Ticket,
-    TicketStep,
-)
+from models.ticket import Ticket, TicketStep
 from tasks import app_periodic_task
 
-HELPDESK_STEPS = (OPEN, VERIFIED)
-AGENT_STEPS = (ASSIGNED, SIGNED)
-DEADLINE_WINDOWS = (("1d", dt.timedelta(days=1)), ("7d", dt.timedelta(days=7)))
+KINDS = tuple(dict.fromkeys(r.kind for step in TIMED_STEPS for r in step.reminders))
 
 
 def _open_steps(statuses, *due_condition):
@@ -73,46 +63,55 @@ def _remind(step, kind: str, key: str, now, *, requester=False, staff=(), user=N
     return True
 
 
+def _audience(reminder, step_row, sop_step) -> dict:
+    """Whom a reminder goes to: the requester, the step's owner, or a staff audience."""
+    to = sop_step.owner if reminder.to == "owner" else reminder.to
+    if to == REQUESTER:
+        return {"requester": True}
+    if to == AGENT:
+        return {
+            "staff": ("agent",),
+            "user": User.get_or_none(User.id == step_row.ticket.assigned_agent_id),
+        }
+    return {"staff": (to,)}
+
+
+def _due_after(reminder, step_row, now) -> bool:
+    if reminder.after_working_days == 0:
+        return step_row.due_at <= now
+    return now > calendar.add_working_days(step_row.due_at, reminder.after_working_days)
+
+
 def send_reminders(now=None) -> dict[str, int]:
-    """Write every reminder that is due and not yet sent; returns how many of each kind."""
+    """Write every reminder of the step table that is due and not yet sent; returns how many
+    of each kind. A step's `before` reminders: only the closest window that has been reached
+    (a run that finds less than a day left sends only the 1-day one); its `after` reminders:
+    once the due time (plus the working days) has passed."""
     now = now or utcnow()
-    counts = {
-        "reminder_deadline": 0,
-        "reminder_signed": 0,
-        "reminder_overdue": 0,
-        "reminder_escalation": 0,
-    }
-
-    for step in _open_steps([INCOMPLETE], TicketStep.due_at > now):
-        left = step.due_at - now
-        for label, window in DEADLINE_WINDOWS:  # the closest window only
-            if left <= window:
-                key = f"step-{step.id}-{label}"
-                counts["reminder_deadline"] += _remind(
-                    step, "reminder_deadline", key, now, requester=True
-                )
-                break
-
-    for step in _open_steps([SELESAI], TicketStep.due_at <= now):
-        counts["reminder_signed"] += _remind(
-            step, "reminder_signed", f"step-{step.id}", now, requester=True
-        )
-
-    for step in _open_steps(HELPDESK_STEPS + AGENT_STEPS, TicketStep.due_at <= now):
-        key = f"step-{step.id}"
-        if step.status in HELPDESK_STEPS:
-            counts["reminder_overdue"] += _remind(
-                step, "reminder_overdue", key, now, staff=("helpdesk",)
-            )
-        else:
-            agent = User.get_or_none(User.id == step.ticket.assigned_agent_id)
-            counts["reminder_overdue"] += _remind(
-                step, "reminder_overdue", key, now, staff=("agent",), user=agent
-            )
-        if now > calendar.add_working_days(step.due_at, 1):
-            counts["reminder_escalation"] += _remind(
-                step, "reminder_escalation", key, now, staff=("kepala_seksi",)
-            )
+    counts = dict.fromkeys(KINDS, 0)
+    for sop_step in TIMED_STEPS:
+        before = sorted((r for r in sop_step.reminders if r.before), key=lambda r: r.before)
+        after = [r for r in sop_step.reminders if r.after_working_days is not None]
+        if before:
+            for row in _open_steps(sop_step.statuses, TicketStep.due_at > now):
+                left = row.due_at - now
+                reminder = next((r for r in before if left <= r.before), None)
+                if reminder is not None:
+                    key = f"step-{row.id}-{reminder.before.days}d"
+                    counts[reminder.kind] += _remind(
+                        row, reminder.kind, key, now, **_audience(reminder, row, sop_step)
+                    )
+        if after:
+            for row in _open_steps(sop_step.statuses, TicketStep.due_at <= now):
+                for reminder in after:
+                    if _due_after(reminder, row, now):
+                        counts[reminder.kind] += _remind(
+                            row,
+                            reminder.kind,
+                            f"step-{row.id}",
+                            now,
+                            **_audience(reminder, row, sop_step),
+                        )
     return counts
 
 

@@ -235,3 +235,15 @@ def test_staff_page_names_steps_and_buttons_from_the_tables(client, login_as, ma
     assert str(sop.mutu_baku_step(3).title) in html  # the step row that ended
     assert f">{TRANSITIONS['dispose'].label}</button>" in html
     assert "btn-verify-complete" not in html  # not offered in this state
+
+
+def test_overdue_reminder_names_the_step_and_its_standard(db, make_ticket, outbox):
+    from tasks.reminders import send_reminders
+
+    make_ticket("verified", now=T0)
+    counts = send_reminders(now=T0 + dt.timedelta(days=1))
+    assert counts["reminder_overdue"] == 1 and counts["reminder_escalation"] == 0
+    (mail,) = [m for m in outbox if "Pengingat" in m.subject]
+    step = sop.mutu_baku_step(4)
+    assert f"{step.title} (mutu baku: {step.standard})" in mail.body
+    assert "Helpdesk Bidang segera" in mail.body  # the step's owner, from the table
