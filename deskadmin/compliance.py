@@ -15,7 +15,7 @@ import datetime as dt
 import io
 
 from babel.numbers import format_decimal
-from flask import Response, abort, request
+from flask import abort, request, send_file
 from flask_admin import BaseView, expose
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -161,10 +161,12 @@ class ComplianceView(StaffAccess, BaseView):
             line += [row.ended, row.on_time, row.late, percent_text(row, True), row.overdue]
             writer.writerow(line)
         name = f"kepatuhan-{table}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"
-        return Response(
-            out.getvalue(),
+        return send_file(
+            io.BytesIO(out.getvalue().encode("utf-8")),
             mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            as_attachment=True,
+            download_name=name,
+            max_age=0,
         )
 
 
