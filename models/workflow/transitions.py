@@ -35,32 +35,24 @@ SYSTEM = "system"
 ACTOR_RULES = (DESK, INTAKE, ASSIGNED_AGENT, CLOSER, REQUESTER, SYSTEM)
 
 
-class Requester:
-    """The actor behind a tracking token or the public form: no staff account, no roles."""
+class Party:
+    """An actor with no staff account and no roles: the requester (whoever holds the tracking
+    token, or fills in the public form) or the desk itself (the sweep)."""
 
     id = None
-    name = _l("Pemohon")
     active = False
     role_names: frozenset = frozenset()
 
-    def __repr__(self):
-        return "<requester>"
-
-
-class System:
-    """The desk itself (the sweep)."""
-
-    id = None
-    name = _l("Sistem")
-    active = False
-    role_names: frozenset = frozenset()
+    def __init__(self, kind: str, name):
+        self.kind = kind
+        self.name = name
 
     def __repr__(self):
-        return "<system>"
+        return f"<{self.kind}>"
 
 
-REQUESTER_ACTOR = Requester()
-SYSTEM_ACTOR = System()
+REQUESTER_ACTOR = Party(REQUESTER, _l("Pemohon"))
+SYSTEM_ACTOR = Party(SYSTEM, _l("Sistem"))
 
 
 @dataclass(frozen=True)
