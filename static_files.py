@@ -53,6 +53,11 @@ def _add_version(endpoint: str, values: dict) -> None:
 
 
 def _cache_static(response):
+    if request.endpoint in STATIC_ENDPOINTS and response.status_code == 200:
+        # Read the (small) file into the response, its file closed with the response, so that
+        # Flask-Compress compresses it whole; it leaves streamed responses alone.
+        response.direct_passthrough = False
+        response.make_sequence()
     if request.endpoint in STATIC_ENDPOINTS and response.status_code in (200, 304):
         if request.args.get("v"):
             response.cache_control.max_age = YEAR
@@ -67,6 +72,9 @@ def _cache_static(response):
 def init_app(app) -> None:
     """Versioned static URLs, their Cache-Control, and compression of every text response."""
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    # A streamed response (a download, an export) stays as it is: compressing it would replace
+    # its iterator and leave its file open.
+    app.config.setdefault("COMPRESS_STREAMS", False)
     compress.init_app(app)
     app.url_defaults(_add_version)
     app.after_request(_cache_static)
