@@ -35,7 +35,7 @@ translations-update: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
 		--ignore-dirs=".venv tests bench instance test-artifacts" -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages \
-		--no-location --width 100 --ignore-obsolete
+		--width 100 --ignore-obsolete
 	rm translations/messages.pot
 
 run: $(VENV)/.runtime translations
