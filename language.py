@@ -6,6 +6,8 @@ every page (public and staff) offers the switch (`language_links()` in the templ
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import current_app, request, session, url_for
 from flask_babel import get_locale
 
@@ -52,10 +54,11 @@ def language_links() -> list[dict]:
     for code, name in LANGUAGES.items():
         if code == here:
             continue
-        if request.method == "GET" and request.endpoint:
-            args = request.args.to_dict(flat=False)
-            args["lang"] = code
-            href = url_for(request.endpoint, **(request.view_args or {}), **args)
+        if request.method == "GET":
+            # A query-only address: this same page, without repeating its path (which may hold
+            # a tracking token) in the page.
+            args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+            href = "?" + urlencode([*args, ("lang", code)])
         else:
             start = "admin.index" if request.path.startswith(("/admin", "/staf")) else None
             href = url_for(start or "public.index", lang=code)
