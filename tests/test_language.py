@@ -211,3 +211,19 @@ def test_the_english_catalogue_compiles_and_covers_every_public_string(tmp_path)
         if isinstance(message, str)
     }
     assert wanted and not sorted(wanted - translated)
+
+
+@pytest.mark.csrf_off
+def test_a_failed_submission_names_the_error_first_in_the_title_in_each_language(app, client):
+    data = form_data(client, app)
+    data["requester_nip"] = "123"
+    html = client.post("/", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", html).group(1)
+    assert title.startswith("Kesalahan: Formulir permohonan")
+    assert 'id="ringkasan-kesalahan" tabindex="-1" autofocus' in html
+    client.get("/?lang=en")
+    data = form_data(client, app)
+    data["requester_nip"] = "123"
+    html = client.post("/", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert re.search(r"<title>(.*?)</title>", html).group(1).startswith("Error: Request form")
+    assert "The NIP must have 18 digits." in html
