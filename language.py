@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import current_app, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 
 # code -> the language's own name (shown in the switch, in that language)
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -41,9 +41,7 @@ def _remember_choice() -> None:
     chosen = supported(request.args.get("lang"))
     if chosen and session.get(SESSION_KEY) != chosen:
         session[SESSION_KEY] = chosen
-        from flask_babel import refresh
-
-        refresh()
+        refresh()  # in case something already asked for this request's locale
 
 
 def language_links() -> list[dict]:
