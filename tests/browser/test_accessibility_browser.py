@@ -89,6 +89,11 @@ def test_submission_pages_pass_axe_and_a_failed_one_takes_focus(
     assert summary.is_visible()
     assert page.evaluate("document.activeElement.id") == "ringkasan-kesalahan"
     assert page.title() == "Kesalahan: " + title
+    # A focus ring that shows: 3px, on the summary and on the next control reached by keyboard
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineWidth") == "3px"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "A"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineWidth") == "3px"
     screenshot(page, "a11y-formulir-gagal")
     check_page(page, problems)
 
