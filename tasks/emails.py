@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
 
 from formatting import local_datetime
+from language import DEFAULT, supported
 from models.catalog import RequiredDocument
 from models.staff import User
 from models.storage import store
@@ -107,8 +108,8 @@ def language_of(row) -> str:
     """The language of an email: the requester's own (the one they used on the form) for an email
     to the requester, Bahasa Indonesia for staff."""
     if row.audience == AUDIENCE_REQUESTER:
-        return row.ticket.requester_language or "id"
-    return "id"
+        return supported(row.ticket.requester_language) or DEFAULT
+    return DEFAULT
 
 
 def compose(row, recipients: list[str]) -> EmailMultiAlternatives:
