@@ -9,7 +9,7 @@ PORT ?= 5000
 DEMO_PASSWORD ?= demo-servicedesk-2026
 DOMAINS := admin flask_security wtforms
 
-.PHONY: run test lint format translations clean
+.PHONY: run test lint format translations translations-update clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ translations: $(VENV)/.runtime
 	done
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile --directory translations --domain messages 2>/dev/null; fi
+
+# The app's own strings: extract (babel.cfg) and merge into every translations/*/messages.po.
+translations-update: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+		--ignore-dirs=".venv tests bench instance test-artifacts" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages \
+		--width 100 --ignore-obsolete
+	rm translations/messages.pot
 
 run: $(VENV)/.runtime translations
 	$(FLASK) init-db

@@ -41,6 +41,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     import cli
     import deskadmin
     import errors
+    import language
+    import static_files
     import tasks
     import tasks.berita_acara  # noqa: F401  (these declare the tasks, registered by init_app)
     import tasks.mail  # noqa: F401
@@ -55,6 +57,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     uploads.init_app(app)
     calendar.init_app(app)
     init_babel(app)
+    language.init_app(app)
+    static_files.init_app(app)
     csrf.init_app(app)
     mail.init_app(app)
     security.init_app(app, user_datastore)

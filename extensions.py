@@ -22,11 +22,14 @@ TRANSLATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "transla
 
 
 def init_babel(app) -> None:
-    """Bahasa Indonesia first; our catalogues also serve Flask-Security and Flask-Admin."""
+    """Bahasa Indonesia first, English when chosen (`language.py`); our catalogues also serve
+    Flask-Security and Flask-Admin."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS)
     # Flask-Security merges these folders into its domain; ours (last) wins.
     app.config.setdefault("SECURITY_I18N_DIRNAME", ["builtin", TRANSLATIONS])
-    babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    from language import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
     # Flask-Admin keeps one module-level domain bound to its own folder; its constructor option
     # (translations_path) only applies inside admin views and caches per locale, so an
     # Indonesian string looked up elsewhere first would stay English. Adding our folder to the

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     CompositeKey,
@@ -67,6 +68,8 @@ class Ticket(BaseModel):
     requester_position = CharField()
     requester_email = CharField(index=True)
     requester_phone = CharField()
+    # The language the requester used on the form (`language.LANGUAGES`): their emails use it.
+    requester_language = CharField(default="id", constraints=[SQL("DEFAULT 'id'")])
     perangkat_daerah = ForeignKeyField(PerangkatDaerah, backref="tickets", on_delete="RESTRICT")
 
     layanan = ForeignKeyField(Layanan, backref="tickets", on_delete="RESTRICT")

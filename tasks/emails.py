@@ -10,10 +10,12 @@ from __future__ import annotations
 from email.utils import parseaddr
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
 
 from formatting import local_datetime
+from language import DEFAULT, supported
 from models.catalog import RequiredDocument
 from models.staff import User
 from models.storage import store
@@ -102,10 +104,24 @@ def context_of(row) -> dict:
     }
 
 
+def language_of(row) -> str:
+    """The language of an email: the requester's own (the one they used on the form) for an email
+    to the requester, Bahasa Indonesia for staff."""
+    if row.audience == AUDIENCE_REQUESTER:
+        return supported(row.ticket.requester_language) or DEFAULT
+    return DEFAULT
+
+
 def compose(row, recipients: list[str]) -> EmailMultiAlternatives:
-    """The email of one outbox row to `recipients`: text and HTML parts, Message-ID carrying the
-    row's id, and for Selesai the current SLA and BA as attachments.
+    """The email of one outbox row to `recipients`, in its language (`language_of`): text and
+    HTML parts, Message-ID carrying the row's id, and for Selesai the current SLA and BA as
+    attachments.
     """
+    with force_locale(language_of(row)):
+        return _compose(row, recipients)
+
+
+def _compose(row, recipients: list[str]) -> EmailMultiAlternatives:
     ctx = context_of(row)
     ticket = ctx["ticket"]
     message = EmailMultiAlternatives(

@@ -284,3 +284,49 @@ def fill_requester_fields(page, tmp_path) -> dict[str, bytes]:
         uploaded[name] = pdf.read_bytes()
         page.get_by_label(name, exact=True).set_input_files(str(pdf))
     return uploaded
+
+
+# --- accessibility in a real browser (axe-core, reflow) ------------------------------------------
+
+# The rules of WCAG 2.0 and 2.1, levels A and AA (axe-core's tags): what the desk must meet.
+WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> str:
+    """Run axe-core (bundled by axe-playwright-python, injected into the page, no network) on
+    the page as it is now, against WCAG 2.1 A and AA; returns a readable report of every
+    violation, or "" when there is none."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        unavailable(f"axe-playwright-python is not installed: {exc}")
+    options = {"runOnly": {"type": "tag", "values": WCAG_AA_TAGS}, "resultTypes": ["violations"]}
+    results = Axe().run(page, options=options)
+    if not results.violations_count:
+        return ""
+    lines = [f"{page.url}: {results.violations_count} axe violation(s)"]
+    for violation in results.response["violations"]:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:160]}")
+    return "\n".join(lines)
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than its viewport (0: no sideways scrolling), with
+    the widest elements named when it overflows."""
+    return page.evaluate(
+        "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+def widest_elements(page) -> list[str]:
+    """The elements that reach past the viewport's right edge (to explain an overflow)."""
+    return page.evaluate(
+        """() => { const w = document.documentElement.clientWidth; const out = [];
+        for (const el of document.querySelectorAll('body *')) {
+          const r = el.getBoundingClientRect();
+          if (r.right > w + 1 && out.length < 8)
+            out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+        } return out; }"""
+    )

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from extensions import limiter
+from language import current_language
 from models import workflow
 from models.catalog import PerangkatDaerah, RequiredDocument
 from models.ticket import Ticket
@@ -49,7 +50,9 @@ def _render_form(layanan, *, values=None, errors=None, key=None, general=None, s
 
 
 def _render_chooser(error=None, status=200):
-    return render_template("public/choose.html", groups=forms.service_groups(), error=error), status
+    return render_template(
+        "public/choose.html", groups=forms.service_groups(), error=error, choice_error=bool(error)
+    ), status
 
 
 @bp.get("/")
@@ -94,7 +97,9 @@ def submit():
     if errors:
         return _render_form(layanan, values=values, errors=errors, key=key, status=400)
     try:
-        ticket = workflow.submit(None, new_request, uploads, submission_key=key)
+        ticket = workflow.submit(
+            None, new_request, uploads, submission_key=key, language=current_language()
+        )
     except workflow.WorkflowError as error:
         return _render_form(layanan, values=values, key=key, general=str(error), status=400)
     session[SUBMITTED_KEY] = ticket.tracking_token

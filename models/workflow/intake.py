@@ -9,6 +9,7 @@ import secrets
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
+from language import LANGUAGES
 from models.calendar import calendar
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
 from models.db import utcnow, write_transaction
@@ -52,6 +53,7 @@ def submit(
     submission_key=None,
     intake_channel=None,
     received_at=None,
+    language: str = "id",
     now=None,
 ) -> Ticket:
     """Open a ticket (SOP step 2): by the requester on the web (`actor` None), or by
@@ -60,9 +62,11 @@ def submit(
     On the web every required document of the service must be attached. The same
     `submission_key` never makes two tickets: the second call returns the first ticket.
     Emails: Open Tiket to the requester, helpdesk of the bidang, admins, Kepala Bidang and
-    Kepala Seksi.
+    Kepala Seksi. `language` is the requester's (`id` or `en`): their emails are written in it.
     """
     now = now or utcnow()
+    if language not in LANGUAGES:
+        raise WorkflowError(_("Bahasa tidak dikenal."))
     if submission_key:
         existing = Ticket.get_or_none(Ticket.submission_key == submission_key)
         if existing is not None:
@@ -123,6 +127,7 @@ def submit(
                 requester_position=request.requester_position.strip(),
                 requester_email=request.requester_email.strip().lower(),
                 requester_phone=request.requester_phone.strip(),
+                requester_language=language,
                 perangkat_daerah=pd,
                 layanan=layanan,
                 subject=request.subject.strip(),

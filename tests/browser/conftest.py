@@ -7,7 +7,8 @@ Fixtures for any browser test (public or staff side):
   `db`, `users` and `make_ticket` share its database;
 - `browser`: one chromium for the session; skips with the reason when chromium or Playwright is
   missing, but FAILS when the environment variable CI is set;
-- `phone_page` (390x844, touch) and `desktop_page` (1280x800): a fresh context each;
+- `phone_page` (390x844, touch), `desktop_page` (1280x800) and `narrow_page` (320x640: the
+  width WCAG's reflow criterion asks for, 1280 px at 400 %): a fresh context each;
 - `screenshot(page, name)`: a full-page PNG at `test-artifacts/browser/<name>.png`, returns the
   path. A failing test also leaves `<test name>-failed.png` of every page it opened.
 """
@@ -113,6 +114,12 @@ def phone_page(request, browser):
 @pytest.fixture
 def desktop_page(request, browser):
     yield from _page(request, browser, viewport={"width": 1280, "height": 800})
+
+
+@pytest.fixture
+def narrow_page(request, browser):
+    """A page 320 CSS px wide (WCAG 2.1 reflow: 1280 px zoomed to 400 %, a small phone at 200 %)."""
+    yield from _page(request, browser, viewport={"width": 320, "height": 640})
 
 
 @pytest.fixture
