@@ -370,14 +370,14 @@ def test_previous_release_upgrades_and_keeps_every_row(previous_release):
     assert sum(len(r) for r in before.values()) > 80
     assert [(s.name, s.applied, s.applied_at) for s in migrate.status()] == [
         ("0001_initial", True, None),  # recognised as the previous release
-        ("0002_readable_names", False, None),
+        *((name, False, None) for name in HEAD[1:]),
     ]
 
     with database.connection_context():
         statements = []
         if is_sqlite():
             database.connection().set_trace_callback(statements.append)
-        assert migrate.upgrade() == ["0002_readable_names"]
+        assert migrate.upgrade() == HEAD[1:]
         after = snapshot()
         links = database.execute_sql(
             'SELECT "ticket_id", "required_document_id" FROM "missing_document"'

@@ -39,7 +39,7 @@ from models.workflow.base import (
 from models.workflow.closing import _close
 from models.workflow.transitions import REQUESTER_ACTOR
 
-REASON_MAX = 2000  # characters of a reason typed by the requester on a public page
+REASON_MAX = 5000  # characters of a typed reason (as the public textareas allow)
 
 
 def _reason(text: str, missing_message) -> str:
