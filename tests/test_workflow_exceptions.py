@@ -439,3 +439,18 @@ def test_two_at_once_exactly_one_wins(case, app, make_ticket, users):
     after = fresh(ticket)
     assert after.version == ticket.version + 1
     assert history.count() == before_events + 1
+
+
+def test_an_extended_window_is_reminded_of_again(make_ticket, users):
+    from tasks.reminders import send_reminders
+
+    ticket = make_ticket("incomplete", now=T0)
+    due = ticket.due_at
+    assert send_reminders(now=due - dt.timedelta(days=6))["reminder_deadline"] == 1
+    assert send_reminders(now=due - dt.timedelta(days=5))["reminder_deadline"] == 0  # once
+    workflow.extend_window(users["helpdesk"], ticket.id, "Pemohon cuti", now=due - dt.timedelta(5))
+    moved = fresh(ticket).due_at
+    assert send_reminders(now=due - dt.timedelta(hours=12))["reminder_deadline"] == 0
+    assert send_reminders(now=moved - dt.timedelta(days=6))["reminder_deadline"] == 1
+    assert send_reminders(now=moved - dt.timedelta(hours=12))["reminder_deadline"] == 1
+    assert send_reminders(now=moved - dt.timedelta(hours=6))["reminder_deadline"] == 0
