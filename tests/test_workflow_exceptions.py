@@ -454,3 +454,43 @@ def test_an_extended_window_is_reminded_of_again(make_ticket, users):
     assert send_reminders(now=moved - dt.timedelta(days=6))["reminder_deadline"] == 1
     assert send_reminders(now=moved - dt.timedelta(hours=12))["reminder_deadline"] == 1
     assert send_reminders(now=moved - dt.timedelta(hours=6))["reminder_deadline"] == 0
+
+
+def test_on_both_back_ends_one_dispute_or_one_return_wins(any_app):
+    from models.db import connection
+    from models.staff import User
+    from tests.helpers import new_request, required_uploads
+
+    app = any_app
+    with app.app_context(), connection():
+        helpdesk = User.get(User.email == "helpdesk@example.go.id")
+        agent = User.get(User.email == "agen@example.go.id")
+        t = workflow.submit(None, new_request(), required_uploads(), now=T0)
+        workflow.verify_complete(helpdesk, t.id, now=T0)
+        workflow.dispose(helpdesk, t.id, agent.id, now=T0)
+        for kind in ("sla", "ba"):
+            workflow.attach_document(agent, t.id, kind, Upload(f"{kind}.pdf", PDF_BYTES), now=T0)
+        workflow.mark_selesai(agent, t.id, now=T0)
+    token = t.tracking_token
+    results = race(
+        app,
+        [
+            lambda: workflow.dispute(token, "Belum selesai"),
+            lambda: workflow.submit_signed(
+                token, Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
+            ),
+        ],
+    )
+    assert results.count("ok") == 1, results
+    with app.app_context(), connection():
+        status = Ticket.get_by_id(t.id).status
+        assert status == ("assigned" if results[0] == "ok" else "signed")
+        if status == "signed":
+            results = race(
+                app,
+                [
+                    lambda: workflow.return_signed(agent, t.id, ["sla_signed"], "Salah"),
+                    lambda: workflow.close(agent, t.id),
+                ],
+            )
+            assert results.count("ok") == 1, results
