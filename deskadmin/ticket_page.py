@@ -23,7 +23,15 @@ from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
 from models.sop import STATES, step_of_row
 from models.staff import User
 from models.storage import CorruptDocument, store
-from models.ticket import INTAKE_CHANNELS, Document, Ticket, TicketEvent, TicketStep
+from models.ticket import (
+    DOCUMENT_KINDS,
+    INTAKE_CHANNELS,
+    SIGNED_KINDS,
+    Document,
+    Ticket,
+    TicketEvent,
+    TicketStep,
+)
 from models.uploads import Upload
 from models.workflow import TRANSITIONS, WorkflowError
 from models.workflow.transitions import STAFF_ACTIONS
@@ -51,6 +59,17 @@ def _upload_from_request(name="file"):
     return Upload(storage.filename, storage.read())
 
 
+def _received_uploads(ticket) -> list[Upload]:
+    """The files the helpdesk attaches for documents received by another channel: one slot per
+    required document (`dokumen-<id>`), each optional."""
+    uploads = []
+    for doc in RequiredDocument.for_layanan(ticket.layanan_id):
+        storage = request.files.get(f"dokumen-{doc.id}")
+        if storage is not None and storage.filename:
+            uploads.append(Upload(storage.filename, storage.read(), doc.id))
+    return uploads
+
+
 def run_action(user, ticket, name):
     """Call the workflow function behind one button, with the form's plain values."""
     form = request.form
@@ -75,6 +94,15 @@ def run_action(user, ticket, name):
         return workflow.close(user, ticket.id, note)
     if name == "reject":
         return workflow.reject(user, ticket.id, form.get("reason", ""))
+    if name == "receive_documents":
+        return workflow.receive_documents(
+            user, ticket.id, _received_uploads(ticket), form.get("channel", ""), note
+        )
+    if name == "extend_window":
+        return workflow.extend_window(user, ticket.id, form.get("reason", ""))
+    if name == "return_signed":
+        kinds = form.getlist("kinds")
+        return workflow.return_signed(user, ticket.id, kinds, form.get("reason", ""))
     raise AssertionError(f"no form for staff action {name!r}")  # STAFF_ACTIONS has a form each
 
 
@@ -111,6 +139,10 @@ class TicketView(TicketListBase):
             documents=documents,
             required=required,
             missing_names=[r.name for r in required if r.id in missing],
+            missing_ids=missing,
+            intake_channels=INTAKE_CHANNELS,
+            signed_kinds={k: DOCUMENT_KINDS[k] for k in SIGNED_KINDS},
+            signed_in=Document.signed_in(ticket.id),
             events=list(TicketEvent.for_ticket(ticket.id)),
             steps=list(
                 TicketStep.select()

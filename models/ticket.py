@@ -38,6 +38,7 @@ CLOSE_REASONS = {
     "fulfilled": _l("Terpenuhi"),
     "expired": _l("Kedaluwarsa: dokumen tidak dilengkapi dalam satu bulan"),
     "rejected": _l("Ditolak"),
+    "withdrawn": _l("Dibatalkan oleh pemohon"),
 }
 
 CHANNEL_WEB = "web"
@@ -56,6 +57,8 @@ DOCUMENT_KINDS = {
     "sla_signed": _l("SLA ditandatangani"),
     "ba_signed": _l("Berita Acara ditandatangani"),
 }
+# The requester's counter-signed copies (SOP step 6); they may arrive one at a time.
+SIGNED_KINDS = ("sla_signed", "ba_signed")
 
 
 class Ticket(BaseModel):
@@ -205,6 +208,9 @@ class Document(BaseModel):
     version = IntegerField(default=1)  # a regenerated or re-uploaded SLA/BA is a new version
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")  # None: the requester
     uploaded_at = DateTimeField(default=utcnow)
+    # A signed copy sent back as wrong or unsigned (or signing a disputed result): kept, but it
+    # no longer counts as received.
+    returned_at = DateTimeField(null=True)
 
     def __str__(self):
         return self.filename
@@ -222,6 +228,15 @@ class Document(BaseModel):
             .order_by(cls.version.desc(), cls.id.desc())
             .first()
         )
+
+    @classmethod
+    def signed_in(cls, ticket_id: int) -> set[str]:
+        """The kinds of SIGNED_KINDS whose current copy is in and not returned."""
+        return {
+            kind
+            for kind in SIGNED_KINDS
+            if (doc := cls.current(ticket_id, kind)) is not None and doc.returned_at is None
+        }
 
 
 class TicketEvent(BaseModel):

@@ -34,6 +34,10 @@ KINDS = (
     "reminder_escalation",
     "reminder_deadline",
     "reminder_signed",
+    "documents_received",
+    "window_extended",
+    "signed_returned",
+    "disputed",
 )
 
 
@@ -53,6 +57,10 @@ def subject_of(kind: str, ticket) -> str:
         "reminder_escalation": _("Eskalasi: tiket terlambat lebih dari satu hari kerja"),
         "reminder_deadline": _("Pengingat: batas waktu kelengkapan dokumen"),
         "reminder_signed": _("Pengingat: balasan SLA dan BA belum diterima"),
+        "documents_received": _("Dokumen persyaratan diterima helpdesk"),
+        "window_extended": _("Batas waktu kelengkapan dokumen diperpanjang"),
+        "signed_returned": _("Balasan SLA/BA dikembalikan: mohon kirim ulang"),
+        "disputed": _("Keberatan pemohon: pekerjaan belum selesai"),
     }
     return f"[{ticket.number}] {subjects.get(kind, kind)}"
 

@@ -12,7 +12,8 @@ Which reminders exist is the step table's (`models.sop.STEPS`, each step's `remi
 - The Kepala Seksi of the service when a staff step is overdue by more than one working day.
 
 The key of each reminder is the `TicketStep` it is about, so a step that starts again (a ticket
-back to incomplete) gets its reminders again, and a reassignment does not.
+back to incomplete) gets its reminders again, and a reassignment does not; a deadline moved
+from the step's own due rule (the one-month window extended) gets its `before` reminders again.
 """
 
 from __future__ import annotations
@@ -98,6 +99,9 @@ def send_reminders(now=None) -> dict[str, int]:
                 reminder = next((r for r in before if left <= r.before), None)
                 if reminder is not None:
                     key = f"step-{row.id}-{reminder.before.days}d"
+                    if row.due_at != sop_step.due(row.started_at, row.ticket.layanan):
+                        # a moved deadline (the window extended) is reminded of again
+                        key += f"-{row.due_at:%Y%m%d%H%M}"
                     counts[reminder.kind] += _remind(
                         row, reminder.kind, key, now, **_audience(reminder, row, sop_step)
                     )

@@ -95,6 +95,9 @@ def out_of_scope_paths(ticket):
         ("get", f"/admin/terlambat/edit/?id={ticket.id}", None),
         ("post", f"/admin/tiket/{ticket.id}/aksi/verify_complete", {"note": "x"}),
         ("post", f"/admin/tiket/{ticket.id}/aksi/reject", {"reason": "spam"}),
+        ("post", f"/admin/tiket/{ticket.id}/aksi/extend_window", {"reason": "cuti"}),
+        ("post", f"/admin/tiket/{ticket.id}/aksi/receive_documents", {"channel": "letter"}),
+        ("post", f"/admin/tiket/{ticket.id}/aksi/return_signed", {"kinds": "sla_signed"}),
         ("get", f"/admin/tiket/{ticket.id}/dokumen/{doc.id}", None),
         ("get", f"/admin/tiket/{ticket.id}/dokumen/{doc.id}?inline=1", None),
         ("get", f"/admin/tiket/disposisi-massal/?ids={ticket.id}", None),
@@ -144,6 +147,9 @@ def test_read_only_heads_posting_actions_get_403_and_nothing_changes(
         ("B", "reassign", {"agent": agent}),
         ("B", "mark_selesai", {}),
         ("B", "close", {}),
+        ("B", "reject", {"reason": "spam"}),
+        ("B", "return_signed", {"kinds": "sla_signed", "reason": "salah"}),
+        ("A", "extend_window", {"reason": "cuti"}),
     ]
     for letter, action, data in attempts:
         before = snapshot(mixed[letter].id)

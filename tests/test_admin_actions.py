@@ -43,11 +43,11 @@ def test_buttons_follow_available_actions(client, login_as, make_ticket):
     opened, assigned, signed = make_ticket("open"), make_ticket("assigned"), make_ticket("signed")
     login_as("helpdesk")
     assert buttons(page(client, opened)) == {"verify_complete", "verify_incomplete", "reject"}
-    assert buttons(page(client, assigned)) == {"reassign"}
-    assert buttons(page(client, signed)) == {"close"}
+    assert buttons(page(client, assigned)) == {"reassign", "reject"}
+    assert buttons(page(client, signed)) == {"close", "return_signed", "reject"}
     login_as("agent")
     assert buttons(page(client, assigned)) == {"attach_document", "generate_ba", "mark_selesai"}
-    assert buttons(page(client, signed)) == {"close"}
+    assert buttons(page(client, signed)) == {"close", "return_signed"}
 
 
 def test_verify_complete(client, login_as, make_ticket):

@@ -61,6 +61,9 @@ def _bare_app(tmp_path):
 
 
 def test_db_status_and_upgrade_twice(tmp_path):
+    from models import migrate
+
+    names = migrate.migration_names()
     cli = _bare_app(tmp_path).test_cli_runner()
     before = cli.invoke(args=["db", "status"])
     assert before.exit_code == 0, before.output

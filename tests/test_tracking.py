@@ -245,12 +245,12 @@ def test_returning_signed_sla_and_ba_moves_ticket_to_signed_and_tells_agent(
     assert 'name="sla_signed"' not in html  # nothing more to upload
 
 
-def test_signed_sla_without_ba_is_refused_and_changes_nothing(client, make_ticket):
+def test_a_reply_with_no_signed_copy_is_refused_and_changes_nothing(client, make_ticket):
     ticket = make_ticket("selesai")
     before = counts(ticket)
-    response = upload(client, ticket, "balasan", {"sla_signed": (io.BytesIO(PDF_BYTES), "sla.pdf")})
+    response = upload(client, ticket, "balasan", {})
     assert response.status_code == 400
-    assert "Lampirkan Berita Acara" in field_error(response.get_data(as_text=True), "ba_signed")
+    assert "Lampirkan SLA" in field_error(response.get_data(as_text=True), "sla_signed")
     assert fresh(ticket).status == "selesai" and counts(ticket) == before
 
 

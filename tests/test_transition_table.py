@@ -84,6 +84,17 @@ def _call(action, actor, ticket, actors):
         "mark_selesai": lambda: workflow.mark_selesai(actor, t.id),
         "close": lambda: workflow.close(actor, t.id),
         "reject": lambda: workflow.reject(actor, t.id, "Duplikat"),
+        "receive_documents": lambda: workflow.receive_documents(
+            actor,
+            t.id,
+            [Upload("surat.pdf", PDF_BYTES + b"s", i) for i in missing]
+            or [Upload("surat.pdf", PDF_BYTES)],
+            "letter",
+        ),
+        "extend_window": lambda: workflow.extend_window(actor, t.id, "Pemohon sedang dinas luar"),
+        "return_signed": lambda: workflow.return_signed(
+            actor, t.id, ["ba_signed"], "Belum ditandatangani"
+        ),
     }
     requester_calls = {
         "complete_documents": lambda: workflow.complete_documents(
@@ -93,6 +104,8 @@ def _call(action, actor, ticket, actors):
         "submit_signed": lambda: workflow.submit_signed(
             t.tracking_token, Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
         ),
+        "withdraw": lambda: workflow.withdraw(t.tracking_token, "Sudah tidak diperlukan"),
+        "dispute": lambda: workflow.dispute(t.tracking_token, "Subdomain belum bisa diakses"),
     }
     if action in staff_calls:
         return staff_calls[action]
@@ -155,6 +168,7 @@ def test_every_state_has_a_way_out_and_every_target_exists():
         assert t.target is None or t.target in sop.STATES
         assert t.sources <= set(sop.STATES)
         assert t.event in EVENTS or f"{t.event}_sla" in EVENTS, t.action
+        assert t.partial is None or t.partial in EVENTS, t.action
 
 
 def test_every_waiting_state_has_exactly_one_step_with_a_due_rule(db):

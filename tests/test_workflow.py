@@ -136,11 +136,16 @@ def test_agent_attaches_sla_ba_marks_selesai_requester_signs_agent_closes(make_t
     assert ticket.status == "selesai" and ticket.step == 6
     assert outbox_of(ticket, "selesai") == {"requester": REQUESTER}
 
-    with pytest.raises(WorkflowError, match="keduanya"):
-        workflow.submit_signed(ticket.tracking_token, Upload("s.pdf", PDF_BYTES), None)
-    workflow.submit_signed(
-        ticket.tracking_token, Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
+    with pytest.raises(WorkflowError, match="SLA atau Berita Acara"):
+        workflow.submit_signed(ticket.tracking_token, None, None)
+    workflow.submit_signed(ticket.tracking_token, Upload("s.pdf", PDF_BYTES), None)
+    assert Ticket.get_by_id(ticket.id).status == "selesai"  # the BA is still awaited
+    assert (
+        not TicketEvent.select()
+        .where(TicketEvent.ticket == ticket.id, TicketEvent.action == "signed")
+        .exists()
     )
+    workflow.submit_signed(ticket.tracking_token, None, Upload("b.png", PNG_BYTES))
     ticket = Ticket.get_by_id(ticket.id)
     assert ticket.status == "signed"
     assert Document.current(ticket.id, "ba_signed").content_type == "image/png"

@@ -39,7 +39,7 @@ def _calls(users, ticket):
         ),
         (
             "reject",
-            {"open"},
+            {"open", "incomplete", "verified", "assigned", "selesai", "signed"},
             {"helpdesk", "admin"},
             lambda a: workflow.reject(a, ticket.id, "Spam"),
         ),
@@ -70,6 +70,33 @@ def _calls(users, ticket):
                 token, Upload("s.pdf", PDF_BYTES), Upload("b.pdf", PDF_BYTES)
             ),
         ),
+        (
+            "withdraw",
+            {"open", "incomplete", "verified", "assigned"},
+            None,
+            lambda a: workflow.withdraw(token, "Tidak diperlukan lagi"),
+        ),
+        (
+            "receive_documents",
+            {"incomplete"},
+            {"helpdesk", "admin"},
+            lambda a: workflow.receive_documents(
+                a, ticket.id, [Upload("x.pdf", PDF_BYTES, doc_id)], "letter"
+            ),
+        ),
+        (
+            "extend_window",
+            {"incomplete"},
+            {"helpdesk", "admin"},
+            lambda a: workflow.extend_window(a, ticket.id, "Pemohon cuti"),
+        ),
+        (
+            "return_signed",
+            {"signed"},
+            {"agent", "helpdesk", "admin"},
+            lambda a: workflow.return_signed(a, ticket.id, ["sla_signed"], "Belum bertanda tangan"),
+        ),
+        ("dispute", {"selesai"}, None, lambda a: workflow.dispute(token, "Belum berfungsi")),
     ]
 
 
@@ -164,9 +191,9 @@ def test_available_actions_match_the_rules(make_ticket, users):
         "generate_ba",
         "mark_selesai",
     }
-    assert workflow.available_actions(users["helpdesk"], assigned) == {"reassign"}
+    assert workflow.available_actions(users["helpdesk"], assigned) == {"reassign", "reject"}
     signed = make_ticket("signed")
-    assert workflow.available_actions(users["agent"], signed) == {"close"}
+    assert workflow.available_actions(users["agent"], signed) == {"close", "return_signed"}
     assert workflow.available_actions(users["kepala_seksi"], signed) == set()
 
 

@@ -149,18 +149,21 @@ def read_extra(files, errors: dict) -> list[Upload]:
     return extra
 
 
-def read_signed(files) -> tuple[dict[str, Upload], dict[str, str]]:
-    """The counter-signed SLA and BA: both required, each checked."""
+def read_signed(files, awaited=("sla_signed", "ba_signed")) -> tuple[dict, dict[str, str]]:
+    """The counter-signed SLA and/or BA: the `awaited` ones, at least one, each checked."""
     labels = {
         "sla_signed": _("SLA yang sudah ditandatangani"),
         "ba_signed": _("Berita Acara yang sudah ditandatangani"),
     }
     result, errors = {}, {}
-    for field, label in labels.items():
+    for field in awaited:
         storage = files.get(field)
-        if not _given(storage):
-            errors[field] = _("Lampirkan %(name)s.", name=label)
-            continue
-        result[field] = _read(storage)
-        _check(result[field], field, errors)
+        if _given(storage):
+            result[field] = _read(storage)
+            _check(result[field], field, errors)
+    if not result and not errors:
+        first = awaited[0]
+        errors[first] = _(
+            "Lampirkan %(names)s.", names=_(" dan/atau ").join(str(labels[k]) for k in awaited)
+        )
     return result, errors

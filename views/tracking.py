@@ -3,8 +3,9 @@
 Whoever holds the token sees the ticket's number, service, status in plain words, the public
 history, the due time of the current step and the required-documents checklist, and may do
 exactly what the SOP lets the requester do now: upload the missing documents while the ticket is
-`incomplete` (SOP step 3), and return the counter-signed SLA and BA while it is `selesai` (step
-6). Every change goes through `models.workflow`. An unknown token is a 404.
+`incomplete` (SOP step 3), return the counter-signed SLA and BA (together or one at a time) or
+dispute the result while it is `selesai` (step 6), and withdraw the request before Selesai.
+Every change goes through `models.workflow`. An unknown token is a 404.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from models.scope import requester_documents, requester_may_download
 from models.staff import User
 from models.storage import CorruptDocument, store
 from models.ticket import (
+    DOCUMENT_KINDS,
     INCOMPLETE,
+    SELESAI,
+    SIGNED_KINDS,
     Document,
     Notification,
     Ticket,
@@ -113,7 +117,13 @@ def _checklist(ticket):
     return rows
 
 
-def _render(ticket, *, errors=None, general=None, status=200):
+def _awaited_signed(ticket) -> tuple[str, ...]:
+    """The signed copies still awaited (both, until one is in)."""
+    received = Document.signed_in(ticket.id)
+    return tuple(k for k in SIGNED_KINDS if k not in received) or SIGNED_KINDS
+
+
+def _render(ticket, *, errors=None, general=None, status=200, typed=None):
     own, results = requester_documents(ticket)
     missing_ids = set(ticket.missing_document_ids)
     required = list(RequiredDocument.for_layanan(ticket.layanan_id))
@@ -131,6 +141,11 @@ def _render(ticket, *, errors=None, general=None, status=200):
         general=general,
         extra_field=forms.EXTRA_FIELD,
         document_field=forms.document_field,
+        signed_in=Document.signed_in(ticket.id),
+        signed_kinds={k: DOCUMENT_KINDS[k] for k in SIGNED_KINDS},
+        awaited_signed=_awaited_signed(ticket),
+        typed=typed or {},
+        reason_max=workflow.REASON_MAX,
     )
     return body, status, PRIVATE_HEADERS
 
@@ -165,17 +180,63 @@ def complete_documents(token):
 @bp.post("/lacak/<token>/balasan")
 @limiter.limit(ACTION_LIMIT)
 def submit_signed(token):
-    """While selesai: return the counter-signed SLA and BA (both required)."""
+    """While selesai: return the counter-signed SLA and BA, together or one at a time."""
     ticket = _ticket_or_404(token)
-    files, errors = forms.read_signed(request.files)
+    awaited = _awaited_signed(ticket)
+    files, errors = forms.read_signed(request.files, awaited)
     if errors:
         return _render(ticket, errors=errors, status=400)
     try:
-        workflow.submit_signed(token, files["sla_signed"], files["ba_signed"])
+        ticket = workflow.submit_signed(token, files.get("sla_signed"), files.get("ba_signed"))
     except workflow.WorkflowError as error:
         return _render(Ticket.by_token(token), general=str(error), status=error.http_status)
-    flash(_("SLA dan Berita Acara bertanda tangan diterima. Terima kasih."))
+    if ticket.status == SELESAI:
+        flash(_("Balasan diterima. Mohon unggah juga dokumen yang masih ditunggu."))
+    else:
+        flash(_("SLA dan Berita Acara bertanda tangan diterima. Terima kasih."))
     return redirect(url_for("tracking.track", token=token), 303)
+
+
+def _reasoned(token, verb, field: str, done):
+    """Run a requester's verb that takes a typed reason; the page again with the message (and
+    what was typed) when refused."""
+    reason = request.form.get(field, "")
+    try:
+        verb(token, reason)
+    except workflow.WorkflowError as error:
+        ticket = Ticket.by_token(token)
+        if ticket is None:
+            abort(404)
+        errors = {field: str(error)} if error.kind == error.INVALID else None
+        general = None if errors else str(error)
+        return _render(
+            ticket, errors=errors, general=general, status=error.http_status, typed={field: reason}
+        )
+    flash(done)
+    return redirect(url_for("tracking.track", token=token), 303)
+
+
+@bp.post("/lacak/<token>/batal")
+@limiter.limit(ACTION_LIMIT)
+def withdraw(token):
+    """Before Selesai: the requester withdraws the request, with a reason."""
+    _ticket_or_404(token)
+    return _reasoned(
+        token, workflow.withdraw, "withdraw_reason", _("Permohonan Anda telah dibatalkan.")
+    )
+
+
+@bp.post("/lacak/<token>/keberatan")
+@limiter.limit(ACTION_LIMIT)
+def dispute(token):
+    """At step 6: the requester says the work is not done; the ticket goes back to the agent."""
+    _ticket_or_404(token)
+    return _reasoned(
+        token,
+        workflow.dispute,
+        "dispute_reason",
+        _("Keberatan Anda diterima; tiket dikembalikan kepada petugas teknis."),
+    )
 
 
 @bp.get("/lacak/<token>/berkas/<int:document_id>")

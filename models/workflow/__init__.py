@@ -9,9 +9,11 @@ message fit to show a person, and changes nothing.
 
 By SOP phase: `intake` (steps 2-3: submit, verification, missing documents, the lost link),
 `fulfilment` (steps 4-6: disposition, SLA and Berita Acara, Selesai, signed copies), `closing`
-(step 7, rejection, expiry); `base` holds the mechanics they share (checks, the conditional
-update, history, steps, due times); `transitions` is the table every verb checks itself
-against (states from and to, the role rule) and from which `available_actions` is derived. The
+(step 7, rejection, expiry), `exceptions` (withdrawal, documents by another channel, one more
+month, a returned signed copy, a disputed result); `base` holds the mechanics they share (checks,
+the conditional update, history, steps, due times); `transitions` is the table every verb
+checks itself against (states from and to, the role rule) and from which `available_actions` is
+derived. The
 states and the SOP steps themselves are tables in `models.sop`. Callers import this package
 only.
 """
@@ -29,6 +31,14 @@ from models.workflow.base import (
     due_time,
 )
 from models.workflow.closing import close, expire, expire_overdue, reject
+from models.workflow.exceptions import (
+    REASON_MAX,
+    dispute,
+    extend_window,
+    receive_documents,
+    return_signed,
+    withdraw,
+)
 from models.workflow.fulfilment import (
     BA_WORK_DONE_MAX,
     attach_document,
@@ -57,6 +67,7 @@ from models.workflow.transitions import (
 __all__ = [
     "BA_WORK_DONE_MAX",
     "EVENTS",
+    "REASON_MAX",
     "REQUESTER_ACTOR",
     "REQUESTER_LABEL",
     "SYSTEM_ACTOR",
@@ -71,20 +82,25 @@ __all__ = [
     "close",
     "complete_documents",
     "dispose",
+    "dispute",
     "due_time",
     "event_label",
     "expire",
     "expire_overdue",
+    "extend_window",
     "mark_selesai",
     "prepare_berita_acara",
     "public_event_label",
     "reassign",
+    "receive_documents",
     "reject",
     "resend_tracking_link",
+    "return_signed",
     "submit",
     "submit_signed",
     "verify_complete",
     "verify_incomplete",
+    "withdraw",
 ]
 
 

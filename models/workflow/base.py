@@ -143,11 +143,15 @@ def _apply(ticket: Ticket, now, **changes) -> None:
     ticket.version += 1
 
 
-def transition(ticket: Ticket, actor, action: str, now, **changes) -> str:
+def transition(ticket: Ticket, actor, action: str, now, *, partial=False, **changes) -> str:
     """Apply `action`'s change to a checked ticket inside the caller's write transaction: its
-    target state with the step bookkeeping, or (target None) only the version bump and
-    `changes`. Returns the state it came from."""
-    target = TRANSITIONS[action].target
+    target state with the step bookkeeping, or (target None, or `partial` for an action whose
+    row allows a partial delivery) only the version bump and `changes`. Returns the state it
+    came from."""
+    t = TRANSITIONS[action]
+    if partial and t.partial is None:
+        raise ValueError(f"{action} has no partial delivery in the transition table")
+    target = None if partial else t.target
     from_status = ticket.status
     if target is None:
         _apply(ticket, now, **changes)

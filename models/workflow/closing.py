@@ -54,8 +54,9 @@ def close(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
 
 
 def reject(actor, ticket_id, reason: str, *, now=None) -> Ticket:
-    """Helpdesk/admin closes an open ticket as rejected (spam, out of scope, duplicate); the
-    reason is required and shown to the requester. Emails as for Close Tiket.
+    """Helpdesk/admin closes a ticket as rejected (spam, out of scope, duplicate) at any state
+    before closing; the reason is required and shown to the requester. Emails as for Close
+    Tiket (the agent too, once assigned).
     """
     now = now or utcnow()
     if not (reason or "").strip():

@@ -11,7 +11,7 @@ from models.db import utcnow, write_transaction
 from models.outbox import notify
 from models.sequence import next_value
 from models.staff import AGENT, User
-from models.ticket import Document, Ticket
+from models.ticket import DOCUMENT_KINDS, SIGNED_KINDS, Document, Ticket
 from models.workflow.base import (
     WorkflowError,
     _check_files,
@@ -140,20 +140,33 @@ def mark_selesai(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
 # --- SOP step 6: the requester returns the counter-signed SLA and BA ----------------------------
 
 
-def submit_signed(token: str, sla_signed, ba_signed, *, now=None) -> Ticket:
-    """The requester uploads the counter-signed SLA and BA (both required).
-    Email: the agent.
+def submit_signed(token: str, sla_signed=None, ba_signed=None, *, now=None) -> Ticket:
+    """The requester uploads the counter-signed SLA and/or BA, together or one at a time (at
+    least one per call; a second copy of one already in is a new version). When both are in
+    (and not returned) the ticket is ready to close (signed); until then it stays Selesai and the
+    history says which one is still awaited.
+    Email: the agent, once both are in.
     """
     now = now or utcnow()
-    if sla_signed is None or ba_signed is None:
-        raise WorkflowError(_("Unggah SLA dan Berita Acara yang sudah ditandatangani, keduanya."))
-    sla, ba = _put_files(_check_files([sla_signed, ba_signed]))
+    given = {k: f for k, f in (("sla_signed", sla_signed), ("ba_signed", ba_signed)) if f}
+    if not given:
+        raise WorkflowError(_("Unggah SLA atau Berita Acara yang sudah ditandatangani."))
+    stored = dict(zip(given, _put_files(_check_files(list(given.values()))), strict=True))
     with write_transaction():
         ticket = _load_by_token(token)
         t = check("submit_signed", REQUESTER_ACTOR, ticket)
-        _store_documents(ticket, [sla], "sla_signed", None, now)
-        _store_documents(ticket, [ba], "ba_signed", None, now)
-        from_status = transition(ticket, REQUESTER_ACTOR, t.action, now)
+        for kind, item in stored.items():
+            _store_documents(ticket, [item], kind, None, now)
+        awaited = [k for k in SIGNED_KINDS if k not in Document.signed_in(ticket.id)]
+        from_status = transition(ticket, REQUESTER_ACTOR, t.action, now, partial=bool(awaited))
+        if awaited:
+            note = _(
+                "Diterima: %(got)s. Masih ditunggu: %(awaited)s.",
+                got=", ".join(str(DOCUMENT_KINDS[k]) for k in stored),
+                awaited=", ".join(str(DOCUMENT_KINDS[k]) for k in awaited),
+            )
+            _event(ticket, None, t.partial, note, now=now)
+            return ticket
         event = _event(ticket, None, t.event, from_status=from_status, to_status=t.target, now=now)
         agent = User.get_or_none(User.id == ticket.assigned_agent_id)
         notify(ticket, event, "signed", staff=("agent",), user=agent)

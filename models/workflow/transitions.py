@@ -10,7 +10,9 @@ Who (`actor` column):
 - `REQUESTER`: whoever holds the ticket's private tracking token (or the public form);
 - `SYSTEM`: the desk itself (the expiry sweep).
 
-`target` None: the action keeps the state (it still bumps the ticket's version).
+`target` None: the action keeps the state (it still bumps the ticket's version). `partial`: the
+history entry of a delivery that is not yet all the target needs (one signed copy of two, some
+of the missing documents): the state stays, the version bumps; the rest moves it to `target`.
 
 Each history entry (`TicketEvent.action`) has its labels in `EVENTS`: for staff, and for the
 requester's public history (None: not shown there).
@@ -64,14 +66,15 @@ class Transition:
     label: object  # the button / the action in words
     event: str  # the history entry it writes (see EVENTS)
     done: object = None  # the message after success, for staff pages
+    partial: str | None = None  # the history entry when only part has arrived (state kept)
 
     @property
     def staff(self) -> bool:
         return self.actor in (DESK, INTAKE, ASSIGNED_AGENT, CLOSER)
 
 
-def _t(action, sources, target, actor, label, event, done=None):
-    return Transition(action, frozenset(sources), target, actor, label, event, done)
+def _t(action, sources, target, actor, label, event, done=None, partial=None):
+    return Transition(action, frozenset(sources), target, actor, label, event, done, partial)
 
 
 TRANSITIONS = {
@@ -158,7 +161,15 @@ TRANSITIONS = {
             _l("Tiket ditandai Selesai; pemohon diberi tahu."),
         ),
         # SOP step 6: the counter-signed SLA and BA
-        _t("submit_signed", (SELESAI,), SIGNED, REQUESTER, _l("Kirim balasan"), "signed"),
+        _t(
+            "submit_signed",
+            (SELESAI,),
+            SIGNED,
+            REQUESTER,
+            _l("Kirim balasan"),
+            "signed",
+            partial="signed_partial",
+        ),
         # SOP step 7 and the other ways a ticket closes
         _t(
             "close",
@@ -171,7 +182,7 @@ TRANSITIONS = {
         ),
         _t(
             "reject",
-            (OPEN,),
+            (OPEN, INCOMPLETE, VERIFIED, ASSIGNED, SELESAI, SIGNED),
             CLOSED,
             DESK,
             _l("Tolak"),
@@ -179,6 +190,44 @@ TRANSITIONS = {
             _l("Tiket ditolak."),
         ),
         _t("expire", (INCOMPLETE,), CLOSED, SYSTEM, _l("Kedaluwarsa"), "expired"),
+        # The exceptions around the SOP (models/workflow/exceptions.py)
+        _t(
+            "withdraw",
+            (OPEN, INCOMPLETE, VERIFIED, ASSIGNED),
+            CLOSED,
+            REQUESTER,
+            _l("Batalkan permohonan"),
+            "withdrawn",
+        ),
+        _t(
+            "receive_documents",
+            (INCOMPLETE,),
+            OPEN,
+            DESK,
+            _l("Catat dokumen yang diterima"),
+            "documents_received",
+            _l("Dokumen dicatat atas nama pemohon."),
+            partial="documents_received_partial",
+        ),
+        _t(
+            "extend_window",
+            (INCOMPLETE,),
+            None,
+            DESK,
+            _l("Perpanjang satu bulan"),
+            "window_extended",
+            _l("Batas waktu kelengkapan dokumen diperpanjang satu bulan; pemohon diberi tahu."),
+        ),
+        _t(
+            "return_signed",
+            (SIGNED,),
+            SELESAI,
+            CLOSER,
+            _l("Kembalikan balasan"),
+            "signed_returned",
+            _l("Balasan dikembalikan; pemohon diminta mengirim ulang."),
+        ),
+        _t("dispute", (SELESAI,), ASSIGNED, REQUESTER, _l("Ajukan keberatan"), "disputed"),
     )
 }
 
@@ -201,6 +250,31 @@ EVENTS = {
     "closed": (_l("Close Tiket"), _l("Tiket ditutup")),
     "rejected": (_l("Ditolak"), _l("Permohonan ditolak")),
     "expired": (_l("Kedaluwarsa"), _l("Tiket ditutup karena dokumen tidak dilengkapi")),
+    "withdrawn": (_l("Dibatalkan pemohon"), _l("Permohonan dibatalkan oleh pemohon")),
+    "documents_received": (
+        _l("Dokumen diterima melalui saluran lain"),
+        _l("Dokumen kekurangan diterima helpdesk"),
+    ),
+    "documents_received_partial": (
+        _l("Sebagian dokumen diterima melalui saluran lain"),
+        _l("Sebagian dokumen kekurangan diterima helpdesk"),
+    ),
+    "window_extended": (
+        _l("Batas waktu kelengkapan diperpanjang"),
+        _l("Batas waktu melengkapi dokumen diperpanjang satu bulan"),
+    ),
+    "signed_partial": (
+        _l("Sebagian balasan SLA/BA diterima"),
+        _l("Sebagian balasan bertanda tangan diunggah"),
+    ),
+    "signed_returned": (
+        _l("Balasan SLA/BA dikembalikan"),
+        _l("Balasan bertanda tangan dikembalikan; mohon kirim ulang"),
+    ),
+    "disputed": (
+        _l("Keberatan pemohon: pekerjaan belum selesai"),
+        _l("Anda mengajukan keberatan; tiket dikembalikan ke petugas"),
+    ),
     "notified": (_l("Email terkirim"), None),
     "link_resent": (_l("Tautan pelacakan dikirim ulang"), None),
 }
