@@ -75,7 +75,10 @@ def test_db_status_and_upgrade_twice(tmp_path):
     assert second.exit_code == 0 and second.output == "Tidak ada migrasi yang tertunda.\n"
     after = cli.invoke(args=["db", "status"])
     assert after.exit_code == 0 and "tertunda" not in after.output
-    assert after.output.count("sudah (") == len(names) and "Database pada versi terbaru." in after.output
+    assert (
+        after.output.count("sudah (") == len(names)
+        and "Database pada versi terbaru." in after.output
+    )
 
 
 def test_init_db_on_an_empty_database(tmp_path):
