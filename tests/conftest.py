@@ -255,7 +255,8 @@ def backend(request):
             extra.update(
                 REDIS_URL=REDIS_URL,
                 HUEY_NAME=f"desk-test-{token}",
-                RATELIMIT_KEY_PREFIX=f"desk-limit-{token}",
+                # the storage's own prefix: Flask-Limiter keeps the first app's key_prefix
+                RATELIMIT_STORAGE_OPTIONS={"key_prefix": f"LIMITS-{token}"},
             )
         return extra
 
