@@ -1,12 +1,20 @@
 """`flask backup` / `flask restore`: a backup taken while tickets with documents are being
-submitted restores to a consistent desk; every refusal changes nothing."""
+submitted restores to a consistent desk; every refusal changes nothing. On PostgreSQL,
+`deploy/backup.sh` and the README's pg_restore steps bring a desk back."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import subprocess
 import threading
 import time
+import uuid
+from pathlib import Path
+
+import psycopg2
 
 from app import create_app
 from models import workflow
@@ -14,7 +22,14 @@ from models.db import connection, database
 from models.storage import store
 from models.ticket import Document, Notification, Ticket, TicketEvent, TicketStep
 from models.uploads import Upload
-from tests.helpers import PDF_BYTES, make_config, new_request, required_uploads
+from tests.helpers import (
+    PDF_BYTES,
+    POSTGRES_URL,
+    make_config,
+    new_request,
+    required_uploads,
+    unavailable,
+)
 
 
 def unique_uploads(tag: str) -> list[Upload]:
@@ -146,3 +161,66 @@ def test_backup_on_postgresql_points_to_pg_dump(tmp_path, postgres_url):
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
     assert result.exit_code != 0 and "pg_dump" in result.output
     assert not (tmp_path / "b").exists()
+
+
+def test_the_postgresql_backup_script_restores_with_pg_restore(make_app, postgres_url, tmp_path):
+    """deploy/backup.sh (pg_dump -Fc, then the documents) and the README's restore steps."""
+    for tool in ("pg_dump", "pg_restore", "rsync", "sha256sum"):
+        if shutil.which(tool) is None:
+            unavailable(f"{tool} is not installed")
+    app = make_app(DATABASE_URL=postgres_url)
+    with app.app_context(), connection():
+        for n in range(2):
+            workflow.submit(None, new_request(), unique_uploads(f"pg-{n}"))
+    database.close()
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DESK_")},
+        "BACKUP_ROOT": str(tmp_path / "backups"),
+        "KEEP_DAYS": "14",
+        "DESK_DATABASE_URL": postgres_url,
+        "DESK_DOCUMENTS_DIR": app.config["DOCUMENTS_DIR"],
+    }
+    done = subprocess.run(
+        ["sh", str(root / "deploy" / "backup.sh")], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    (dest,) = (tmp_path / "backups").iterdir()
+    check = subprocess.run(
+        ["sha256sum", "-c", "--quiet", "documents.sha256"], cwd=dest, capture_output=True
+    )
+    assert check.returncode == 0 and check.stdout == b""
+
+    admin = psycopg2.connect(POSTGRES_URL)
+    admin.autocommit = True
+    name = f"desk_restored_{uuid.uuid4().hex[:8]}"
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    restored_url = f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
+    try:
+        pg = subprocess.run(
+            ["pg_restore", "--no-owner", "-d", restored_url, str(dest / "servicedesk.dump")],
+            capture_output=True,
+            text=True,
+        )
+        assert pg.returncode == 0, pg.stderr
+        target = create_app(
+            make_config(
+                tmp_path / "restored",
+                DATABASE_URL=restored_url,
+                DOCUMENTS_DIR=str(dest / "documents"),
+            )
+        )
+        status = target.test_cli_runner().invoke(args=["db", "status"])
+        assert "Database pada versi terbaru." in status.output, status.output
+        with target.app_context(), connection():
+            assert Ticket.select().count() == 2
+            documents = list(Document.select())
+            assert len(documents) == 2 * len(required_uploads())
+            for doc in documents:
+                assert len(store.get(doc.sha256)) == doc.size
+    finally:
+        database.close()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
