@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
 #   make run    virtual environment, install, initialise + seed the database, serve on :5000
 #   make test   the whole suite (lint, unit, HTTP, tasks, browser)
+#   make test-postgres   the workflow, staff, background and security tests on PostgreSQL + Redis
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ PORT ?= 5000
 DEMO_PASSWORD ?= demo-servicedesk-2026
 DOMAINS := admin flask_security wtforms
 
-.PHONY: run test lint format translations translations-update clean
+.PHONY: run test test-postgres lint format translations translations-update clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,16 @@ run: $(VENV)/.runtime translations
 test: $(VENV)/.dev translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The same tests again on PostgreSQL and Redis (127.0.0.1; TEST_POSTGRES_URL, TEST_REDIS_URL):
+# the workflow, concurrency, staff, background, operations and security tests, each app on a
+# database the session creates and drops, each test with a queue name of its own.
+PG_TESTS = $(wildcard tests/test_workflow*.py tests/test_transition_table.py \
+	tests/test_admin_*.py tests/test_tasks_*.py tests/test_operations.py tests/test_tracking.py \
+	tests/test_public.py tests/test_compliance.py tests/security)
+
+test-postgres: $(VENV)/.dev translations
+	TEST_DATABASE=postgres TEST_REDIS=1 $(BIN)/pytest -m "not browser" $(PG_TESTS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

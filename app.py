@@ -46,11 +46,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     import tasks
     import tasks.berita_acara  # noqa: F401  (these declare the tasks, registered by init_app)
     import tasks.mail  # noqa: F401
+    import tasks.operations  # noqa: F401
     import tasks.reminders  # noqa: F401
     import tasks.sweep  # noqa: F401
     from extensions import csrf, init_babel, init_limiter, mail, security, user_datastore
     from models import calendar, db, storage, uploads
-    from views import filters, health, public, tracking
+    from views import filters, health, metrics, public, tracking
 
     db.init_app(app)
     storage.init_app(app)
@@ -68,6 +69,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
 
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(tracking.bp)
     deskadmin.init_admin(app)

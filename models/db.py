@@ -91,6 +91,7 @@ class connection:
 def all_models():
     from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
     from models.migrate import SchemaMigration
+    from models.operations import BeritaAcaraRequest, PeriodicRun
     from models.reminder import ReminderSent
     from models.sequence import Sequence
     from models.staff import Role, User, UserRoles
@@ -122,6 +123,8 @@ def all_models():
         Notification,
         ReminderSent,
         SchemaMigration,
+        PeriodicRun,
+        BeritaAcaraRequest,
     ]
 
 

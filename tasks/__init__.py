@@ -158,6 +158,8 @@ def _runner(app, queue: Huey, declaration: Declaration):
         try:
             with _context(app), connection():
                 result = fn(*args, **kwargs)
+                if declaration.periodic is not None:
+                    _record_run(declaration.name)
         except Exception:
             logger.exception("task %s failed after %.0f ms", declaration.name, _ms(started))
             raise
@@ -168,6 +170,17 @@ def _runner(app, queue: Huey, declaration: Declaration):
         return result
 
     return inner
+
+
+def _record_run(name: str) -> None:
+    """Record a periodic task's run (the heartbeat and the catch-up read it); a failure to
+    record must not fail the run that already did its work."""
+    from models.operations import PeriodicRun
+
+    try:
+        PeriodicRun.record(name)
+    except Exception:  # noqa: BLE001 - logged; the next run records again
+        logger.warning("could not record the run of %s", name, exc_info=True)
 
 
 def _ms(started: float) -> float:
@@ -224,9 +237,10 @@ def _enqueue_notifications(sender, ids):
 
 
 def queue_health() -> str:
-    """'ok' if the current app's queue storage answers, else the error."""
+    """'ok' if the current app's queue storage answers, else the error's kind (never its
+    text: it would name the host)."""
     try:
         huey.pending_count()
         return "ok"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
-        return f"error: {exc}"
+        return f"error: {exc.__class__.__name__}"

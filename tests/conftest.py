@@ -8,6 +8,10 @@
 - `make_app(path=None, **config)`: another app built the same way (on `tmp_path` unless told),
   for a test that needs a configuration of its own; on a PostgreSQL `DATABASE_URL` the tables
   and the demo data are created in that database.
+- The back ends (fixture `backend`): SQLite by default; with env TEST_DATABASE=postgres every
+  app a test does not give a DATABASE_URL runs on its own PostgreSQL database (a copy of a
+  migrated and seeded template made once per session), with TEST_REDIS=1 on Redis with a queue
+  name and key prefix of its own (`make test-postgres`).
 - `postgres_url`: a fresh PostgreSQL database for one test, dropped afterwards; skips without a
   server (fails when CI is set). `any_app`: the app on SQLite, then on PostgreSQL.
 - `db` (an app context with an open connection), `client`, `runner`, `users` (the demo staff
@@ -17,6 +21,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -38,6 +43,7 @@ from tests.helpers import (
     PDF_BYTES,
     PNG_BYTES,
     POSTGRES_URL,
+    REDIS_URL,
     T0,
     csrf_token,
     make_config,
@@ -104,19 +110,187 @@ def demo_database(tmp_path_factory) -> Path:
     return path
 
 
+def _admin_connection():
+    psycopg2 = pytest.importorskip("psycopg2")
+    try:
+        admin = psycopg2.connect(POSTGRES_URL, connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        unavailable(f"no PostgreSQL at {POSTGRES_URL}: {exc}")
+    admin.autocommit = True
+    return admin
+
+
+def _database_url(name: str) -> str:
+    return f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def _drop_database(admin, name: str) -> None:
+    if not database.is_closed():
+        database.close()
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class PostgresBackend:
+    """With TEST_DATABASE=postgres: a template database with the migrated schema and the demo
+    data, made once per session, and a working copy of it. The first app of each test gets the
+    working copy brought back to the template's rows (TRUNCATE, then the saved rows and sequence
+    values: much faster than a CREATE DATABASE per test); a second app in the same test gets a
+    database of its own, copied from the template and dropped after the test."""
+
+    def __init__(self, folder):
+        self.admin = _admin_connection()
+        self.template = f"desk_template_{uuid.uuid4().hex[:10]}"
+        self.working = f"desk_work_{uuid.uuid4().hex[:10]}"
+        self._create(self.template)
+        seed(
+            create_app(make_config(folder, DATABASE_URL=_database_url(self.template))),
+            migrations=True,
+        )
+        database.close()  # a template must have no open connection while it is copied
+        self._create(self.working, template=self.template)
+        self.saved = self._save()
+
+    def _create(self, name, template=None):
+        with self.admin.cursor() as cur:
+            suffix = f' TEMPLATE "{template}"' if template else ""
+            cur.execute(f'CREATE DATABASE "{name}"{suffix}')
+
+    def _save(self):
+        import psycopg2
+
+        con = psycopg2.connect(_database_url(self.working))
+        with con, con.cursor() as cur:
+            cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            tables = [r[0] for r in cur.fetchall()]
+            rows = {}
+            for table in tables:
+                cur.execute(f'SELECT * FROM "{table}"')
+                rows[table] = ([d[0] for d in cur.description], cur.fetchall())
+            cur.execute(
+                "SELECT schemaname || '.' || sequencename, last_value FROM pg_sequences "
+                "WHERE schemaname = 'public'"
+            )
+            sequences = cur.fetchall()
+        con.close()
+        return tables, rows, sequences
+
+    def fresh_working(self) -> str:
+        """The working database with exactly the template's rows and sequences again."""
+        from psycopg2.extras import execute_values
+
+        if not database.is_closed():
+            database.close()
+        tables, rows, sequences = self.saved
+        import psycopg2
+
+        con = psycopg2.connect(_database_url(self.working))
+        with con, con.cursor() as cur:
+            cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            present = [r[0] for r in cur.fetchall()]
+            # DELETE, not TRUNCATE: these tables are small, and TRUNCATE makes new files (and
+            # fsyncs) for each. Without the FK triggers, rows go in and out in any order.
+            cur.execute("SET LOCAL session_replication_role = replica")
+            cur.execute("SET LOCAL synchronous_commit = off")
+            for table in present:
+                cur.execute(f'DELETE FROM "{table}"')
+            for table in tables:
+                names, values = rows[table]
+                if values:
+                    cols = ", ".join(f'"{n}"' for n in names)
+                    execute_values(cur, f'INSERT INTO "{table}" ({cols}) VALUES %s', values)
+            for sequence, value in sequences:  # as the template left them (never used: 1)
+                if value is None:
+                    cur.execute("SELECT setval(%s, 1, false)", (sequence,))
+                else:
+                    cur.execute("SELECT setval(%s, %s)", (sequence, value))
+        con.close()
+        return _database_url(self.working)
+
+    def copy(self) -> str:
+        name = f"desk_test_{uuid.uuid4().hex[:10]}"
+        self._create(name, template=self.template)
+        return name
+
+    def drop(self, name):
+        _drop_database(self.admin, name)
+
+    def close(self):
+        self.drop(self.working)
+        self.drop(self.template)
+        self.admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_backend(tmp_path_factory):
+    backend = PostgresBackend(tmp_path_factory.mktemp("postgres-template"))
+    yield backend
+    backend.close()
+
+
 @pytest.fixture
-def make_app(tmp_path, demo_database):
+def backend(request):
+    """The back ends the `app`/`make_app` fixtures put an app on when the test does not choose:
+    SQLite and huey's SQLite file by default; env TEST_DATABASE=postgres puts each app on
+    PostgreSQL with the demo data (`PostgresBackend`), env TEST_REDIS=1 puts huey and the rate
+    limiter on Redis (TEST_REDIS_URL) under a queue name and key prefix of its own, whose keys
+    are deleted afterwards."""
+    made = []
+    created = []
+
+    def choose(overrides: dict) -> dict:
+        extra = {}
+        if os.environ.get("TEST_DATABASE") == "postgres" and "DATABASE_URL" not in overrides:
+            pg = request.getfixturevalue("postgres_backend")
+            if not choose.used_working:
+                choose.used_working = True
+                extra["DATABASE_URL"] = pg.fresh_working()
+            else:
+                name = pg.copy()
+                created.append(name)
+                extra["DATABASE_URL"] = _database_url(name)
+        if os.environ.get("TEST_REDIS") and "REDIS_URL" not in overrides:
+            token = uuid.uuid4().hex[:12]
+            made.append(token)
+            extra.update(
+                REDIS_URL=REDIS_URL,
+                HUEY_NAME=f"desk-test-{token}",
+                # the storage's own prefix: Flask-Limiter keeps the first app's key_prefix
+                RATELIMIT_STORAGE_OPTIONS={"key_prefix": f"LIMITS-{token}"},
+            )
+        return extra
+
+    choose.used_working = False
+    yield choose
+    if created:
+        pg = request.getfixturevalue("postgres_backend")
+        for name in created:
+            pg.drop(name)
+    if made:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        for token in made:
+            keys = list(client.scan_iter(match=f"*{token}*"))
+            if keys:
+                client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture
+def make_app(tmp_path, demo_database, backend):
     def make(path=None, **overrides):
         folder = Path(path or tmp_path)
         folder.mkdir(parents=True, exist_ok=True)
-        config = make_config(folder, **overrides)
+        chosen = backend(overrides)
+        config = make_config(folder, **{**chosen, **overrides})
         target = sqlite_path(config["DATABASE_URL"])
         if target:
             shutil.copyfile(demo_database, target)
         app = create_app(config)
         app.test_client_class = BodyClosingClient
         fresh_g_per_request(app)
-        if not target:
+        if not target and "DATABASE_URL" not in chosen:
             seed(app)
         return app
 

@@ -389,10 +389,12 @@ def test_previous_release_upgrades_and_keeps_every_row(previous_release):
     # 0006: every ticket of the previous release was submitted in Bahasa Indonesia
     assert {row.pop("requester_language") for row in after["ticket"]} == {"id"}
     for table, rows in after.items():  # a later migration's new nullable column: None in old rows
+        if not before.get(table):
+            continue
         for row in rows:
             for column in set(row) - set(before[table][0]):
                 assert row.pop(column) is None, (table, column)
-    assert after == before
+    assert {t: rows for t, rows in after.items() if t in before} == before  # new tables aside
     assert sorted(links) == [
         (tickets["incomplete"], 3),
         (tickets["incomplete"], 4),

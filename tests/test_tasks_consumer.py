@@ -26,8 +26,17 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 def setup(make_app, tmp_path):
     """An app enqueueing on a SQLite queue file, and the environment of a consumer on it."""
     smtp = SmtpServer(delay=0.1).start()  # one message at a time, each taking 0.1 s
+    app = make_app(
+        HUEY_IMMEDIATE=False,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.port,
+        MAIL_BACKEND="smtp",
+        MAIL_LEASE_SECONDS=1,
+    )
     settings = {
-        "DATABASE_URL": f"sqlite:///{tmp_path}/desk.sqlite3",
+        # the app's back ends (SQLite by default; PostgreSQL/Redis under `make test-postgres`)
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "HUEY_NAME": app.config["HUEY_NAME"],
         "HUEY_FILE": str(tmp_path / "huey.sqlite3"),
         "DOCUMENTS_DIR": str(tmp_path / "documents"),
         "OUTBOX_DIR": str(tmp_path / "outbox"),
@@ -37,16 +46,11 @@ def setup(make_app, tmp_path):
         "MAIL_LEASE_SECONDS": "1",
         "BASE_URL": "http://desk.test",
     }
+    if app.config["REDIS_URL"]:
+        settings["REDIS_URL"] = app.config["REDIS_URL"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
     env.update({f"DESK_{k}": v for k, v in settings.items()})
     env["PYTHONPATH"] = str(ROOT)
-    app = make_app(
-        HUEY_IMMEDIATE=False,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp.port,
-        MAIL_BACKEND="smtp",
-        MAIL_LEASE_SECONDS=1,
-    )
     procs = []
 
     def start_consumer():

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from models.calendar import calendar
 from models.db import utcnow, write_transaction
+from models.operations import BeritaAcaraRequest
 from models.outbox import notify
 from models.sequence import next_value
 from models.staff import AGENT, User
@@ -201,6 +202,8 @@ def prepare_berita_acara(actor, ticket_id, work_done: str, *, now=None) -> Ticke
             changes["ba_number"] = f"BA/{next_value(f'ba-{year}'):04d}/DISKOMINFO/{year}"
         # serialises with a concurrent Selesai or second request
         transition(ticket, actor, t.action, now, **changes)
+        # kept so that a rendering task lost with a killed consumer can be queued again
+        BeritaAcaraRequest.create(ticket=ticket, agent=actor, work_done=work_done, issued_at=now)
         _event(
             ticket,
             actor,

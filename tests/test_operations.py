@@ -1,0 +1,214 @@
+"""Operations: /healthz (heartbeat, oldest email, disk, no internal host named), /metrics
+(its guard and its figures), the catch-up of missed periodic runs, the re-queue of a lost BA."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app import create_app
+from models.db import connection, utcnow
+from models.operations import BeritaAcaraRequest, PeriodicRun
+from models.ticket import Document, Notification, Ticket
+from tasks import huey
+from tasks.berita_acara import request_berita_acara
+from tasks.operations import (
+    CAUGHT_UP,
+    HEARTBEAT,
+    catch_up,
+    heartbeat,
+    last_scheduled,
+    missed_runs,
+    requeue_lost_berita_acara,
+)
+from tasks.sweep import sweep_expired
+from tests.helpers import free_port, make_config
+
+SWEEP, REMINDERS = CAUGHT_UP
+
+
+# --- /healthz -------------------------------------------------------------------------------------
+
+
+def test_healthz_reports_the_heartbeat_once_the_periodic_consumer_ran(app, db, client):
+    assert client.get("/healthz").json["consumer"] == {"status": "stale", "heartbeat_age_s": None}
+    heartbeat.call_local()  # as the periodic consumer runs it every minute
+    body = client.get("/healthz").json
+    assert body["status"] == "ok" and body["consumer"]["status"] == "ok"
+    assert body["consumer"]["heartbeat_age_s"] < 5
+    PeriodicRun.record(HEARTBEAT, utcnow() - dt.timedelta(minutes=12))  # consumer stopped
+    body = client.get("/healthz").json
+    assert body["status"] == "warning" and body["consumer"]["status"] == "stale"
+    assert 715 <= body["consumer"]["heartbeat_age_s"] <= 725
+
+
+def test_healthz_reports_the_oldest_pending_email(make_ticket, client):
+    ticket = make_ticket("open")
+    heartbeat.call_local()
+    assert client.get("/healthz").json["email"]["oldest_pending_age_s"] is None  # all sent
+    Notification.create(
+        ticket=ticket,
+        kind="opened",
+        audience="requester",
+        created_at=utcnow() - dt.timedelta(hours=1),
+    )
+    body = client.get("/healthz").json
+    assert body["email"]["status"] == "late" and body["status"] == "warning"
+    assert 3590 <= body["email"]["oldest_pending_age_s"] <= 3610
+
+
+@pytest.fixture
+def app_config(request):
+    return getattr(request, "param", {})
+
+
+@pytest.mark.parametrize("app_config", [{"MIN_FREE_DISK_MB": 10**9}], indirect=True)
+def test_healthz_warns_when_the_document_disk_is_low(app, db, client):
+    heartbeat.call_local()
+    body = client.get("/healthz").json
+    assert body["disk"]["status"] == "low" and body["status"] == "warning"
+    assert body["disk"]["free_mb"] > 0
+
+
+def test_healthz_names_no_internal_host_when_the_services_are_down(make_app, tmp_path):
+    port = free_port()  # nothing listens there
+    app = make_app(REDIS_URL=f"redis://127.0.0.1:{port}/0", HUEY_IMMEDIATE=False)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["queue"].startswith("error")
+    text = response.get_data(as_text=True)
+    assert "127.0.0.1" not in text and str(port) not in text and "redis://" not in text
+
+    pg = create_app(make_config(tmp_path, DATABASE_URL=f"postgresql://desk@127.0.0.1:{port}/x"))
+    response = pg.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["database"].startswith("error")
+    text = response.get_data(as_text=True)
+    assert "127.0.0.1" not in text and str(port) not in text and "desk@" not in text
+
+
+# --- /metrics -------------------------------------------------------------------------------------
+
+
+def test_metrics_only_from_the_machine_itself_without_a_token(make_ticket, client):
+    make_ticket("open")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    outside = client.get("/metrics", environ_base={"REMOTE_ADDR": "10.20.30.40"})
+    assert outside.status_code == 403 and b"desk_" not in outside.data
+
+
+@pytest.mark.parametrize("app_config", [{"METRICS_TOKEN": "s3cret-token"}], indirect=True)
+def test_metrics_with_a_token_need_it_even_from_loopback(app, db, client):
+    assert client.get("/metrics").status_code == 403
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403
+    right = client.get(
+        "/metrics",
+        headers={"Authorization": "Bearer s3cret-token"},
+        environ_base={"REMOTE_ADDR": "10.20.30.40"},
+    )
+    assert right.status_code == 200 and b"desk_tickets" in right.data
+
+
+def test_metrics_count_transitions_emails_and_overdue_steps(make_ticket, client):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    make_ticket("assigned", now=utcnow() - dt.timedelta(days=60))  # its step 5 is long overdue
+    make_ticket("open", now=utcnow())  # its verification is not due yet
+    Notification.update(status="failed").where(
+        Notification.id == Notification.select().first()
+    ).execute()
+    client.get("/")
+    samples = {}
+    for family in text_string_to_metric_families(client.get("/metrics").get_data(as_text=True)):
+        for s in family.samples:
+            samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    assert samples[("desk_tickets", (("status", "open"),))] == 1
+    assert samples[("desk_tickets", (("status", "assigned"),))] == 1
+    assert samples[("desk_overdue_steps", (("status", "assigned"), ("step", "5")))] == 1
+    assert ("desk_overdue_steps", (("status", "open"), ("step", "3"))) not in samples
+    assert samples[("desk_emails", (("status", "failed"),))] == 1
+    assert samples[("desk_emails", (("status", "pending"),))] == 0
+    opened = [v for (name, labels), v in samples.items() if name == "desk_transitions_total"]
+    assert sum(opened) >= 5  # submitted twice, verified, disposed ...
+    assert samples[("desk_http_requests_total", (("method", "GET"), ("status", "200")))] >= 1
+    assert samples[("desk_consumer_heartbeat_age_seconds", ())] == -1
+
+
+# --- catch-up of missed periodic runs -------------------------------------------------------------
+
+
+def test_last_scheduled_reads_the_crontab_in_utc():
+    daily = sweep_expired.declaration.periodic  # 17:05 UTC
+    assert last_scheduled(daily, dt.datetime(2026, 6, 2, 17, 4)) == dt.datetime(2026, 6, 1, 17, 5)
+    assert last_scheduled(daily, dt.datetime(2026, 6, 2, 17, 5, 30)) == dt.datetime(
+        2026, 6, 2, 17, 5
+    )
+
+
+def test_a_sweep_missed_while_the_consumer_was_down_runs_when_it_is_back(make_ticket, db):
+    expired = make_ticket("incomplete", now=utcnow() - dt.timedelta(days=40))
+    now = utcnow()
+    last_sweep = last_scheduled(sweep_expired.declaration.periodic, now)
+    # the consumer ran the day before and then was down at the sweep's time
+    PeriodicRun.record(SWEEP, last_sweep - dt.timedelta(days=1))
+    PeriodicRun.record(REMINDERS, now)
+    if now - last_sweep < dt.timedelta(minutes=2):  # huey's own run still has its chance
+        pytest.skip("too close to the sweep's own scheduled minute")
+    assert missed_runs(now) == [SWEEP]
+    assert catch_up.call_local() == [SWEEP]
+    assert Ticket.get_by_id(expired.id).close_reason == "expired"
+    assert PeriodicRun.last(SWEEP) >= now
+    assert catch_up.call_local() == []  # caught up: nothing runs twice
+
+
+def test_a_desk_that_never_ran_its_periodic_tasks_catches_up_both(db):
+    real = utcnow()
+    # five minutes after a ten-minute mark, in the past: both schedules passed over 2 min ago
+    now = real.replace(minute=real.minute // 10 * 10, second=0) - dt.timedelta(minutes=5)
+    assert catch_up.call_local(now) == list(CAUGHT_UP)
+    assert all(PeriodicRun.last(name) >= real for name in CAUGHT_UP)
+    assert catch_up.call_local(now) == []
+
+
+# --- the lost Berita Acara ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("app_config", [{"HUEY_IMMEDIATE": False}], indirect=True)
+def test_a_ba_task_lost_with_its_consumer_is_queued_again_once(make_ticket, users, db):
+    ticket = make_ticket("assigned")
+    asked = utcnow()
+    request_berita_acara(users["agent"], ticket.id, "Subdomain dibuat dan diuji.", now=asked)
+    huey.flush()  # the consumer that took the task was killed: the task is gone
+    assert Document.current(ticket.id, "ba") is None
+    assert requeue_lost_berita_acara(asked + dt.timedelta(minutes=5)) == 0  # not lost yet
+    later = asked + dt.timedelta(minutes=11)
+    assert requeue_lost_berita_acara(later) == 1
+    assert requeue_lost_berita_acara(later) == 0  # once per request
+    tasks = [huey.dequeue() for _ in range(huey.pending_count())]
+    assert [t.name for t in tasks] == ["tasks.berita_acara.generate_berita_acara"]
+    huey.execute(tasks[0])
+    ba = Document.current(ticket.id, "ba")
+    assert ba is not None and ba.filename == f"berita-acara-{ticket.number}.pdf"
+    request = BeritaAcaraRequest.get(BeritaAcaraRequest.ticket == ticket.id)
+    assert request.requeued_at == later and request.work_done == "Subdomain dibuat dan diuji."
+    assert requeue_lost_berita_acara(later + dt.timedelta(hours=1)) == 0  # it has its BA
+
+
+@pytest.mark.parametrize("app_config", [{"HUEY_IMMEDIATE": False}], indirect=True)
+def test_a_ba_request_of_a_ticket_that_moved_on_is_not_queued_again(make_ticket, users, db):
+    from models import workflow
+    from models.uploads import Upload
+    from tests.helpers import PDF_BYTES
+
+    ticket = make_ticket("assigned")
+    asked = utcnow()
+    request_berita_acara(users["agent"], ticket.id, "Selesai.", now=asked)
+    huey.flush()
+    agent = users["agent"]
+    workflow.attach_document(agent, ticket.id, "sla", Upload("sla.pdf", PDF_BYTES))
+    workflow.attach_document(agent, ticket.id, "ba", Upload("ba.pdf", PDF_BYTES + b"x"))
+    assert requeue_lost_berita_acara(asked + dt.timedelta(minutes=30)) == 0  # a BA was uploaded
+    with connection():
+        assert BeritaAcaraRequest.get(BeritaAcaraRequest.ticket == ticket.id).requeued_at is None
