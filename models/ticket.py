@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     CompositeKey,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
-    SQL,
     TextField,
 )
 

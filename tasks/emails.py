@@ -32,6 +32,9 @@ KINDS = (
     "reminder_escalation",
     "reminder_deadline",
     "reminder_signed",
+    "message",
+    "question",
+    "requester_reply",
 )
 
 
@@ -51,6 +54,9 @@ def subject_of(kind: str, ticket) -> str:
         "reminder_escalation": _("Eskalasi: tiket terlambat lebih dari satu hari kerja"),
         "reminder_deadline": _("Pengingat: batas waktu kelengkapan dokumen"),
         "reminder_signed": _("Pengingat: balasan SLA dan BA belum diterima"),
+        "message": _("Pesan dari Service Desk"),
+        "question": _("Petugas membutuhkan informasi dari Anda"),
+        "requester_reply": _("Balasan baru dari pemohon"),
     }
     return f"[{ticket.number}] {subjects.get(kind, kind)}"
 

@@ -368,10 +368,13 @@ def test_previous_release_upgrades_and_keeps_every_row(previous_release):
             assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
     assert all(before[t] for t in before), [t for t in before if not before[t]]
     assert sum(len(r) for r in before.values()) > 80
-    assert [(s.name, s.applied, s.applied_at) for s in migrate.status()] == [
-        ("0001_initial", True, None),  # recognised as the previous release
-        *((name, False, None) for name in HEAD[1:]),
-    ]
+    assert (
+        [(s.name, s.applied, s.applied_at) for s in migrate.status()]
+        == [
+            ("0001_initial", True, None),  # recognised as the previous release
+            *((name, False, None) for name in HEAD[1:]),
+        ]
+    )
 
     with database.connection_context():
         statements = []

@@ -9,7 +9,8 @@ message fit to show a person, and changes nothing.
 
 By SOP phase: `intake` (steps 2-3: submit, verification, missing documents, the lost link),
 `fulfilment` (steps 4-6: disposition, SLA and Berita Acara, Selesai, signed copies), `closing`
-(step 7, rejection, expiry); `base` holds the mechanics they share (checks, the conditional
+(step 7, rejection, expiry), `conversation` (messages, internal notes, the requester's replies,
+step 5's clock paused and resumed); `base` holds the mechanics they share (checks, the conditional
 update, history, steps, due times); `transitions` is the table every verb checks itself
 against (states from and to, the role rule) and from which `available_actions` is derived. The
 states and the SOP steps themselves are tables in `models.sop`. Callers import this package
@@ -29,6 +30,16 @@ from models.workflow.base import (
     due_time,
 )
 from models.workflow.closing import close, expire, expire_overdue, reject
+from models.workflow.conversation import (
+    answer_question,
+    mark_replies_read,
+    pause,
+    post_message,
+    post_note,
+    reply,
+    requester_reply,
+    resume,
+)
 from models.workflow.fulfilment import (
     BA_WORK_DONE_MAX,
     attach_document,
@@ -65,6 +76,7 @@ __all__ = [
     "NewRequest",
     "WorkflowError",
     "allowed",
+    "answer_question",
     "attach_document",
     "available_actions",
     "check",
@@ -75,12 +87,19 @@ __all__ = [
     "event_label",
     "expire",
     "expire_overdue",
+    "mark_replies_read",
     "mark_selesai",
+    "pause",
+    "post_message",
+    "post_note",
     "prepare_berita_acara",
     "public_event_label",
     "reassign",
     "reject",
+    "reply",
+    "requester_reply",
     "resend_tracking_link",
+    "resume",
     "submit",
     "submit_signed",
     "verify_complete",
