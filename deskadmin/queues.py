@@ -74,6 +74,13 @@ QUEUES = [
         lambda u: Ticket.status == SIGNED,
     ),
     Queue(
+        "q_replies",
+        "balasan-pemohon-baru",
+        _l("Balasan pemohon baru"),
+        DESK | {AGENT},
+        lambda u: Ticket.reply_unread == True,  # noqa: E712
+    ),
+    Queue(
         "q_overdue",
         "terlambat",
         _l("Terlambat"),

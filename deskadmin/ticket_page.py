@@ -30,6 +30,8 @@ from models.workflow.transitions import STAFF_ACTIONS
 from tasks.berita_acara import request_berita_acara
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+# the history entries the "Percakapan" card shows: messages, notes, replies, questions
+CONVERSATION_EVENTS = ("message", "internal_note", "requester_reply", "paused", "answered")
 
 
 def step_title(number: int, status: str):
@@ -75,6 +77,14 @@ def run_action(user, ticket, name):
         return workflow.close(user, ticket.id, note)
     if name == "reject":
         return workflow.reject(user, ticket.id, form.get("reason", ""))
+    if name == "post_message":
+        return workflow.post_message(user, ticket.id, form.get("body", ""))
+    if name == "post_note":
+        return workflow.post_note(user, ticket.id, form.get("body", ""))
+    if name == "pause":
+        return workflow.pause(user, ticket.id, form.get("body", ""))
+    if name == "resume":
+        return workflow.resume(user, ticket.id, note)
     raise AssertionError(f"no form for staff action {name!r}")  # STAFF_ACTIONS has a form each
 
 
@@ -84,6 +94,8 @@ class TicketView(TicketListBase):
     @expose("/details/")
     def details_view(self):
         ticket = self.scoped_ticket(request.args.get("id"))
+        if ticket.reply_unread and workflow.mark_replies_read(current_user, ticket.id):
+            ticket.reply_unread = False  # the staff answering for the step have now read it
         return self.render_ticket(ticket)
 
     def render_ticket(self, ticket, status=200):
@@ -95,6 +107,7 @@ class TicketView(TicketListBase):
         required = list(RequiredDocument.for_layanan(ticket.layanan_id))
         missing = set(ticket.missing_document_ids)
         actions = workflow.available_actions(current_user, ticket)
+        events = list(TicketEvent.for_ticket(ticket.id))
         agents = []
         if actions & {"dispose", "reassign"}:
             agents = [
@@ -111,7 +124,8 @@ class TicketView(TicketListBase):
             documents=documents,
             required=required,
             missing_names=[r.name for r in required if r.id in missing],
-            events=list(TicketEvent.for_ticket(ticket.id)),
+            events=events,
+            conversation=[e for e in events if e.action in CONVERSATION_EVENTS],
             steps=list(
                 TicketStep.select()
                 .where(TicketStep.ticket == ticket.id)
