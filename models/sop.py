@@ -80,8 +80,8 @@ STATES = {
             PAUSED,
             _l("Menunggu informasi pemohon"),
             _l(
-                "Petugas membutuhkan informasi dari Anda. Baca pertanyaannya di riwayat, lalu "
-                "kirim jawaban di bawah; pekerjaan dilanjutkan setelah Anda menjawab."
+                "Petugas membutuhkan informasi dari Anda. Jawab pertanyaannya melalui formulir di "
+                "halaman ini; pengerjaan dilanjutkan setelah Anda menjawab."
             ),
             "warning",
         ),
