@@ -243,3 +243,23 @@ def test_resume_and_answer_at_once_one_winner_the_due_moved_once(any_app):
             TicketEvent.ticket == ticket.id, TicketEvent.action == "paused"
         )
         assert questions.count() == 2  # the first pause and one of the two
+
+
+def test_an_answer_after_the_agent_resumed_is_kept_as_a_reply(db, make_ticket, users, monkeypatch):
+    ticket = make_ticket("assigned", now=T0)
+    workflow.pause(users["agent"], ticket.id, "?", now=T0)
+    real = Ticket.by_token
+
+    def resumed_meanwhile(token):  # the page read "paused"; the agent resumes before the post
+        found = real(token)
+        if found is not None and found.status == "menunggu_pemohon":
+            workflow.resume(users["agent"], ticket.id, now=T0 + dt.timedelta(hours=1))
+        return found
+
+    monkeypatch.setattr(Ticket, "by_token", staticmethod(resumed_meanwhile))
+    workflow.requester_reply(ticket.tracking_token, "Jawaban yang terlambat.")
+    monkeypatch.undo()
+    (event,) = TicketEvent.select().where(
+        TicketEvent.ticket == ticket.id, TicketEvent.action == "requester_reply"
+    )
+    assert event.note == "Jawaban yang terlambat." and Ticket.get_by_id(ticket.id).reply_unread

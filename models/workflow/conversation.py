@@ -172,11 +172,17 @@ def answer_question(token: str, body: str, files=(), *, now=None) -> Ticket:
 
 
 def requester_reply(token: str, body: str, files=(), *, now=None) -> Ticket:
-    """What the tracking page's one form does: an answer while the agent waits for it, a reply
-    otherwise."""
+    """What the tracking page's one form does: the answer while the agent waits for it, a reply
+    otherwise. If the agent resumed the work in the meantime, the text is still kept, as a
+    reply."""
     ticket = Ticket.by_token(token)
-    verb = answer_question if ticket is not None and ticket.status == PAUSED else reply
-    return verb(token, body, files, now=now)
+    if ticket is not None and ticket.status == PAUSED:
+        try:
+            return answer_question(token, body, files, now=now)
+        except WorkflowError as exc:
+            if exc.kind != WorkflowError.STATE:
+                raise
+    return reply(token, body, files, now=now)
 
 
 def pause(actor, ticket_id, question: str, *, now=None) -> Ticket:
