@@ -270,6 +270,9 @@ def test_after_disposition_only_the_agent_clears_it(client, db, make_ticket, use
     login_as("helpdesk")
     client.get(f"/admin/tiket/details/?id={ticket.id}")
     assert Ticket.get_by_id(ticket.id).reply_unread
+    # not the helpdesk's to answer any more: not in their queue (the list still marks it)
+    assert ticket.number not in client.get("/admin/balasan-pemohon-baru/").get_data(as_text=True)
+    assert "reply-unread" in client.get("/admin/tiket/").get_data(as_text=True)
     login_as("agent")
     assert ticket.number in client.get("/admin/balasan-pemohon-baru/").get_data(as_text=True)
     client.get(f"/admin/tiket/details/?id={ticket.id}")
