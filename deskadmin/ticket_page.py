@@ -78,7 +78,8 @@ def run_action(user, ticket, name):
     if name == "reject":
         return workflow.reject(user, ticket.id, form.get("reason", ""))
     if name == "post_message":
-        return workflow.post_message(user, ticket.id, form.get("body", ""))
+        files = [Upload(f.filename, f.read()) for f in request.files.getlist("files") if f.filename]
+        return workflow.post_message(user, ticket.id, form.get("body", ""), files)
     if name == "post_note":
         return workflow.post_note(user, ticket.id, form.get("body", ""))
     if name == "pause":

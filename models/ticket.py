@@ -56,7 +56,7 @@ DOCUMENT_KINDS = {
     "ba": _l("Berita Acara"),
     "sla_signed": _l("SLA ditandatangani"),
     "ba_signed": _l("Berita Acara ditandatangani"),
-    "lampiran_pesan": _l("Lampiran balasan pemohon"),
+    "lampiran_pesan": _l("Lampiran percakapan"),
 }
 
 

@@ -374,3 +374,31 @@ def test_csv_export_has_no_conversation_column(client, db, make_ticket, users, l
     rows = list(csv.reader(io.StringIO(client.get("/admin/tiket/export/csv/").get_data(True))))
     assert any(ticket.number in row for row in rows)
     assert not any("unik-123" in cell for row in rows for cell in row)
+
+
+@pytest.mark.csrf_off
+def test_a_message_with_a_file_the_requester_downloads(client, db, make_ticket, users, login_as):
+    ticket = make_ticket("assigned")
+    login_as("agent")
+    refused = client.post(
+        f"/admin/tiket/{ticket.id}/aksi/post_message",
+        data={"body": "Isi formulir ini.", "files": (io.BytesIO(b"MZ\x90"), "x.exe")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400 and not _events(ticket, "message")
+    sent = client.post(
+        f"/admin/tiket/{ticket.id}/aksi/post_message",
+        data={"body": "Isi formulir ini.", "files": (io.BytesIO(PDF_BYTES), "formulir.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 303
+    (doc,) = Document.select().where(
+        Document.ticket == ticket.id, Document.kind == "lampiran_pesan"
+    )
+    assert doc.uploaded_by_id == users["agent"].id
+    (event,) = _events(ticket, "message")
+    assert "formulir.pdf" in event.note
+    page = client.get(f"/lacak/{ticket.tracking_token}").get_data(as_text=True)
+    assert "formulir.pdf" in page and "dari petugas" in page
+    download = client.get(f"/lacak/{ticket.tracking_token}/berkas/{doc.id}")
+    assert download.status_code == 200 and download.data == PDF_BYTES

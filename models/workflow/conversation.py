@@ -82,18 +82,38 @@ def answers_for_step(user, ticket) -> bool:
     return actor_fits(DESK, user, ticket)
 
 
-def post_message(actor, ticket_id, body: str, *, now=None):
+def post_message(actor, ticket_id, body: str, files=(), *, now=None):
     """Staff who may act on the ticket (its bidang's helpdesk, an admin, the assigned agent)
-    write a message to the requester while the ticket is not closed: a public history entry,
-    and an email to the requester with the text and the tracking link."""
+    write a message to the requester while the ticket is not closed, optionally with files
+    under the upload rules (the requester may download them): a public history entry, and an
+    email to the requester with the text and the tracking link."""
     now = now or utcnow()
     body = _body(body, _("pesan untuk pemohon"))
+    stored = _put_files(_checked_attachments(files))
     with write_transaction():
         ticket = _load_locked(ticket_id)
         t = check("post_message", actor, ticket)
+        body = _with_attachments(
+            body, _store_documents(ticket, stored, ATTACHMENT_KIND, actor, now)
+        )
         event = _event(ticket, actor, t.event, body, now=now, public=True)
         notify(ticket, event, "message", requester=True)
     return event
+
+
+def _checked_attachments(files) -> list:
+    checked = _check_files(list(files or ()))
+    if len(checked) > MAX_ATTACHMENTS:
+        raise WorkflowError(_("Lampiran paling banyak %(n)d berkas.", n=MAX_ATTACHMENTS))
+    return checked
+
+
+def _with_attachments(body: str, docs) -> str:
+    """The text of a message or reply, naming its files (the history keeps which came with it)."""
+    if not docs:
+        return body
+    names = ", ".join(d.filename for d in docs)
+    return f"{body}\n\n{_('Lampiran: %(names)s', names=names)}"
 
 
 def post_note(actor, ticket_id, body: str, *, now=None):
@@ -110,20 +130,14 @@ def post_note(actor, ticket_id, body: str, *, now=None):
 
 def _requester_writes(action: str, token: str, body: str, files, now):
     body = _body(body, _("balasan Anda"))
-    checked = _check_files(list(files or ()))
-    if len(checked) > MAX_ATTACHMENTS:
-        raise WorkflowError(_("Lampiran paling banyak %(n)d berkas.", n=MAX_ATTACHMENTS))
-    stored = _put_files(checked)
+    stored = _put_files(_checked_attachments(files))
     with write_transaction():
         ticket = _load_locked(token=token)
         t = check(action, REQUESTER_ACTOR, ticket)
         changes = {"reply_unread": True, "last_reply_at": now}
         if t.target is not None:  # the answer to a question: the paused clock runs again
             changes["due_at"], _paused = _pause_bookkeeping(ticket, now)
-        docs = _store_documents(ticket, stored, ATTACHMENT_KIND, None, now)
-        if docs:
-            names = ", ".join(d.filename for d in docs)
-            body = f"{body}\n\n{_('Lampiran: %(names)s', names=names)}"
+        body = _with_attachments(body, _store_documents(ticket, stored, ATTACHMENT_KIND, None, now))
         from_status = transition(ticket, REQUESTER_ACTOR, t.action, now, keep_step=True, **changes)
         event = _event(
             ticket,
