@@ -18,6 +18,18 @@ DESK = frozenset({ADMIN, HELPDESK})
 EVERYONE = frozenset({ADMIN, HELPDESK, AGENT, KEPALA_BIDANG, KEPALA_SEKSI})
 
 
+def _answers_for(user):
+    """The tickets whose current step `user` answers for (as `workflow.answers_for_step`): the
+    ones assigned to them as agent; for the helpdesk and admins, the ones not yet disposed."""
+    roles = user.role_names
+    condition = Ticket.id.is_null(True)  # nothing, unless a role below adds to it
+    if AGENT in roles:
+        condition |= Ticket.assigned_agent == user.id
+    if roles & DESK:
+        condition |= Ticket.assigned_agent.is_null(True)
+    return condition
+
+
 @dataclass(frozen=True)
 class Queue:
     endpoint: str
@@ -72,6 +84,13 @@ QUEUES = [
         _l("Siap ditutup"),
         DESK | {AGENT},
         lambda u: Ticket.status == SIGNED,
+    ),
+    Queue(
+        "q_replies",
+        "balasan-pemohon-baru",
+        _l("Balasan pemohon baru"),
+        DESK | {AGENT},
+        lambda u: (Ticket.reply_unread == True) & _answers_for(u),  # noqa: E712
     ),
     Queue(
         "q_overdue",

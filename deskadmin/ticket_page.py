@@ -38,6 +38,8 @@ from models.workflow.transitions import STAFF_ACTIONS
 from tasks.berita_acara import request_berita_acara
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+# the history entries the "Percakapan" card shows: messages, notes, replies, questions
+CONVERSATION_EVENTS = ("message", "internal_note", "requester_reply", "paused", "answered")
 
 
 def step_title(number: int, status: str):
@@ -103,6 +105,15 @@ def run_action(user, ticket, name):
     if name == "return_signed":
         kinds = form.getlist("kinds")
         return workflow.return_signed(user, ticket.id, kinds, form.get("reason", ""))
+    if name == "post_message":
+        files = [Upload(f.filename, f.read()) for f in request.files.getlist("files") if f.filename]
+        return workflow.post_message(user, ticket.id, form.get("body", ""), files)
+    if name == "post_note":
+        return workflow.post_note(user, ticket.id, form.get("body", ""))
+    if name == "pause":
+        return workflow.pause(user, ticket.id, form.get("body", ""))
+    if name == "resume":
+        return workflow.resume(user, ticket.id, note)
     raise AssertionError(f"no form for staff action {name!r}")  # STAFF_ACTIONS has a form each
 
 
@@ -112,6 +123,8 @@ class TicketView(TicketListBase):
     @expose("/details/")
     def details_view(self):
         ticket = self.scoped_ticket(request.args.get("id"))
+        if ticket.reply_unread and workflow.mark_replies_read(current_user, ticket.id):
+            ticket.reply_unread = False  # the staff answering for the step have now read it
         return self.render_ticket(ticket)
 
     def render_ticket(self, ticket, status=200):
@@ -123,6 +136,7 @@ class TicketView(TicketListBase):
         required = list(RequiredDocument.for_layanan(ticket.layanan_id))
         missing = set(ticket.missing_document_ids)
         actions = workflow.available_actions(current_user, ticket)
+        events = list(TicketEvent.for_ticket(ticket.id))
         agents = []
         if actions & {"dispose", "reassign"}:
             agents = [
@@ -143,7 +157,8 @@ class TicketView(TicketListBase):
             intake_channels=INTAKE_CHANNELS,
             signed_kinds={k: DOCUMENT_KINDS[k] for k in SIGNED_KINDS},
             signed_in=Document.signed_in(ticket.id),
-            events=list(TicketEvent.for_ticket(ticket.id)),
+            events=events,
+            conversation=[e for e in events if e.action in CONVERSATION_EVENTS],
             steps=list(
                 TicketStep.select()
                 .where(TicketStep.ticket == ticket.id)

@@ -49,6 +49,16 @@ def due_cell(ticket) -> Markup:
     return text
 
 
+def reply_marker(ticket) -> Markup:
+    """The unread-reply marker beside a ticket's number: a requester's reply that the staff
+    answering for the current step have not opened yet."""
+    if not ticket.reply_unread:
+        return Markup("")
+    return Markup(' <span class="badge badge-danger reply-unread">{}</span>').format(
+        _l("Balasan baru")
+    )
+
+
 class DurationFilter(BasePeeweeFilter):
     def apply(self, query, value):
         return query.where(Layanan.duration == value)
@@ -163,8 +173,8 @@ class TicketListBase(TicketScope, ModelView):
         ),
     )
     column_formatters = {
-        "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            url_for("tickets.details_view", id=m.id), m.number
+        "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>{}').format(
+            url_for("tickets.details_view", id=m.id), m.number, reply_marker(m)
         ),
         "perangkat_daerah": lambda v, c, m, n: m.perangkat_daerah.name,
         "layanan": lambda v, c, m, n: m.layanan.name,

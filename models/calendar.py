@@ -7,6 +7,7 @@ configured local time zone (default Asia/Jakarta, which has no daylight saving).
 - A working day is the length of one working day (default 8 hours), so "1 working day" from
   Friday 15:30 is Monday 15:30, and from a moment outside working hours it counts from the next
   opening (Saturday 10:00 -> Monday 08:00 -> Tuesday 08:00).
+- `working_time_between(a, b)`: the working time inside [a, b] (a paused step's clock).
 - `add_months(start, n)`: calendar months, the day clamped to the month's end (31 January + 1
   month = 28/29 February), at the same local time.
 
@@ -88,6 +89,23 @@ class WorkingCalendar:
             if remaining <= available:
                 return self.to_utc(begin + remaining)
             remaining -= available
+        raise AssertionError("unreachable: the working days never end")
+
+    def working_time_between(self, start_utc: dt.datetime, end_utc: dt.datetime) -> dt.timedelta:
+        """The working time from `start_utc` to `end_utc` (zero when end is not after start):
+        the inverse of `add_working_time`, so a paused step's due time moves by exactly it."""
+        if end_utc <= start_utc:
+            return dt.timedelta(0)
+        begin, end = self.to_local(start_utc), self.to_local(end_utc)
+        total = dt.timedelta(0)
+        for day in self._working_days_from(begin.date()):
+            if day > end.date():
+                return total
+            opens = dt.datetime.combine(day, self.start, tzinfo=self.tz)
+            closes = dt.datetime.combine(day, self.end, tzinfo=self.tz)
+            lo, hi = max(opens, begin), min(closes, end)
+            if hi > lo:
+                total += hi - lo
         raise AssertionError("unreachable: the working days never end")
 
     def add_working_hours(self, start_utc: dt.datetime, hours: float) -> dt.datetime:

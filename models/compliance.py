@@ -11,7 +11,10 @@ The rule, for every table here:
 - "On time" counts those of them with `ended_at <= due_at`; the percentage is on time / ended
   (None when nothing ended).
 - "Overdue" counts the steps still open now (`ended_at` empty) whose due time has passed,
-  whatever the period: what is late at this moment.
+  whatever the period: what is late at this moment. A step paused now (step 5 waiting for the
+  requester's answer, `paused_at` set) is not late: its clock is stopped.
+- Paused time is counted out: each resume moves the step's `due_at` by the working time it was
+  paused (`models.workflow.conversation`), so "on time" compares with the moved due time.
 - Only the tickets the user may see count (`models.scope.visible_tickets`).
 
 Counting happens in the database (one GROUP BY query per table), on SQLite and PostgreSQL.
@@ -89,7 +92,8 @@ def _counted(user, period: Period, now, steps=STAFF_STEPS):
     now = now or utcnow()
     ended = (TicketStep.ended_at >= start) & (TicketStep.ended_at < end)
     on_time = ended & (TicketStep.ended_at <= TicketStep.due_at)
-    overdue = TicketStep.ended_at.is_null(True) & (TicketStep.due_at < now)
+    running = TicketStep.ended_at.is_null(True) & TicketStep.paused_at.is_null(True)
+    overdue = running & (TicketStep.due_at < now)
     query = (
         TicketStep.select(
             fn.SUM(Case(None, [(ended, 1)], 0)).alias("ended"),

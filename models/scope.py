@@ -10,7 +10,7 @@ from models.ticket import CLOSED, SELESAI, SIGNED, Document, Ticket
 
 # What the requester may download: their own uploads always; the SLA and the BA (current
 # version only) once the ticket is Selesai — drafts attached while the agent works stay internal.
-REQUESTER_OWN_KINDS = ("persyaratan", "sla_signed", "ba_signed")
+REQUESTER_OWN_KINDS = ("persyaratan", "sla_signed", "ba_signed", "lampiran_pesan")
 RESULT_KINDS = ("sla", "ba")
 RESULTS_VISIBLE = (SELESAI, SIGNED, CLOSED)
 

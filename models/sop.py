@@ -10,7 +10,10 @@ move a ticket from which state to which) are the third table, in `models.workflo
   name, its time standard (as a due rule, whose text is the standard as written), who answers
   for it, whether it counts as a staff time standard (mutu baku) in the compliance report, and
   the reminders it triggers. Step 3 has two rows: the helpdesk's verification, and the
-  requester's one-month window to complete missing documents (not a staff standard).
+  requester's one-month window to complete missing documents (not a staff standard). Step 5
+  has two rows too: the agent's work, and the pause while the agent waits for the requester's
+  answer (`menunggu_pemohon`: its clock stopped; the step-5 row stays open and its due time
+  moves by the paused working time when work resumes).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ ASSIGNED = "assigned"
 SELESAI = "selesai"
 SIGNED = "signed"
 CLOSED = "closed"
+PAUSED = "menunggu_pemohon"  # step 5 with its clock stopped: the agent asked the requester
 
 # Who answers for a step (and receives its overdue reminder).
 HELPDESK = "helpdesk"
@@ -71,6 +75,15 @@ STATES = {
             _l("Dikerjakan petugas"),
             _l("Permohonan sedang dikerjakan oleh petugas teknis."),
             "secondary",
+        ),
+        State(
+            PAUSED,
+            _l("Menunggu informasi pemohon"),
+            _l(
+                "Petugas membutuhkan informasi dari Anda. Jawab pertanyaannya melalui formulir di "
+                "halaman ini; pengerjaan dilanjutkan setelah Anda menjawab."
+            ),
+            "warning",
         ),
         State(
             SELESAI,
@@ -165,6 +178,20 @@ class Untimed:
 
 
 @dataclass(frozen=True)
+class StoppedClock:
+    """Step 5 paused: the agent waits for the requester's answer, so no time is counted and
+    nothing falls due. On resume the step's due time moves by the paused working time
+    (`models.workflow.conversation`)."""
+
+    @property
+    def text(self):
+        return _l("jam berhenti sampai pemohon menjawab")
+
+    def due(self, start, layanan=None):
+        return None
+
+
+@dataclass(frozen=True)
 class Reminder:
     """A reminder a waiting step triggers, once per step: `before` its due time (the closest
     window only), or `after` it by working days (0: as soon as it is due), to `to` (the step's
@@ -253,6 +280,15 @@ STEPS = (
         AGENT,
         (ASSIGNED,),
         reminders=_STAFF_REMINDERS,
+    ),
+    Step(
+        "menunggu_pemohon",
+        5,
+        _l("Menunggu informasi pemohon"),
+        StoppedClock(),
+        REQUESTER,
+        (PAUSED,),
+        mutu_baku=False,
     ),
     Step(
         "balasan",

@@ -24,6 +24,7 @@ from models.sop import (  # noqa: F401  (the state codes are re-exported for cal
     CLOSED,
     INCOMPLETE,
     OPEN,
+    PAUSED,
     SELESAI,
     SIGNED,
     STATES,
@@ -56,6 +57,7 @@ DOCUMENT_KINDS = {
     "ba": _l("Berita Acara"),
     "sla_signed": _l("SLA ditandatangani"),
     "ba_signed": _l("Berita Acara ditandatangani"),
+    "lampiran_pesan": _l("Lampiran percakapan"),
 }
 # The requester's counter-signed copies (SOP step 6); they may arrive one at a time.
 SIGNED_KINDS = ("sla_signed", "ba_signed")
@@ -91,6 +93,9 @@ class Ticket(BaseModel):
     step_started_at = DateTimeField(null=True)
     due_at = DateTimeField(null=True, index=True)  # due time of the current step (UTC)
     ba_number = CharField(null=True, unique=True)  # the generated Berita Acara's number, once
+    # a requester's reply that the staff answering for the current step have not opened yet
+    reply_unread = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
+    last_reply_at = DateTimeField(null=True)
 
     created_at = DateTimeField(default=utcnow, index=True)
     updated_at = DateTimeField(default=utcnow)
@@ -184,6 +189,9 @@ class TicketStep(BaseModel):
     due_at = DateTimeField(null=True)
     ended_at = DateTimeField(null=True, index=True)  # compliance reports filter on it
     actor = ForeignKeyField(User, null=True, on_delete="SET NULL")  # who ended it
+    # step 5 paused (menunggu_pemohon): since when, and the working time paused so far
+    paused_at = DateTimeField(null=True)
+    paused_seconds = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     class Meta:
         indexes = ((("ticket", "step"), False),)

@@ -38,6 +38,9 @@ KINDS = (
     "window_extended",
     "signed_returned",
     "disputed",
+    "message",
+    "question",
+    "requester_reply",
 )
 
 
@@ -61,6 +64,9 @@ def subject_of(kind: str, ticket) -> str:
         "window_extended": _("Batas waktu kelengkapan dokumen diperpanjang"),
         "signed_returned": _("Balasan SLA/BA dikembalikan: mohon kirim ulang"),
         "disputed": _("Keberatan pemohon: pekerjaan belum selesai"),
+        "message": _("Pesan dari Service Desk"),
+        "question": _("Petugas membutuhkan informasi dari Anda"),
+        "requester_reply": _("Balasan baru dari pemohon"),
     }
     return f"[{ticket.number}] {subjects.get(kind, kind)}"
 

@@ -90,7 +90,9 @@ def test_open_ticket_shows_number_service_status_due_time_and_checklist(client, 
     for doc in RequiredDocument.for_layanan(ticket.layanan_id):
         assert doc.name in html
     assert html.count("Diterima") == 3
-    assert 'enctype="multipart/form-data"' not in html  # nothing to upload while open
+    # no documents to upload while open (only the reply form, with its optional files)
+    assert f"{ticket.tracking_token}/dokumen" not in html
+    assert f"{ticket.tracking_token}/balasan" not in html
     response = client.get(f"/lacak/{ticket.tracking_token}")
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Cache-Control"] == "no-store"

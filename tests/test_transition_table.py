@@ -36,6 +36,7 @@ STATE_OF = {
     "selesai": "selesai",
     "signed": "signed",
     "closed": "closed",
+    "menunggu_pemohon": "menunggu_pemohon",
 }
 FAR_FUTURE = dt.datetime(2030, 1, 1)
 
@@ -59,10 +60,12 @@ def actors(db, users):
 
 
 def _ticket_in(state, make_ticket, users):
-    ticket = make_ticket(state)
-    if state == "assigned":  # so that Selesai's own precondition (SLA and BA) holds
+    ticket = make_ticket("assigned" if state == "menunggu_pemohon" else state)
+    if state in ("assigned", "menunggu_pemohon"):  # Selesai's own precondition: SLA and BA
         workflow.attach_document(users["agent"], ticket.id, "sla", Upload("s.pdf", PDF_BYTES))
         workflow.attach_document(users["agent"], ticket.id, "ba", Upload("b.pdf", PDF_BYTES))
+    if state == "menunggu_pemohon":
+        workflow.pause(users["agent"], ticket.id, "Nama subdomain yang diinginkan?")
     return Ticket.get_by_id(ticket.id)
 
 
@@ -95,6 +98,10 @@ def _call(action, actor, ticket, actors):
         "return_signed": lambda: workflow.return_signed(
             actor, t.id, ["ba_signed"], "Belum ditandatangani"
         ),
+        "post_message": lambda: workflow.post_message(actor, t.id, "Mohon konfirmasi."),
+        "post_note": lambda: workflow.post_note(actor, t.id, "Catatan untuk rekan."),
+        "pause": lambda: workflow.pause(actor, t.id, "Nama subdomain?"),
+        "resume": lambda: workflow.resume(actor, t.id),
     }
     requester_calls = {
         "complete_documents": lambda: workflow.complete_documents(
@@ -106,6 +113,8 @@ def _call(action, actor, ticket, actors):
         ),
         "withdraw": lambda: workflow.withdraw(t.tracking_token, "Sudah tidak diperlukan"),
         "dispute": lambda: workflow.dispute(t.tracking_token, "Subdomain belum bisa diakses"),
+        "reply": lambda: workflow.reply(t.tracking_token, "Terima kasih."),
+        "answer_pause": lambda: workflow.answer_question(t.tracking_token, "dinas.jabarprov.go.id"),
     }
     if action in staff_calls:
         return staff_calls[action]
@@ -177,7 +186,11 @@ def test_every_waiting_state_has_exactly_one_step_with_a_due_rule(db):
         if state.final:
             assert step is None
             continue
-        assert step is not None and step.due(T0, _layanan()) > T0, code
+        assert step is not None, code
+        if isinstance(step.due_rule, sop.StoppedClock):  # paused: nothing falls due
+            assert step.due(T0, _layanan()) is None and not step.mutu_baku, code
+            continue
+        assert step.due(T0, _layanan()) > T0, code
     numbers = [s.number for s in sop.STEPS]
     assert sorted(set(numbers)) == [1, 2, 3, 4, 5, 6, 7]
     assert sop.MUTU_BAKU_NUMBERS == (3, 4, 5, 6, 7)

@@ -178,22 +178,24 @@ def test_unknown_ticket_and_token(db, users):
 
 
 def test_available_actions_match_the_rules(make_ticket, users):
+    talk = {"post_message", "post_note"}  # the conversation, for whoever may act
     open_ticket = make_ticket("open")
-    assert workflow.available_actions(users["helpdesk"], open_ticket) == {
-        "verify_complete",
-        "verify_incomplete",
-        "reject",
-    }
+    assert (
+        workflow.available_actions(users["helpdesk"], open_ticket)
+        == {
+            "verify_complete",
+            "verify_incomplete",
+            "reject",
+        }
+        | talk
+    )
     assert workflow.available_actions(users["kepala_bidang"], open_ticket) == set()
     assigned = make_ticket("assigned")
-    assert workflow.available_actions(users["agent"], assigned) == {
-        "attach_document",
-        "generate_ba",
-        "mark_selesai",
-    }
-    assert workflow.available_actions(users["helpdesk"], assigned) == {"reassign", "reject"}
+    agent_assigned = {"attach_document", "generate_ba", "mark_selesai", "pause"}
+    assert workflow.available_actions(users["agent"], assigned) == agent_assigned | talk
+    assert workflow.available_actions(users["helpdesk"], assigned) == {"reassign", "reject"} | talk
     signed = make_ticket("signed")
-    assert workflow.available_actions(users["agent"], signed) == {"close", "return_signed"}
+    assert workflow.available_actions(users["agent"], signed) == {"close", "return_signed"} | talk
     assert workflow.available_actions(users["kepala_seksi"], signed) == set()
 
 

@@ -4,8 +4,9 @@ Whoever holds the token sees the ticket's number, service, status in plain words
 history, the due time of the current step and the required-documents checklist, and may do
 exactly what the SOP lets the requester do now: upload the missing documents while the ticket is
 `incomplete` (SOP step 3), return the counter-signed SLA and BA (together or one at a time) or
-dispute the result while it is `selesai` (step 6), and withdraw the request before Selesai.
-Every change goes through `models.workflow`. An unknown token is a 404.
+dispute the result while it is `selesai` (step 6), withdraw the request before Selesai, and reply
+to the desk (text and files) while it is not closed, which answers the agent's question when the
+work is paused. Every change goes through `models.workflow`. An unknown token is a 404.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from models.storage import CorruptDocument, store
 from models.ticket import (
     DOCUMENT_KINDS,
     INCOMPLETE,
+    PAUSED,
     SELESAI,
     SIGNED_KINDS,
     Document,
@@ -101,6 +103,19 @@ def _timeline(ticket):
     ]
 
 
+def _open_question(ticket) -> str:
+    """The agent's question the requester is asked to answer now (while paused), or ""."""
+    if ticket.status != PAUSED:
+        return ""
+    event = (
+        TicketEvent.select()
+        .where(TicketEvent.ticket == ticket.id, TicketEvent.action == "paused")
+        .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+        .first()
+    )
+    return event.note if event else ""
+
+
 def _checklist(ticket):
     """Each required document: received, missing (asked for), or not yet given."""
     received = {
@@ -123,7 +138,7 @@ def _awaited_signed(ticket) -> tuple[str, ...]:
     return tuple(k for k in SIGNED_KINDS if k not in received) or SIGNED_KINDS
 
 
-def _render(ticket, *, errors=None, general=None, status=200, typed=None):
+def _render(ticket, *, errors=None, general=None, status=200, typed=None, reply_text=""):
     own, results = requester_documents(ticket)
     missing_ids = set(ticket.missing_document_ids)
     required = list(RequiredDocument.for_layanan(ticket.layanan_id))
@@ -146,6 +161,8 @@ def _render(ticket, *, errors=None, general=None, status=200, typed=None):
         awaited_signed=_awaited_signed(ticket),
         typed=typed or {},
         reason_max=workflow.REASON_MAX,
+        reply_text=reply_text,
+        question=_open_question(ticket),
     )
     return body, status, PRIVATE_HEADERS
 
@@ -237,6 +254,29 @@ def dispute(token):
         "dispute_reason",
         _("Keberatan Anda diterima; tiket dikembalikan kepada petugas teknis."),
     )
+
+
+@bp.post("/lacak/<token>/pesan")
+@limiter.limit(ACTION_LIMIT)
+def reply(token):
+    """While not closed: the requester's reply (text, optional files); while the agent waits for
+    an answer it is the answer, and the work resumes."""
+    ticket = _ticket_or_404(token)
+    body = request.form.get("body", "")
+    errors = {}
+    files = forms.read_extra(request.files, errors)
+    if not body.strip():
+        errors["body"] = _("Tuliskan balasan Anda.")
+    if errors:
+        return _render(ticket, errors=errors, status=400, reply_text=body)
+    try:
+        workflow.requester_reply(token, body, files)
+    except workflow.WorkflowError as error:
+        return _render(
+            Ticket.by_token(token), general=str(error), status=error.http_status, reply_text=body
+        )
+    flash(_("Balasan Anda terkirim kepada petugas Service Desk."))
+    return redirect(url_for("tracking.track", token=token), 303)
 
 
 @bp.get("/lacak/<token>/berkas/<int:document_id>")

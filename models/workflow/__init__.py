@@ -10,10 +10,11 @@ message fit to show a person, and changes nothing.
 By SOP phase: `intake` (steps 2-3: submit, verification, missing documents, the lost link),
 `fulfilment` (steps 4-6: disposition, SLA and Berita Acara, Selesai, signed copies), `closing`
 (step 7, rejection, expiry), `exceptions` (withdrawal, documents by another channel, one more
-month, a returned signed copy, a disputed result); `base` holds the mechanics they share (checks,
-the conditional update, history, steps, due times); `transitions` is the table every verb
-checks itself against (states from and to, the role rule) and from which `available_actions` is
-derived. The
+month, a returned signed copy, a disputed result), `conversation` (messages, internal notes, the
+requester's replies, step 5's clock paused and resumed); `base` holds the mechanics they share
+(checks, the conditional update, history, steps, due times); `transitions` is the table every
+verb checks itself against (states from and to, the role rule) and from which
+`available_actions` is derived. The
 states and the SOP steps themselves are tables in `models.sop`. Callers import this package
 only.
 """
@@ -31,6 +32,16 @@ from models.workflow.base import (
     due_time,
 )
 from models.workflow.closing import close, expire, expire_overdue, reject
+from models.workflow.conversation import (
+    answer_question,
+    mark_replies_read,
+    pause,
+    post_message,
+    post_note,
+    reply,
+    requester_reply,
+    resume,
+)
 from models.workflow.exceptions import (
     REASON_MAX,
     dispute,
@@ -76,6 +87,7 @@ __all__ = [
     "NewRequest",
     "WorkflowError",
     "allowed",
+    "answer_question",
     "attach_document",
     "available_actions",
     "check",
@@ -88,14 +100,21 @@ __all__ = [
     "expire",
     "expire_overdue",
     "extend_window",
+    "mark_replies_read",
     "mark_selesai",
+    "pause",
+    "post_message",
+    "post_note",
     "prepare_berita_acara",
     "public_event_label",
     "reassign",
     "receive_documents",
     "reject",
+    "reply",
+    "requester_reply",
     "resend_tracking_link",
     "return_signed",
+    "resume",
     "submit",
     "submit_signed",
     "verify_complete",

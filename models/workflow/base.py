@@ -143,11 +143,14 @@ def _apply(ticket: Ticket, now, **changes) -> None:
     ticket.version += 1
 
 
-def transition(ticket: Ticket, actor, action: str, now, *, partial=False, **changes) -> str:
+def transition(
+    ticket: Ticket, actor, action: str, now, *, partial=False, keep_step=False, **changes
+) -> str:
     """Apply `action`'s change to a checked ticket inside the caller's write transaction: its
     target state with the step bookkeeping, or (target None, or `partial` for an action whose
-    row allows a partial delivery) only the version bump and `changes`. Returns the state it
-    came from."""
+    row allows a partial delivery) only the version bump and `changes`. `keep_step`: the target
+    state without the step bookkeeping, the open step row going on (step 5 paused and resumed:
+    the caller moves its due time). Returns the state it came from."""
     t = TRANSITIONS[action]
     if partial and t.partial is None:
         raise ValueError(f"{action} has no partial delivery in the transition table")
@@ -155,6 +158,8 @@ def transition(ticket: Ticket, actor, action: str, now, *, partial=False, **chan
     from_status = ticket.status
     if target is None:
         _apply(ticket, now, **changes)
+    elif keep_step:
+        _apply(ticket, now, status=target, **changes)
     else:
         _move(ticket, actor, target, now, **changes)
     number, to_status = ticket.number, ticket.status

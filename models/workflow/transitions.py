@@ -24,7 +24,17 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from models.sop import ASSIGNED, CLOSED, INCOMPLETE, OPEN, SELESAI, SIGNED, STATES, VERIFIED
+from models.sop import (
+    ASSIGNED,
+    CLOSED,
+    INCOMPLETE,
+    OPEN,
+    PAUSED,
+    SELESAI,
+    SIGNED,
+    STATES,
+    VERIFIED,
+)
 from models.staff import ADMIN, AGENT, HELPDESK
 
 DESK = "desk"
@@ -71,6 +81,9 @@ class Transition:
     @property
     def staff(self) -> bool:
         return self.actor in (DESK, INTAKE, ASSIGNED_AGENT, CLOSER)
+
+
+NOT_CLOSED = tuple(code for code, state in STATES.items() if not state.final)
 
 
 def _t(action, sources, target, actor, label, event, done=None, partial=None):
@@ -182,7 +195,7 @@ TRANSITIONS = {
         ),
         _t(
             "reject",
-            (OPEN, INCOMPLETE, VERIFIED, ASSIGNED, SELESAI, SIGNED),
+            NOT_CLOSED,
             CLOSED,
             DESK,
             _l("Tolak"),
@@ -193,7 +206,7 @@ TRANSITIONS = {
         # The exceptions around the SOP (models/workflow/exceptions.py)
         _t(
             "withdraw",
-            (OPEN, INCOMPLETE, VERIFIED, ASSIGNED),
+            (OPEN, INCOMPLETE, VERIFIED, ASSIGNED, PAUSED),
             CLOSED,
             REQUESTER,
             _l("Batalkan permohonan"),
@@ -228,6 +241,53 @@ TRANSITIONS = {
             _l("Balasan dikembalikan; pemohon diminta mengirim ulang."),
         ),
         _t("dispute", (SELESAI,), ASSIGNED, REQUESTER, _l("Ajukan keberatan"), "disputed"),
+        # The conversation (models/workflow/conversation.py): messages and replies while the
+        # ticket is not closed, internal notes in every state; step 5's clock paused and resumed
+        _t(
+            "post_message",
+            NOT_CLOSED,
+            None,
+            CLOSER,
+            _l("Kirim pesan ke pemohon"),
+            "message",
+            _l("Pesan dikirim kepada pemohon."),
+        ),
+        _t(
+            "post_note",
+            tuple(STATES),
+            None,
+            CLOSER,
+            _l("Simpan catatan internal"),
+            "internal_note",
+            _l("Catatan internal disimpan."),
+        ),
+        _t(
+            "reply",
+            tuple(s for s in NOT_CLOSED if s != PAUSED),
+            None,
+            REQUESTER,
+            _l("Kirim balasan"),
+            "requester_reply",
+        ),
+        _t(
+            "pause",
+            (ASSIGNED,),
+            PAUSED,
+            ASSIGNED_AGENT,
+            _l("Tanyakan ke pemohon (jeda waktu)"),
+            "paused",
+            _l("Pertanyaan dikirim; waktu pengerjaan dijeda sampai pemohon menjawab."),
+        ),
+        _t(
+            "resume",
+            (PAUSED,),
+            ASSIGNED,
+            ASSIGNED_AGENT,
+            _l("Lanjutkan pengerjaan"),
+            "resumed",
+            _l("Pengerjaan dilanjutkan; batas waktu digeser sebesar waktu jeda."),
+        ),
+        _t("answer_pause", (PAUSED,), ASSIGNED, REQUESTER, _l("Kirim jawaban"), "answered"),
     )
 }
 
@@ -275,6 +335,15 @@ EVENTS = {
         _l("Keberatan pemohon: pekerjaan belum selesai"),
         _l("Anda mengajukan keberatan; tiket dikembalikan ke petugas"),
     ),
+    "message": (_l("Pesan kepada pemohon"), _l("Pesan dari Service Desk")),
+    "internal_note": (_l("Catatan internal"), None),
+    "requester_reply": (_l("Balasan pemohon"), _l("Balasan Anda")),
+    "paused": (
+        _l("Pertanyaan kepada pemohon (waktu dijeda)"),
+        _l("Petugas meminta informasi dari Anda"),
+    ),
+    "resumed": (_l("Pengerjaan dilanjutkan"), _l("Pengerjaan dilanjutkan")),
+    "answered": (_l("Jawaban pemohon (waktu berjalan lagi)"), _l("Jawaban Anda")),
     "notified": (_l("Email terkirim"), None),
     "link_resent": (_l("Tautan pelacakan dikirim ulang"), None),
 }
