@@ -156,7 +156,7 @@ def test_agent_returns_a_signed_copy(client, login_as, make_ticket):
     ticket = make_ticket("signed")
     login_as("agent")
     html = client.get(f"/admin/tiket/details/?id={ticket.id}").get_data(as_text=True)
-    assert {"close", "return_signed"} == buttons(html)
+    assert {"close", "return_signed", "post_message", "post_note"} == buttons(html)
     before = snapshot(ticket.id)
     refused = staff_act(client, ticket, "return_signed", {"reason": "Salah berkas"})
     assert refused.status_code == 400 and snapshot(ticket.id) == before
