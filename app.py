@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import cli
     import deskadmin
     import errors
+    import staffauth
     import tasks
     import tasks.berita_acara  # noqa: F401  (these declare the tasks, registered by init_app)
     import tasks.mail  # noqa: F401
@@ -60,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app, user_datastore)
     tasks.init_app(app)
     init_limiter(app)
+    staffauth.init_app(app)
     filters.init_app(app)
     errors.init_app(app)
 

@@ -368,16 +368,17 @@ def test_previous_release_upgrades_and_keeps_every_row(previous_release):
             assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
     assert all(before[t] for t in before), [t for t in before if not before[t]]
     assert sum(len(r) for r in before.values()) > 80
+    later = migrate.migration_names()[1:]
     assert [(s.name, s.applied, s.applied_at) for s in migrate.status()] == [
         ("0001_initial", True, None),  # recognised as the previous release
-        ("0002_readable_names", False, None),
+        *[(name, False, None) for name in later],
     ]
 
     with database.connection_context():
         statements = []
         if is_sqlite():
             database.connection().set_trace_callback(statements.append)
-        assert migrate.upgrade() == ["0002_readable_names"]
+        assert migrate.upgrade() == migrate.migration_names()[1:]
         after = snapshot()
         links = database.execute_sql(
             'SELECT "ticket_id", "required_document_id" FROM "missing_document"'
@@ -385,7 +386,8 @@ def test_previous_release_upgrades_and_keeps_every_row(previous_release):
     # No table was rebuilt: on SQLite a DROP TABLE of a parent deletes its children by cascade.
     assert not [s for s in statements if s.lstrip().upper().startswith(("DROP TABLE", "DELETE"))]
     assert after.pop("missing_document")
-    assert after == before
+    # Columns added by later migrations (empty on old rows) aside, every row is kept as it was.
+    assert {t: [{k: r[k] for k in before[t][0]} for r in after[t]] for t in after} == before
     assert sorted(links) == [
         (tickets["incomplete"], 3),
         (tickets["incomplete"], 4),
