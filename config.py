@@ -60,14 +60,14 @@ def load(app, overrides: dict | None = None) -> None:
     app.config.from_prefixed_env(prefix="DESK")
     if overrides:
         app.config.update(overrides)
-    _derive(app)
+    _derive(app, set(overrides or ()))
 
 
 def _instance_file(app, name: str) -> str:
     return os.path.join(app.instance_path, name)
 
 
-def _derive(app) -> None:
+def _derive(app, explicit: set[str] = frozenset()) -> None:
     cfg = app.config
     if not cfg["DATABASE_URL"]:
         cfg["DATABASE_URL"] = "sqlite:///" + _instance_file(app, "desk.sqlite3")
@@ -127,7 +127,7 @@ def _derive(app) -> None:
     cfg.setdefault("SECURITY_SEND_PASSWORD_CHANGE_EMAIL", False)
     cfg.setdefault("SECURITY_LOGOUT_METHODS", ["POST"])
     cfg.setdefault("SECURITY_POST_LOGOUT_VIEW", "/staf/login")
-    _derive_staff_auth(cfg, https)
+    _derive_staff_auth(cfg, https, explicit)
     cfg.setdefault("BABEL_DEFAULT_LOCALE", "id")
     cfg.setdefault("BABEL_DEFAULT_TIMEZONE", cfg["TIMEZONE"])
 
@@ -141,7 +141,7 @@ def _derived_key(cfg, purpose: bytes) -> bytes:
     return hmac.new(cfg["SECRET_KEY"].encode(), purpose, hashlib.sha256).digest()
 
 
-def _derive_staff_auth(cfg, https: bool) -> None:
+def _derive_staff_auth(cfg, https: bool, explicit: set[str]) -> None:
     """Staff authentication (issue #10): cookies, generic answers, the password rule, TOTP
     two-factor login with recovery codes, password reset by email, expiring tokens."""
     secure = https or is_production(cfg)
@@ -186,7 +186,9 @@ def _derive_staff_auth(cfg, https: bool) -> None:
         ("SECURITY_EMAIL_SENDER", cfg["MAIL_FROM"]),
         ("SECURITY_DEFAULT_REMEMBER_ME", False),
     ):
-        cfg.setdefault(name, value)
+        # Flask's own keys (SESSION_COOKIE_*) are in app.config already: set unless given.
+        if name not in explicit and not (name.startswith("SECURITY_") and name in cfg):
+            cfg[name] = value
     if is_production(cfg):
         cfg.setdefault("DEBUG", False)
 

@@ -81,8 +81,7 @@ class LoginLimits:
         item = self.account_limits[0]
 
         def count(strategy) -> int:
-            stats = strategy.get_window_stats(item, self.prefix, "account", account)
-            return item.amount - stats[1]
+            return int(strategy.storage.get(item.key_for(self.prefix, "account", account)))
 
         return self._run(count)
 
