@@ -93,6 +93,11 @@ class User(BaseModel, UserMixin):
         from staffauth.production import is_demo_account, production
 
         if production() and is_demo_account(self.email):
+            import logging
+
+            logging.getLogger("desk.auth").warning(
+                "login of demo account %s refused: DESK_ENV=production", self.email
+            )
             if form_error is not None:
                 form_error.append(_("Akun demo tidak dapat dipakai di lingkungan produksi."))
             return True
