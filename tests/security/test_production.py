@@ -21,7 +21,7 @@ HTTPS = "https://servicedesk.example.go.id"
 
 def test_production_needs_an_https_base_url(tmp_path, monkeypatch):
     monkeypatch.delenv("DESK_BASE_URL", raising=False)
-    with pytest.raises(ConfigError, match="DESK_BASE_URL"):
+    with pytest.raises(ConfigError, match="production needs DESK_BASE_URL, the public https"):
         create_app(make_config(tmp_path, ENV="production"))
     with pytest.raises(ConfigError, match="https"):
         create_app(make_config(tmp_path, ENV="production", BASE_URL="http://desk.example"))
@@ -34,7 +34,7 @@ def test_production_needs_an_https_base_url(tmp_path, monkeypatch):
 def test_desk_env_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("DESK_ENV", "production")
     monkeypatch.delenv("DESK_BASE_URL", raising=False)
-    with pytest.raises(ConfigError, match="DESK_BASE_URL"):
+    with pytest.raises(ConfigError, match="production needs DESK_BASE_URL, the public https"):
         create_app(make_config(tmp_path))
 
 

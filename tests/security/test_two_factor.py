@@ -104,3 +104,19 @@ def test_no_email_rescue_around_the_second_factor(app, client, users, outbox):
     assert response.status_code in (200, 400, 404)
     assert outbox == []
     assert client.get("/admin/tiket/").status_code == 302
+
+
+def test_two_logins_racing_with_one_code_let_one_in(app, users, monkeypatch):
+    """Both logins read the last time-step before either writes it (the race): the conditional
+    UPDATE still lets only the first through."""
+    from staffauth.totp import DeskTotp
+
+    monkeypatch.setattr(DeskTotp, "get_last_counter", lambda self, user: None)
+    admin = users["admin"]
+    code = totp_code(app, admin, fresh=True)
+    first, second = app.test_client(), app.test_client()
+    password_step(first, admin.email)
+    password_step(second, admin.email)
+    assert first.post("/staf/tf-validate", data={"code": code}).status_code == 302
+    assert second.post("/staf/tf-validate", data={"code": code}).status_code == 200
+    assert second.get("/admin/tiket/").status_code == 302
