@@ -120,3 +120,21 @@ def test_two_logins_racing_with_one_code_let_one_in(app, users, monkeypatch):
     assert first.post("/staf/tf-validate", data={"code": code}).status_code == 302
     assert second.post("/staf/tf-validate", data={"code": code}).status_code == 200
     assert second.get("/admin/tiket/").status_code == 302
+
+
+def test_the_two_factor_pages_speak_indonesian(app, client, users, login_as):
+    password_step(client, users["admin"].email)
+    for path, words in [
+        ("/staf/tf-validate", "Kode Autentikasi"),
+        ("/staf/mf-recovery", "Kode Pemulihan"),
+    ]:
+        html = client.get(path).get_data(as_text=True)
+        assert words in html and "Sign Out" not in html, path
+    login_as("agent")
+    for path, words in [
+        ("/staf/tf-setup", "aplikasi autentikator"),
+        ("/staf/mf-recovery-codes", "Kode Pemulihan"),
+    ]:
+        html = client.get(path).get_data(as_text=True)
+        assert words in html and "Keluar" in html and "Sign Out" not in html, path
+        assert 'name="csrf_token"' in html or not app.config.get("WTF_CSRF_ENABLED", True)
