@@ -57,6 +57,18 @@ def test_parallel_wrong_passwords_are_counted_exactly(app):
     assert "Terlalu banyak percobaan masuk" in locked.get_data(as_text=True)
 
 
+def test_the_json_login_counts_against_the_same_account(app):
+    for _ in range(5):
+        post_login(app, HELPDESK, "salah")
+    client = app.test_client()
+    response = client.post(
+        "/staf/login",
+        json={"email": HELPDESK.upper(), "password": DEMO_PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+    )
+    assert response.status_code == 429
+
+
 def test_an_address_is_limited_across_accounts(make_app):
     app = make_app(
         WTF_CSRF_ENABLED=False, LOGIN_LIMITS_ACCOUNT="100/minute", LOGIN_LIMITS_ADDRESS="3/minute"
