@@ -77,3 +77,14 @@ def test_a_reset_does_not_skip_the_second_factor(app, client, outbox, users):
 def test_the_reset_email_speaks_indonesian(client, outbox):
     ask_reset(client, "agen@example.go.id")
     assert "kata sandi" in (outbox[0].subject + outbox[0].body).lower()
+
+
+def test_the_link_goes_to_the_desk_not_to_a_forged_host(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False, BASE_URL="https://servicedesk.example.go.id")
+    outbox = app.extensions["mailman"].outbox = []
+    app.test_client().post(
+        "/staf/reset", data={"email": "agen@example.go.id"}, headers={"Host": "evil.example"}
+    )
+    body = outbox[0].body + "".join(str(a[0]) for a in outbox[0].alternatives)
+    assert "evil.example" not in body
+    assert "https://servicedesk.example.go.id/staf/reset/" in body
