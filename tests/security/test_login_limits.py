@@ -90,6 +90,24 @@ def test_the_lockout_ends_by_itself(make_app):
     assert post_login(app, HELPDESK, DEMO_PASSWORD).status_code == 302
 
 
+def test_the_delays_grow(make_app):
+    """A short window first (2 tries in 2 seconds), then a longer one (4 in an hour): once
+    that is used up, the wait is the long window's."""
+    app = make_app(
+        WTF_CSRF_ENABLED=False,
+        LOGIN_LIMITS_ACCOUNT="2/2second;4/hour",
+        LOGIN_LIMITS_ADDRESS="1000/minute",
+    )
+    first = [post_login(app, HELPDESK, "salah") for _ in range(3)]
+    assert [r.status_code for r in first] == [200, 200, 429]
+    short_wait = int(first[-1].headers["Retry-After"])
+    assert short_wait <= 3
+    time.sleep(short_wait + 0.2)
+    assert post_login(app, HELPDESK, "salah").status_code == 200  # the 4th of the hour
+    longer = post_login(app, HELPDESK, "salah")
+    assert longer.status_code == 429 and int(longer.headers["Retry-After"]) > 60 * 50
+
+
 def test_a_successful_login_clears_its_account_counter(app):
     for _ in range(4):
         post_login(app, HELPDESK, "salah")
