@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import user_logged_out
 from flask_security.signals import user_authenticated
@@ -33,6 +33,7 @@ LIMITED_ENDPOINTS = {
     "security.two_factor_token_validation": "pending",
     "security.mf_recovery": "pending",
     "security.reset_password": None,
+    "security.verify": "current",  # the password asked again before a sensitive change
 }
 
 
@@ -53,11 +54,19 @@ def init_app(app) -> None:
 
 
 def account_key(kind: str | None) -> str | None:
-    """The account an attempt of this request tries: the typed email (lower case, trimmed), or
-    the pending login of the second factor."""
+    """The account an attempt of this request tries: the typed email (lower case, trimmed; form
+    or JSON), the logged-in user (re-entering the password), or the pending login of the
+    second factor."""
     if kind == "email":
-        email = (request.form.get("email") or "").strip().lower()
+        body = request.get_json(silent=True) if request.is_json else None
+        typed = (body.get("email") if isinstance(body, dict) else None) or request.form.get("email")
+        email = str(typed or "").strip().lower()
         return f"email:{email}" if email else None
+    if kind == "current":
+        from flask_login import current_user
+
+        if current_user.is_authenticated:
+            return f"email:{current_user.email.lower()}"
     if kind == "pending":
         pending = session.get("tf_user_id")
         return f"pending:{pending}" if pending else None
@@ -91,10 +100,13 @@ def count_login_attempt():
 
 
 def after_login(app, user, **_extra):
-    """A completed login: forget its account's failed attempts, and give the session a new
-    CSRF token (a token seen before the login is no use after it)."""
+    """A completed login: forget its account's failed attempts, give its address its attempt
+    back, and give the session a new CSRF token (a token seen before the login is no use after
+    it)."""
     app.extensions["login_limits"].clear_account(f"email:{user.email.lower()}")
     app.extensions["login_limits"].clear_account(f"pending:{user.fs_uniquifier}")
+    if has_request_context():
+        app.extensions["login_limits"].refund_address(request.remote_addr)
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
 

@@ -5,7 +5,8 @@ window (Redis INCR when DESK_REDIS_URL is set, else a locked counter in this pro
 parallel guesses are counted exactly and none is checked past the limit. The windows grow
 (`LOGIN_LIMITS_ACCOUNT`, default 5 a minute, 10 in 15 minutes, 20 an hour): a lockout ends by
 itself when its window does, so nobody can lock a colleague out for good. A successful login
-clears its account's counters. If Redis does not answer, counting goes on in memory.
+clears its account's counters and gives its attempt back to its address. If Redis does not
+answer, counting goes on in memory.
 """
 
 from __future__ import annotations
@@ -84,6 +85,20 @@ class LoginLimits:
             return int(strategy.storage.get(item.key_for(self.prefix, "account", account)))
 
         return self._run(count)
+
+    def refund_address(self, address: str | None) -> None:
+        """Give back the attempt of a successful login to its address: a whole office behind one
+        address logging in at 08:00 is not an attack; only failures use its allowance up."""
+        if not address:
+            return
+
+        def refund(strategy) -> None:
+            for item in self.address_limits:
+                key = item.key_for(self.prefix, "address", address)
+                if strategy.storage.get(key) > 0:
+                    strategy.storage.incr(key, item.get_expiry(), amount=-1)
+
+        self._run(refund)
 
     def clear_account(self, account: str) -> None:
         """Forget the attempts of `account` (after its successful login)."""

@@ -79,6 +79,13 @@ def test_an_address_is_limited_across_accounts(make_app):
     assert post_login(app, HELPDESK, DEMO_PASSWORD, address="10.0.0.2").status_code == 302
 
 
+def test_an_office_behind_one_address_can_all_log_in(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False, LOGIN_LIMITS_ADDRESS="3/minute")
+    emails = ["helpdesk@example.go.id", "agen@example.go.id", "kabid@example.go.id"]
+    assert [post_login(app, e, DEMO_PASSWORD).status_code for e in emails * 2] == [302] * 6
+    assert post_login(app, HELPDESK, "salah").status_code == 200
+
+
 def test_the_lockout_ends_by_itself(make_app):
     app = make_app(
         WTF_CSRF_ENABLED=False, LOGIN_LIMITS_ACCOUNT="2/2second", LOGIN_LIMITS_ADDRESS="1000/minute"
