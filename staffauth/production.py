@@ -26,10 +26,14 @@ def is_demo_account(email: str | None) -> bool:
 
 
 def demo_accounts() -> list[str]:
-    """The demo accounts present in the database (needs a connection)."""
+    """The active demo accounts in the database (needs a connection)."""
     from models.staff import User
 
-    return [u.email for u in User.select(User.email).where(User.email.in_(sorted(DEMO_EMAILS)))]
+    query = User.select(User.email).where(
+        User.email.in_(sorted(DEMO_EMAILS)),
+        User.active == True,  # noqa: E712
+    )
+    return [u.email for u in query]
 
 
 def refuse_demo_accounts() -> None:

@@ -12,7 +12,8 @@
   server (fails when CI is set). `any_app`: the app on SQLite, then on PostgreSQL.
 - `db` (an app context with an open connection), `client`, `runner`, `users` (the demo staff
   by role), `login_as(role or User)` (through the real login form, with its CSRF token when the
-  check is on), `outbox` (the emails sent), `make_ticket(status)`.
+  check is on; the demo admin has an authenticator app and `login_as` enters its code),
+  `outbox` (the emails sent), `make_ticket(status)`.
 """
 
 from __future__ import annotations
