@@ -7,7 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 PORT ?= 5000
-DEMO_PASSWORD ?= demo-servicedesk-2026
+# Empty: seed-demo makes a random password per demo user and prints it once (set it to choose).
+DEMO_PASSWORD ?=
 DOMAINS := admin flask_security wtforms
 
 .PHONY: run test test-postgres lint format translations translations-update clean
@@ -41,8 +42,7 @@ translations-update: $(VENV)/.runtime
 
 run: $(VENV)/.runtime translations
 	$(FLASK) init-db
-	$(FLASK) seed-demo --password "$(DEMO_PASSWORD)"
-	@echo "Demo: semua pengguna demo memakai kata sandi '$(DEMO_PASSWORD)'."
+	$(FLASK) seed-demo $(if $(DEMO_PASSWORD),--password "$(DEMO_PASSWORD)")
 	$(FLASK) serve --port $(PORT)
 
 test: $(VENV)/.dev translations

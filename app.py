@@ -42,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import deskadmin
     import errors
     import language
+    import staffauth
     import static_files
     import tasks
     import tasks.berita_acara  # noqa: F401  (these declare the tasks, registered by init_app)
@@ -65,6 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app, user_datastore)
     tasks.init_app(app)
     init_limiter(app)
+    staffauth.init_app(app)
     filters.init_app(app)
     errors.init_app(app)
 

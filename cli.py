@@ -73,7 +73,13 @@ def db_status():
 def seed_demo(password):
     """Load the demo catalogue and one staff user per role (safe to run twice)."""
     from models.seed import seed_demo as run
+    from staffauth.production import production
 
+    if production():
+        raise click.ClickException(
+            "DESK_ENV=production: seed-demo membuat akun demo dan tidak dijalankan. "
+            "Buat admin dengan `flask create-user`."
+        )
     with connection():
         for role, email, pw in run(password):
             if pw is None:
@@ -95,7 +101,11 @@ def seed_demo(password):
 def create_user(email, name, role, bidang_code, seksi_code, password):
     """Create a staff user with one role."""
     from models.seed import StaffError, create_staff_user, seed_roles
+    from staffauth.passwords import check_password
 
+    problems = check_password(password) if password else []
+    if problems:
+        raise click.ClickException(" ".join(str(p) for p in problems))
     with connection():
         seed_roles()
         try:
@@ -171,8 +181,14 @@ def serve(host, port, workers):
 
     from werkzeug.serving import run_simple
 
+    from staffauth.production import ProductionError, refuse_demo_accounts
     from tasks import huey
 
+    try:
+        with connection():
+            refuse_demo_accounts()
+    except ProductionError as exc:
+        raise click.ClickException(str(exc)) from exc
     if not os.environ.get("DESK_BASE_URL"):
         # Links in emails must point at the server actually started (PORT=8000 make run).
         current_app.config["BASE_URL"] = f"http://{host}:{port}"

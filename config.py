@@ -8,10 +8,13 @@ are computed here so that the rest of the code reads one set of names.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hashlib
 import hmac
 import os
 import secrets
+from urllib.parse import urlsplit
 
 DEFAULTS = {
     "DATABASE_URL": None,  # default: SQLite file in instance/
@@ -22,7 +25,8 @@ DEFAULTS = {
     "SMTP_PASSWORD": None,
     "SMTP_TLS": None,  # "starttls", "ssl" or unset (plain)
     "MAIL_FROM": "Service Desk Diskominfo Jawa Barat <servicedesk@localhost>",
-    "BASE_URL": "http://127.0.0.1:5000",
+    "ENV": "development",  # "production": no demo users, DESK_BASE_URL required (https)
+    "BASE_URL": None,  # default outside production: http://127.0.0.1:5000
     "TIMEZONE": "Asia/Jakarta",
     "WORK_DAYS": "1,2,3,4,5",  # ISO weekdays, Monday = 1
     "WORK_START": "08:00",
@@ -47,6 +51,11 @@ DEFAULTS = {
 }
 
 SMTP_TLS_CHOICES = (None, "", "starttls", "ssl")
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+
+
+class ConfigError(RuntimeError):
+    """A configuration the app refuses to start with; the message says what to set."""
 
 
 def load(app, overrides: dict | None = None) -> None:
@@ -55,14 +64,14 @@ def load(app, overrides: dict | None = None) -> None:
     app.config.from_prefixed_env(prefix="DESK")
     if overrides:
         app.config.update(overrides)
-    _derive(app)
+    _derive(app, set(overrides or ()))
 
 
 def _instance_file(app, name: str) -> str:
     return os.path.join(app.instance_path, name)
 
 
-def _derive(app) -> None:
+def _derive(app, explicit: set[str] = frozenset()) -> None:
     cfg = app.config
     if not cfg["DATABASE_URL"]:
         cfg["DATABASE_URL"] = "sqlite:///" + _instance_file(app, "desk.sqlite3")
@@ -71,7 +80,23 @@ def _derive(app) -> None:
     cfg["HUEY_FILE"] = cfg["HUEY_FILE"] or _instance_file(app, "huey.sqlite3")
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = read_or_create_secret(_instance_file(app, "secret_key"))
+    cfg["ENV"] = str(cfg["ENV"] or "development").strip().lower()
+    if cfg["ENV"] not in ("development", "production"):
+        raise ConfigError(f"DESK_ENV must be 'development' or 'production', not {cfg['ENV']!r}")
+    if not cfg["BASE_URL"]:
+        if is_production(cfg):
+            raise ConfigError(
+                "DESK_ENV=production needs DESK_BASE_URL, the public https address of the desk "
+                "(e.g. https://servicedesk.jabarprov.go.id): every link in an email uses it."
+            )
+        cfg["BASE_URL"] = DEVELOPMENT_BASE_URL
     cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
+    https = urlsplit(cfg["BASE_URL"]).scheme == "https"
+    if is_production(cfg) and not https:
+        raise ConfigError(
+            f"DESK_ENV=production needs an https DESK_BASE_URL, not {cfg['BASE_URL']!r}: staff "
+            "passwords and session cookies must not cross the network in clear."
+        )
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_REQUEST_MB"]) * 1024 * 1024
 
     tls = (cfg["SMTP_TLS"] or "").lower() or None
@@ -106,8 +131,70 @@ def _derive(app) -> None:
     cfg.setdefault("SECURITY_SEND_PASSWORD_CHANGE_EMAIL", False)
     cfg.setdefault("SECURITY_LOGOUT_METHODS", ["POST"])
     cfg.setdefault("SECURITY_POST_LOGOUT_VIEW", "/staf/login")
+    _derive_staff_auth(cfg, https, explicit)
     cfg.setdefault("BABEL_DEFAULT_LOCALE", "id")
     cfg.setdefault("BABEL_DEFAULT_TIMEZONE", cfg["TIMEZONE"])
+
+
+def is_production(cfg) -> bool:
+    """DESK_ENV=production: the deployment that refuses demo users and insecure settings."""
+    return cfg.get("ENV") == "production"
+
+
+def _derived_key(cfg, purpose: bytes) -> bytes:
+    return hmac.new(cfg["SECRET_KEY"].encode(), purpose, hashlib.sha256).digest()
+
+
+def _derive_staff_auth(cfg, https: bool, explicit: set[str]) -> None:
+    """Staff authentication (issue #10): cookies, generic answers, the password rule, TOTP
+    two-factor login with recovery codes, password reset by email, expiring tokens."""
+    secure = https or is_production(cfg)
+    for name, value in (
+        ("SESSION_COOKIE_HTTPONLY", True),
+        ("SESSION_COOKIE_SAMESITE", "Lax"),
+        ("SESSION_COOKIE_SECURE", secure),
+        ("REMEMBER_COOKIE_HTTPONLY", True),
+        ("REMEMBER_COOKIE_SAMESITE", "Lax"),
+        ("REMEMBER_COOKIE_SECURE", secure),
+        ("REMEMBER_COOKIE_DURATION", dt.timedelta(days=7)),
+        # The same answer whether the account exists or not (login, reset, 2FA).
+        ("SECURITY_RETURN_GENERIC_RESPONSES", True),
+        ("SECURITY_PASSWORD_LENGTH_MIN", 12),
+        ("SECURITY_PASSWORD_COMPLEXITY_CHECKER", "zxcvbn"),
+        ("SECURITY_ZXCVBN_MINIMUM_SCORE", 3),
+        ("SECURITY_PASSWORD_CHECK_BREACHED", False),  # a network call; the bundled list instead
+        ("SECURITY_TWO_FACTOR", True),
+        ("SECURITY_TWO_FACTOR_ENABLED_METHODS", ["authenticator"]),
+        ("SECURITY_TWO_FACTOR_ALWAYS_VALIDATE", True),
+        # A code by email would make the mailbox alone enough to log in: recovery codes instead.
+        ("SECURITY_TWO_FACTOR_RESCUE_EMAIL", False),
+        ("SECURITY_TWO_FACTOR_POST_SETUP_VIEW", "/staf/mf-recovery-codes"),
+        ("SECURITY_TOTP_ISSUER", "Service Desk Diskominfo Jabar"),
+        (
+            "SECURITY_TOTP_SECRETS",
+            {"1": base64.b32encode(_derived_key(cfg, b"totp-secrets")).decode()},
+        ),
+        ("SECURITY_MULTI_FACTOR_RECOVERY_CODES", True),
+        ("SECURITY_MULTI_FACTOR_RECOVERY_CODES_N", 8),
+        (
+            "SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS",
+            [base64.urlsafe_b64encode(_derived_key(cfg, b"recovery-codes")).decode()],
+        ),
+        ("SECURITY_RECOVERABLE", True),
+        ("SECURITY_RESET_PASSWORD_WITHIN", dt.timedelta(hours=1)),
+        ("SECURITY_AUTO_LOGIN_AFTER_RESET", False),  # the login (and its second factor) follows
+        ("SECURITY_SEND_PASSWORD_RESET_NOTICE_EMAIL", True),
+        ("SECURITY_FRESHNESS", dt.timedelta(minutes=30)),
+        ("SECURITY_FRESHNESS_GRACE_PERIOD", dt.timedelta(minutes=5)),
+        ("SECURITY_TOKEN_MAX_AGE", dt.timedelta(hours=1)),
+        ("SECURITY_EMAIL_SENDER", cfg["MAIL_FROM"]),
+        ("SECURITY_DEFAULT_REMEMBER_ME", False),
+    ):
+        # Flask's own keys (SESSION_COOKIE_*) are in app.config already: set unless given.
+        if name not in explicit and not (name.startswith("SECURITY_") and name in cfg):
+            cfg[name] = value
+    if is_production(cfg):
+        cfg.setdefault("DEBUG", False)
 
 
 def read_or_create_secret(path: str) -> str:

@@ -11,11 +11,16 @@ from flask_wtf import CSRFProtect
 
 from models.db import database
 from models.staff import Role, User, UserRoles
+from staffauth.mail import DeskMailUtil
+from staffauth.passwords import DeskPasswordUtil
+from staffauth.totp import DeskTotp
 
 babel = Babel()
 csrf = CSRFProtect()
 mail = Mail()
-security = Security()
+security = Security(
+    password_util_cls=DeskPasswordUtil, totp_cls=DeskTotp, mail_util_cls=DeskMailUtil
+)
 user_datastore = PeeweeUserDatastore(database, User, Role, UserRoles)
 
 TRANSLATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations")

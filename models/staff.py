@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 from flask_babel import lazy_gettext as _l
 from flask_security import RoleMixin, UserMixin
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from models.catalog import Bidang, Seksi
 from models.db import BaseModel
@@ -22,6 +31,20 @@ ROLES = {
     KEPALA_BIDANG: _l("Kepala Bidang"),
     KEPALA_SEKSI: _l("Kepala Seksi"),
 }
+
+
+# Roles whose members must use a second factor (an authenticator app) to log in.
+TWO_FACTOR_ROLES = (ADMIN,)
+
+
+class JSONListField(TextField):
+    """A list of strings kept as JSON text (Flask-Security's recovery codes)."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(list(value))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
 
 
 class Role(BaseModel, RoleMixin):
@@ -42,9 +65,51 @@ class User(BaseModel, UserMixin):
     confirmed_at = DateTimeField(null=True)
     bidang = ForeignKeyField(Bidang, null=True, backref="staff", on_delete="RESTRICT")
     seksi = ForeignKeyField(Seksi, null=True, backref="staff", on_delete="RESTRICT")
+    # Two-factor login (Flask-Security): the method ("authenticator"), the encrypted TOTP
+    # secret, the encrypted recovery codes, and the last TOTP time-step accepted (no replay).
+    tf_primary_method = CharField(max_length=64, null=True)
+    tf_totp_secret = CharField(max_length=255, null=True)
+    mf_recovery_codes = JSONListField(null=True)
+    tf_totp_last_counter = IntegerField(null=True)
 
     def __str__(self):
         return self.name
+
+    def check_tf_required(self, tf_setup_methods, tf_fresh):
+        """Two-factor login is required of every user who set it up and of every admin (an
+        admin without it is sent to set it up before the first page); `TWO_FACTOR_ROLES`."""
+        from flask import current_app
+
+        required_roles = current_app.config.get("TWO_FACTOR_REQUIRED_ROLES", TWO_FACTOR_ROLES)
+        if tf_setup_methods or self.role_names & set(required_roles):
+            return True, tf_setup_methods
+        return False, tf_setup_methods
+
+    def is_locked(self, form_error=None):
+        """Under DESK_ENV=production a demo account cannot log in, even with its password
+        (`staffauth.production`)."""
+        from flask_babel import gettext as _
+
+        from staffauth.production import is_demo_account, production
+
+        if production() and is_demo_account(self.email):
+            import logging
+
+            logging.getLogger("desk.auth").warning(
+                "login of demo account %s refused: DESK_ENV=production", self.email
+            )
+            if form_error is not None:
+                form_error.append(_("Akun demo tidak dapat dipakai di lingkungan produksi."))
+            return True
+        return False
+
+    def check_tf_required_setup(self):
+        """Whether the setup page offers to turn two-factor login off: not for the roles that
+        must keep it."""
+        from flask import current_app
+
+        required_roles = current_app.config.get("TWO_FACTOR_REQUIRED_ROLES", TWO_FACTOR_ROLES)
+        return bool(self.role_names & set(required_roles))
 
     def get_id(self):
         """The session identity Flask-Security stores and looks up: `fs_uniquifier`, not the

@@ -92,8 +92,12 @@ def create_staff(actor, email, name, roles, bidang_id=None, seksi_id=None, passw
         raise StaffError(_("Nama wajib diisi."))
     if not (email or "").strip():
         raise StaffError(_("Email wajib diisi."))
-    if password is not None and password != "" and len(password) < 8:
-        raise StaffError(_("Kata sandi minimal 8 karakter."))
+    if password:
+        from staffauth.passwords import check_password
+
+        problems = check_password(password)
+        if problems:
+            raise StaffError(" ".join(str(p) for p in problems))
     roles, bidang, seksi = _placement(roles, bidang_id, seksi_id)
     with write_transaction():
         user, password = create_staff_user(

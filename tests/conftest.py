@@ -16,7 +16,8 @@
   server (fails when CI is set). `any_app`: the app on SQLite, then on PostgreSQL.
 - `db` (an app context with an open connection), `client`, `runner`, `users` (the demo staff
   by role), `login_as(role or User)` (through the real login form, with its CSRF token when the
-  check is on), `outbox` (the emails sent), `make_ticket(status)`.
+  check is on; the demo admin has an authenticator app and `login_as` enters its code),
+  `outbox` (the emails sent), `make_ticket(status)`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from tests.helpers import (
     make_config,
     new_request,
     required_uploads,
+    totp_code,
     unavailable,
 )
 
@@ -89,6 +91,17 @@ def seed(app, *, migrations=False):
             create_tables()
         with connection():
             seed_demo(DEMO_PASSWORD)
+            set_up_demo_admin_totp(app)
+
+
+def set_up_demo_admin_totp(app):
+    """The demo admin has an authenticator app (two-factor login is required of admins);
+    `login_as` enters its current code (`helpers.totp_code`)."""
+    from extensions import user_datastore
+
+    admin = User.get(User.email == "admin@example.go.id")
+    secret = app.extensions["security"].totp_factory.generate_totp_secret()
+    user_datastore.tf_set(admin, "authenticator", totp_secret=secret)
 
 
 def sqlite_path(url: str) -> str | None:
@@ -380,7 +393,8 @@ def outbox(app):
 @pytest.fixture
 def login_as(app, client, users):
     """Log the test client in as the demo user of a role (or as a given User), through the real
-    login form; with the CSRF check on, with the form's token."""
+    login form; with the CSRF check on, with the form's token. A user with an authenticator
+    app (the demo admin) then enters its current code in the second form."""
     with_csrf = app.config.get("WTF_CSRF_ENABLED", True)
 
     def token():
@@ -393,7 +407,15 @@ def login_as(app, client, users):
             "/staf/login", data={"email": user.email, "password": DEMO_PASSWORD, **token()}
         )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        if "/staf/tf-validate" in response.headers["Location"]:
+            path = "/staf/tf-validate"
+            code = totp_code(app, user, fresh=True)
+            response = client.post(path, data={"code": code, **token_of(path)})
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return user
+
+    def token_of(path):
+        return {"csrf_token": csrf_token(client, path)} if with_csrf else {}
 
     return login
 

@@ -74,6 +74,22 @@ def make_config(tmp_path, **extra):
     return config
 
 
+def totp_code(app, user, *, fresh=False, at=None) -> str:
+    """The authenticator code of `user` now (or at the time `at`, seconds since the epoch). With
+    `fresh`, the user's last accepted time-step is forgotten first, so that a test may log the
+    same user in twice within 30 seconds (a code is accepted once only)."""
+    from passlib.totp import TOTP
+
+    from models.staff import User
+
+    with app.app_context(), connection():
+        if fresh:
+            User.update(tf_totp_last_counter=None).where(User.id == user.id).execute()
+        secret = User.get_by_id(user.id).tf_totp_secret
+        totp = TOTP.using(secrets=app.config["SECURITY_TOTP_SECRETS"]).from_source(secret)
+        return totp.generate(time=at).token
+
+
 def unavailable(reason: str):
     """Skip a test whose server or tool is missing, but fail it when the variable CI is set
     (CI provides PostgreSQL, Redis and chromium: a skip there would hide a lost test)."""

@@ -208,8 +208,8 @@ def test_login_page_speaks_indonesian(client):
     )
     assert wrong.status_code == 200
     assert "Invalid" not in wrong.get_data(as_text=True)
-    # Refused in Indonesian (the English would be "Specified user does not exist").
-    assert "Pengguna yang dimaksud tidak ditemukan" in wrong.get_data(as_text=True)
+    # Refused in Indonesian, with the generic answer (an unknown account is not revealed).
+    assert "Autentikasi gagal" in wrong.get_data(as_text=True)
 
 
 # --- CSRF --------------------------------------------------------------------------------------

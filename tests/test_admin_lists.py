@@ -187,7 +187,7 @@ def test_landing_page_counts_the_users_queues(client, login_as, make_ticket):
 
 def test_lists_filters_and_sorting_on_postgresql(postgres_url, make_app):
     """The joined, aliased list query (the agent is a second join on "user") on PostgreSQL."""
-    from tests.helpers import DEMO_PASSWORD
+    from tests.helpers import DEMO_PASSWORD, totp_code
 
     app = make_app(DATABASE_URL=postgres_url, WTF_CSRF_ENABLED=False)
     with app.app_context(), connection():
@@ -197,8 +197,10 @@ def test_lists_filters_and_sorting_on_postgresql(postgres_url, make_app):
         workflow.verify_complete(helpdesk, second.id, now=T0)
         agent = User.get(User.email == "agen@example.go.id")
         workflow.dispose(helpdesk, second.id, agent.id, now=T0)
+        admin = User.get(User.email == "admin@example.go.id")
     client = app.test_client()
     client.post("/staf/login", data={"email": "admin@example.go.id", "password": DEMO_PASSWORD})
+    client.post("/staf/tf-validate", data={"code": totp_code(app, admin)})
     for query in ("sort=5", "sort=5&desc=1", "sort=1", f"flt0_3={agent.id}", "search=kedua"):
         response = client.get("/admin/tiket/?" + query)
         assert response.status_code == 200, query

@@ -40,7 +40,7 @@ def test_create_staff_with_roles_and_placement(db, users):
         (dict(roles=["root"]), "Peran tidak dikenal"),
         (dict(roles=["admin"], email="helpdesk@example.go.id"), "sudah ada"),
         (dict(roles=["admin"], name=" "), "Nama wajib diisi"),
-        (dict(roles=["admin"], password="pendek"), "minimal 8 karakter"),
+        (dict(roles=["admin"], password="pendek"), "terdiri dari 12 karakter"),
     ],
 )
 def test_create_staff_refusals_change_nothing(db, users, kwargs, message):

@@ -3,6 +3,7 @@ sweep."""
 
 from __future__ import annotations
 
+from models import migrate
 from models.catalog import Bidang, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.db import connection
 from models.migrate import migration_names
@@ -61,7 +62,6 @@ def _bare_app(tmp_path):
 
 
 def test_db_status_and_upgrade_twice(tmp_path):
-    from models import migrate
 
     names = migrate.migration_names()
     cli = _bare_app(tmp_path).test_cli_runner()
@@ -96,7 +96,6 @@ def test_init_db_on_an_empty_database(tmp_path):
 
 
 def test_init_db_on_a_database_of_the_previous_release(tmp_path):
-    from models import migrate
     from models.db import database
 
     app = _bare_app(tmp_path)
@@ -138,7 +137,7 @@ def test_create_user(runner, app):
             "--seksi",
             "rekayasa-aplikasi",
             "--password",
-            "p" * 12,
+            "kuda-laut-menyanyi-di-cimahi",
         ]
     )
     assert ok.exit_code == 0, ok.output
