@@ -78,7 +78,7 @@ class Ticket(BaseModel):
     received_at = DateTimeField(null=True)  # with helpdesk: when the request reached Diskominfo
     created_by = ForeignKeyField(User, null=True, backref="tickets_entered", on_delete="SET NULL")
 
-    status = CharField(default=OPEN, index=True)
+    status = CharField(default=OPEN)  # indexed with the lists' orders (Meta.indexes)
     close_reason = CharField(null=True)
     assigned_agent = ForeignKeyField(User, null=True, backref="tickets", on_delete="RESTRICT")
     step = IntegerField(null=True)  # the SOP step the ticket waits on, None once closed
@@ -90,6 +90,15 @@ class Ticket(BaseModel):
     updated_at = DateTimeField(default=utcnow)
     closed_at = DateTimeField(null=True)
     version = IntegerField(default=0)  # optimistic lock: every transition bumps it
+
+    class Meta:
+        # each list's filter and order in one index (migration 0009): 50 rows read, not all
+        indexes = (
+            (("status", "created_at"), False),
+            (("status", "due_at"), False),
+            (("assigned_agent", "status", "due_at"), False),
+            (("layanan", "status", "created_at"), False),
+        )
 
     def __str__(self):
         return self.number
@@ -267,6 +276,9 @@ class Notification(BaseModel):
     recipients = TextField(null=True)  # the addresses it went to, filled when sent
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "next_attempt_at"), False),)  # the due rows (migration 0009)
 
     def __str__(self):
         return f"{self.kind} #{self.id}"

@@ -371,13 +371,14 @@ def test_previous_release_upgrades_and_keeps_every_row(previous_release):
     assert [(s.name, s.applied, s.applied_at) for s in migrate.status()] == [
         ("0001_initial", True, None),  # recognised as the previous release
         ("0002_readable_names", False, None),
+        ("0009_list_indexes", False, None),
     ]
 
     with database.connection_context():
         statements = []
         if is_sqlite():
             database.connection().set_trace_callback(statements.append)
-        assert migrate.upgrade() == ["0002_readable_names"]
+        assert migrate.upgrade() == ["0002_readable_names", "0009_list_indexes"]
         after = snapshot()
         links = database.execute_sql(
             'SELECT "ticket_id", "required_document_id" FROM "missing_document"'
