@@ -135,9 +135,7 @@ def _bench_agents(password_hash: str) -> dict[int, list[int]]:
                 seksi=seksi.id,
             )
             UserRoles.create(user=user, role=role)
-    return {
-        seksi.id: [u.id for u in User.agents_of_seksi(seksi.id)] for seksi in Seksi.select()
-    }
+    return {seksi.id: [u.id for u in User.agents_of_seksi(seksi.id)] for seksi in Seksi.select()}
 
 
 def _fast_calendar():
@@ -200,7 +198,9 @@ def _seed(tickets: int, rng: random.Random, now: dt.datetime, agents) -> dict:
     file_size = {sha: len(store.get(sha)) for sha in files}
 
     paths = [p for p in PATHS for _ in range(p[3])]
-    ids = _Counters(*(_next_id(m) for m in (Ticket, TicketStep, TicketEvent, Document, Notification)))
+    ids = _Counters(
+        *(_next_id(m) for m in (Ticket, TicketStep, TicketEvent, Document, Notification))
+    )
 
     # Every path at least once, then by weight; the active ones are recent, closed ones older.
     plan = list(PATHS) + [rng.choice(paths) for _ in range(max(0, tickets - len(PATHS)))]
@@ -231,7 +231,14 @@ def _seed(tickets: int, rng: random.Random, now: dt.datetime, agents) -> dict:
         email = f"{first.lower()}.{last.lower()}{rng.randint(1, 999)}@jabarprov.go.id"
 
         t = created
-        status, step_no, step_started, due, closed_at, ba_number = None, None, None, None, None, None
+        status, step_no, step_started, due, closed_at, ba_number = (
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
         previous = None
         for state in states:
             action, kind, who = ARRIVAL[(previous, state)]
@@ -246,9 +253,7 @@ def _seed(tickets: int, rng: random.Random, now: dt.datetime, agents) -> dict:
                 step_rows[-1] = last_step[:6] + (t, actor)
             event_id = ids.event
             ids.event += 1
-            event_rows.append(
-                (event_id, tid, t, actor, label, action, previous, state, "", True)
-            )
+            event_rows.append((event_id, tid, t, actor, label, action, previous, state, "", True))
             if kind:
                 to_requester, staff = EMAIL_AUDIENCES[kind]
                 sent = t + dt.timedelta(seconds=rng.uniform(2, 30))
