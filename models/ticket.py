@@ -185,11 +185,15 @@ class TicketStep(BaseModel):
     status = CharField()  # the status the ticket waited in (incomplete: the requester's window)
     started_at = DateTimeField()
     due_at = DateTimeField(null=True)
-    ended_at = DateTimeField(null=True, index=True)  # compliance reports filter on it
+    ended_at = DateTimeField(null=True)  # compliance reports filter on it (Meta.indexes)
     actor = ForeignKeyField(User, null=True, on_delete="SET NULL")  # who ended it
 
     class Meta:
-        indexes = ((("ticket", "step"), False),)
+        indexes = (
+            (("ticket", "step"), False),
+            (("ticket", "ended_at"), False),  # the open step of one ticket (migration 0009)
+            (("ended_at", "due_at"), False),  # compliance: ended in a period, open and overdue
+        )
 
     @property
     def on_time(self):

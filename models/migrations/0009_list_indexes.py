@@ -9,10 +9,15 @@ whatever the table's size, instead of reading and sorting every matching ticket:
 - `ticket (assigned_agent_id, status, due_at)`: an agent's lists and "Tiket saya";
 - `ticket (layanan_id, status, created_at)`: a service's tickets (the helpdesk's and the heads'
   scope is a set of services);
-- `notification (status, next_attempt_at)`: the outbox rows due to be sent.
+- `notification (status, next_attempt_at)`: the outbox rows due to be sent;
+- `ticket_step (ticket_id, ended_at)`: a ticket's open step, ended at each transition (without
+  it SQLite picks the index on `ended_at` and walks every open step of every ticket);
+- `ticket_step (ended_at, due_at)`: the compliance report's steps ended in a period and open
+  steps already overdue, both as ranges of one index.
 
-The single-column `ticket (status)` index is dropped: `(status, created_at)` serves every query it
-served. Only indexes change; no row is touched.
+The single-column `ticket (status)` and `ticket_step (ended_at)` indexes are dropped: the new
+ones that start with the same column serve every query they served. Only indexes change; no row
+is touched.
 """
 
 from __future__ import annotations
@@ -23,11 +28,15 @@ NEW_INDEXES = (
     ("ticket", ("assigned_agent_id", "status", "due_at")),
     ("ticket", ("layanan_id", "status", "created_at")),
     ("notification", ("status", "next_attempt_at")),
+    ("ticket_step", ("ticket_id", "ended_at")),
+    ("ticket_step", ("ended_at", "due_at")),
 )
+DROPPED = (("ticket", "ticket_status"), ("ticket_step", "ticket_step_ended_at"))
 
 
 def upgrade(migrator, database) -> None:
-    """Create the list indexes; drop the index on ticket.status alone."""
+    """Create the list indexes; drop the two single-column ones they replace."""
     for table, columns in NEW_INDEXES:
         migrator.add_index(table, columns, False).run()
-    migrator.drop_index("ticket", "ticket_status").run()
+    for table, name in DROPPED:
+        migrator.drop_index(table, name).run()
