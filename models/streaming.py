@@ -11,22 +11,21 @@ CHUNK_ROWS = 1000
 
 def stream(query, chunk: int = CHUNK_ROWS):
     """Yield the rows of a peewee SELECT one at a time without holding them all: on SQLite the
-    cursor itself steps through the result; on PostgreSQL a server-side (named) cursor inside a
-    transaction fetches `chunk` rows per round trip (psycopg2's default cursor would load the
-    whole result into the client first)."""
+    cursor itself steps through the result; on PostgreSQL a server-side cursor (DECLARE, then
+    FETCH `chunk` rows at a time) inside a transaction, which closes it. psycopg2's default cursor
+    would load the whole result into the client first, and its named cursors need WITH HOLD on
+    peewee's autocommit connections, which copies the whole result on the server at once."""
     if is_sqlite():
         yield from query.iterator()
         return
-    from playhouse.postgres_ext import FetchManyCursor
-
+    name = f"stream_{uuid.uuid4().hex}"
     sql, params = query.sql()
     with database.atomic():
-        cursor = database.connection().cursor(name=f"stream_{uuid.uuid4().hex}")
-        try:
-            cursor.execute(sql, params)
-            # peewee's own row wrapper over a cursor that fetches `chunk` rows at a time
-            wrapper = query._get_cursor_wrapper(FetchManyCursor(cursor, chunk))
-            yield from wrapper.iterator()
-        finally:
-            if not cursor.closed:
-                cursor.close()
+        database.execute_sql(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params)
+        while True:
+            cursor = database.execute_sql(f"FETCH FORWARD {int(chunk)} FROM {name}")
+            # peewee's own row wrapper (models and their joined rows) over this chunk
+            rows = list(query._get_cursor_wrapper(cursor).iterator())
+            if not rows:
+                return
+            yield from rows

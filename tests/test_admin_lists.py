@@ -285,3 +285,18 @@ def test_export_streams_every_row(app, client, login_as, make_ticket):
     assert response.is_streamed
     lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert {line[0] for line in lines[1:]} == made
+
+
+def test_stream_reads_in_chunks_on_both_back_ends(any_app):
+    """`models.streaming.stream` yields every row of a query, a chunk at a time (PostgreSQL: a
+    server-side cursor), as peewee model instances with their joined rows."""
+    from models.streaming import stream
+
+    with any_app.app_context(), connection():
+        made = [open_ticket(subject=f"Tiket {i}").number for i in range(5)]
+        query = Ticket.select(Ticket, PerangkatDaerah).join(PerangkatDaerah).order_by(Ticket.id)
+        rows = stream(query, chunk=2)
+        first = next(rows)
+        assert first.number == made[0] and first.perangkat_daerah.name
+        assert [first.number] + [t.number for t in rows] == made
+    database.close()
