@@ -12,7 +12,18 @@ from models.db import connection
 
 
 def init_app(app) -> None:
-    for command in (init_db, db_group, seed_demo, create_user, sweep, serve, backup, restore):
+    commands = (
+        init_db,
+        db_group,
+        seed_demo,
+        seed_bench,
+        create_user,
+        sweep,
+        serve,
+        backup,
+        restore,
+    )
+    for command in commands:
         app.cli.add_command(command)
 
 
@@ -88,6 +99,24 @@ def seed_demo(password):
                 click.echo(f"{role:14} {email}")
             else:
                 click.echo(f"{role:14} {email:28} kata sandi: {pw}")
+
+
+@click.command("seed-bench")
+@with_appcontext
+@click.option("--tickets", default=100_000, show_default=True, help="Jumlah tiket.")
+@click.option("--seed", "random_seed", default=12, show_default=True, help="Benih acak.")
+def seed_bench(tickets, random_seed):
+    """Fill the database with N realistic tickets in every state (benchmarks; `bench/seed.py`):
+    needs the catalogue and the demo users (`seed-demo`)."""
+    import time
+
+    from bench.seed import seed_bench as run
+
+    started = time.perf_counter()
+    with connection():
+        counts = run(tickets, seed=random_seed)
+    rows = ", ".join(f"{table} {n}" for table, n in counts.items())
+    click.echo(f"{tickets} tiket dibuat dalam {time.perf_counter() - started:.1f} s ({rows}).")
 
 
 @click.command("create-user")

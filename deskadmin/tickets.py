@@ -12,7 +12,10 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
+from flask_admin.contrib.peewee.tools import parse_like_term
 from flask_admin.form import BaseForm
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 from markupsafe import Markup, escape
@@ -25,17 +28,43 @@ from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
 from models.db import utcnow
 from models.scope import visible_tickets
 from models.staff import AGENT, User
+from models.streaming import stream
 from models.ticket import CLOSED, STATUSES, Ticket
 
 Agent = User.alias("agent")
 
+# A list counts its rows up to this many; beyond, it says "lebih dari 10.000" (a count of every
+# matching ticket costs a scan of all of them, whatever the page shows).
+COUNT_CAP = 10_000
+
+_badges: dict = {}
+
 
 def status_badge(ticket) -> Markup:
-    """The ticket's state as a coloured badge (label and colour from the state table)."""
-    state = ticket.state
-    return Markup('<span class="badge badge-{} status-{}">{}</span>').format(
-        state.colour, state.code, state.label
-    )
+    """The ticket's state as a coloured badge (label and colour from the state table); built once
+    per state and language, not per row."""
+    key = (ticket.status, str(get_locale()))
+    badge = _badges.get(key)
+    if badge is None:
+        state = ticket.state
+        badge = _badges[key] = Markup('<span class="badge badge-{} status-{}">{}</span>').format(
+            state.colour, state.code, state.label
+        )
+    return badge
+
+
+class CappedCount(int):
+    """A list's total that stopped counting at COUNT_CAP: the pager treats it as the number, the
+    page shows it as "lebih dari 10.000"."""
+
+    def __str__(self):
+        return _("lebih dari %(n)s", n=f"{COUNT_CAP:,}".replace(",", "."))
+
+
+def capped_count(query, cap: int = COUNT_CAP) -> int:
+    """How many rows `query` has, counting no further than `cap` (then a CappedCount)."""
+    n = query.limit(cap + 1).count()
+    return CappedCount(cap) if n > cap else n
 
 
 def due_cell(ticket) -> Markup:
@@ -114,6 +143,8 @@ class TicketListBase(TicketScope, ModelView):
     export_types = ["csv"]
     page_size = 50
     can_set_page_size = False
+    # Flask-Admin's own count would count the joined list query; get_list counts instead (below)
+    simple_list_pager = True
     form_base_class = BaseForm  # CSRF: Flask-WTF's CSRFProtect guards every POST
     column_display_actions = False  # the number links to the ticket page
 
@@ -220,6 +251,56 @@ class TicketListBase(TicketScope, ModelView):
     def _handle_join(self, query, field, joins):
         return query  # everything a row shows, sorts or filters on is joined in base_query
 
+    # --- the count and the export ------------------------------------------------------------
+    def count_query(self):
+        """The rows a list counts: the scope (and a queue's condition) on ticket ids alone."""
+        return visible_tickets(current_user, Ticket.select(Ticket.id))
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """The page of rows from Flask-Admin, and the total counted on the ticket table alone
+        (the joins cannot change it; only the service's duration filter needs its service), up
+        to COUNT_CAP."""
+        _, rows = super().get_list(
+            page, sort_column, sort_desc, search, filters, execute=execute, page_size=page_size
+        )
+        return capped_count(self._filtered_count_query(search, filters)), rows
+
+    def _filtered_count_query(self, search, filters):
+        query = self.count_query()
+        if search:
+            for value in search.split(" "):
+                if value:
+                    term = parse_like_term(value)
+                    condition = None
+                    for field in self._search_fields:
+                        condition = field**term if condition is None else condition | field**term
+                    query = query.where(condition)
+        joined = set()
+        for index, _name, value in filters or ():
+            flt = self._filters[index]
+            model = flt.column.model
+            if model is not Ticket and model not in joined:
+                query = query.join(model, on=(Ticket.layanan == model.id))
+                joined.add(model)
+            query = flt.apply(query, flt.clean(value))
+        return query
+
+    def _export_data(self):
+        """Every row of the list as it is filtered and sorted, streamed from the database a chunk
+        at a time (Flask-Admin would read them all into a list first)."""
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        _, query = super().get_list(
+            0,
+            sort[0] if sort is not None else None,
+            view_args.sort_desc,
+            view_args.search,
+            view_args.filters,
+            execute=False,
+            page_size=0,
+        )
+        return None, stream(query)
+
     # --- paths that exist on a ModelView but not for tickets: scope first, then refuse ------
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
@@ -276,6 +357,9 @@ class QueueView(TicketListBase):
 
     def get_query(self):
         return self.queue.where(super().get_query(), current_user)
+
+    def count_query(self):
+        return self.queue.where(super().count_query(), current_user)
 
     def is_visible(self):
         return bool(current_roles() & self.queue.roles)

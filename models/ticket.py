@@ -86,7 +86,7 @@ class Ticket(BaseModel):
     received_at = DateTimeField(null=True)  # with helpdesk: when the request reached Diskominfo
     created_by = ForeignKeyField(User, null=True, backref="tickets_entered", on_delete="SET NULL")
 
-    status = CharField(default=OPEN, index=True)
+    status = CharField(default=OPEN)  # indexed with the lists' orders (Meta.indexes)
     close_reason = CharField(null=True)
     assigned_agent = ForeignKeyField(User, null=True, backref="tickets", on_delete="RESTRICT")
     step = IntegerField(null=True)  # the SOP step the ticket waits on, None once closed
@@ -101,6 +101,15 @@ class Ticket(BaseModel):
     updated_at = DateTimeField(default=utcnow)
     closed_at = DateTimeField(null=True)
     version = IntegerField(default=0)  # optimistic lock: every transition bumps it
+
+    class Meta:
+        # each list's filter and order in one index (migration 0009): 50 rows read, not all
+        indexes = (
+            (("status", "created_at"), False),
+            (("status", "due_at"), False),
+            (("assigned_agent", "status", "due_at"), False),
+            (("layanan", "status", "created_at"), False),
+        )
 
     def __str__(self):
         return self.number
@@ -187,14 +196,18 @@ class TicketStep(BaseModel):
     status = CharField()  # the status the ticket waited in (incomplete: the requester's window)
     started_at = DateTimeField()
     due_at = DateTimeField(null=True)
-    ended_at = DateTimeField(null=True, index=True)  # compliance reports filter on it
+    ended_at = DateTimeField(null=True)  # compliance reports filter on it (Meta.indexes)
     actor = ForeignKeyField(User, null=True, on_delete="SET NULL")  # who ended it
     # step 5 paused (menunggu_pemohon): since when, and the working time paused so far
     paused_at = DateTimeField(null=True)
     paused_seconds = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     class Meta:
-        indexes = ((("ticket", "step"), False),)
+        indexes = (
+            (("ticket", "step"), False),
+            (("ticket", "ended_at"), False),  # the open step of one ticket (migration 0009)
+            (("ended_at", "due_at"), False),  # compliance: ended in a period, open and overdue
+        )
 
     @property
     def on_time(self):
@@ -293,6 +306,9 @@ class Notification(BaseModel):
     recipients = TextField(null=True)  # the addresses it went to, filled when sent
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "next_attempt_at"), False),)  # the due rows (migration 0009)
 
     def __str__(self):
         return f"{self.kind} #{self.id}"

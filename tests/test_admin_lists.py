@@ -226,3 +226,79 @@ def test_export_neutralises_spreadsheet_formulas(client, login_as, make_ticket):
     assert '\'=HYPERLINK("http://x.example/?"&B2;"buka")' in cells
     assert "'@SUM(1+1)" in cells
     assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+
+
+def test_list_counts_on_the_ticket_table_alone(client, login_as, make_ticket):
+    """The total is counted without the joins of the page's rows (they cannot change it)."""
+    make_ticket("assigned")
+    login_as("helpdesk")
+    client.get("/admin/tiket/?flt0_0=assigned")
+    with count_queries() as seen:
+        html = client.get("/admin/tiket/?flt0_0=assigned").get_data(as_text=True)
+    counts = [sql for sql in seen if "COUNT(" in sql.upper()]
+    assert counts and "Daftar (1)" in html
+    # the scope's own subquery (the bidang's services) stays; the rows' joins are not there
+    assert not [s for s in counts if '"perangkat_daerah"' in s or '"user"' in s], counts
+
+
+def test_count_stops_at_the_cap_and_says_so(client, login_as, make_ticket, monkeypatch):
+    from deskadmin import tickets
+
+    for _ in range(4):
+        make_ticket("open")
+    monkeypatch.setattr(tickets, "COUNT_CAP", 3)
+    monkeypatch.setattr(tickets.capped_count, "__defaults__", (3,))
+    login_as("admin")
+    html = client.get("/admin/tiket/").get_data(as_text=True)
+    assert "Daftar (lebih dari 3)" in html
+    assert len(numbers(html)) == 4  # the rows themselves are not capped
+    monkeypatch.setattr(tickets.capped_count, "__defaults__", (4,))
+    assert "Daftar (4)" in client.get("/admin/tiket/").get_data(as_text=True)
+
+
+def test_capped_count_text():
+    from deskadmin.tickets import COUNT_CAP, CappedCount, capped_count
+
+    assert COUNT_CAP == 10_000
+    with_cap = CappedCount(COUNT_CAP)
+    assert with_cap == 10_000 and with_cap / 50 == 200  # the pager computes with the number
+    assert str(with_cap) == "lebih dari 10.000"
+    assert capped_count(Ticket.select().where(Ticket.id < 0)) == 0
+
+
+def test_export_streams_every_row(app, client, login_as, make_ticket):
+    """The CSV export is a generator over the database cursor, and it has every ticket."""
+    import csv
+    import io
+    import types
+
+    made = {make_ticket("open").number for _ in range(7)}
+    login_as("admin")
+    view = next(
+        v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "tickets"
+    )
+    with app.test_request_context("/admin/tiket/export/csv/"):
+        from flask_login import login_user
+
+        login_user(User.get(User.email == "admin@example.go.id"))
+        _, rows = view._export_data()
+        assert isinstance(rows, types.GeneratorType)
+    response = client.get("/admin/tiket/export/csv/")
+    assert response.is_streamed
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert {line[0] for line in lines[1:]} == made
+
+
+def test_stream_reads_in_chunks_on_both_back_ends(any_app):
+    """`models.streaming.stream` yields every row of a query, a chunk at a time (PostgreSQL: a
+    server-side cursor), as peewee model instances with their joined rows."""
+    from models.streaming import stream
+
+    with any_app.app_context(), connection():
+        made = [open_ticket(subject=f"Tiket {i}").number for i in range(5)]
+        query = Ticket.select(Ticket, PerangkatDaerah).join(PerangkatDaerah).order_by(Ticket.id)
+        rows = stream(query, chunk=2)
+        first = next(rows)
+        assert first.number == made[0] and first.perangkat_daerah.name
+        assert [first.number] + [t.number for t in rows] == made
+    database.close()

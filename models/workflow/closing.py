@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from models.db import utcnow, write_transaction
+from models.db import database, utcnow, write_transaction
 from models.outbox import notify
 from models.staff import User
 from models.ticket import Ticket
@@ -74,24 +74,31 @@ def expire(ticket_id, *, now=None) -> Ticket | None:
     """
     now = now or utcnow()
     with write_transaction():
-        ticket = Ticket.get_or_none(Ticket.id == ticket_id)
-        if ticket is None or not allowed("expire", SYSTEM_ACTOR, ticket) or ticket.due_at > now:
-            return None
-        _close(
-            ticket,
-            SYSTEM_ACTOR,
-            "expired",
-            TRANSITIONS["expire"],
-            _("Dokumen persyaratan tidak dilengkapi dalam satu bulan."),
-            now,
-            label=SYSTEM_LABEL,
-        )
+        return _expire(ticket_id, now)
+
+
+def _expire(ticket_id, now) -> Ticket | None:
+    ticket = Ticket.get_or_none(Ticket.id == ticket_id)
+    if ticket is None or not allowed("expire", SYSTEM_ACTOR, ticket) or ticket.due_at > now:
+        return None
+    _close(
+        ticket,
+        SYSTEM_ACTOR,
+        "expired",
+        TRANSITIONS["expire"],
+        _("Dokumen persyaratan tidak dilengkapi dalam satu bulan."),
+        now,
+        label=SYSTEM_LABEL,
+    )
     return ticket
 
 
 def expire_overdue(*, now=None, batch_size: int = 200) -> int:
     """Close every incomplete ticket past its deadline, a batch at a time; returns how many.
     Idempotent: a second run finds nothing; a missed day is caught up on the next run.
+    One write transaction per batch (a commit per ticket is what a long sweep spends its time
+    on), each ticket in its own savepoint: one that someone else moved on is skipped and the
+    others still close. Memory holds one batch of ids, whatever the number due.
     """
     now = now or utcnow()
     closed = 0
@@ -106,10 +113,14 @@ def expire_overdue(*, now=None, batch_size: int = 200) -> int:
         ]
         if not ids:
             return closed
-        for ticket_id in ids:
-            try:
-                if expire(ticket_id, now=now) is not None:
-                    closed += 1
-            except WorkflowError:
-                pass  # someone acted on it at the same moment: it is no longer ours to close
+        with write_transaction():
+            for ticket_id in ids:
+                try:
+                    with database.atomic():  # a savepoint
+                        if _expire(ticket_id, now) is not None:
+                            closed += 1
+                except WorkflowError:
+                    # someone acted on it at the same moment: it is no longer ours to close (the
+                    # refusal comes before any after-commit callback of that ticket is registered)
+                    pass
         last_id = ids[-1]

@@ -1,0 +1,583 @@
+"""The benchmark: the desk against gunicorn, next to the bare ceiling app, in one run.
+
+    .venv/bin/python -m bench.run --tickets 100000 [--database-url postgresql://...]
+        [--workdir DIR] [--duration 10] [--connections 8] [--only W1,W2,...]
+
+Seeds a database (`flask init-db`, `seed-demo`, `seed-bench --tickets N`; kept in --workdir and
+reused when it is already seeded), starts the desk and `bench/bare.py` under gunicorn (2 workers
+each, 127.0.0.1 only, rate limits on: every flow is a new visitor with its own X-Forwarded-For
+behind DESK_TRUSTED_PROXIES=1) and measures:
+
+W1 public submission (GET the form, POST it with a 50 KB PDF per document slot), W2 the helpdesk's
+list (status filter, default order, 50 rows and the total), W3 one ticket's staff page, W4 the
+expiry sweep, W5 one Berita Acara PDF, W6 emails through two huey consumers to a local SMTP sink,
+W7 the compliance page, W8 the CSV export of every ticket (time and the worker's peak memory).
+W1-W3 print requests per second, p50/p95/p99 and the ratio to the ceiling. No test is timed:
+this is the only place numbers come from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PASSWORD = "bench-password-2026"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+KEY_RE = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
+DOC_RE = re.compile(r'name="(dokumen-\d+)"')
+PD_RE = re.compile(r'<option value="(\d+)"')
+ACTION_RE = re.compile(r'<form method="post" action="([^"]+)" enctype="multipart/form-data"')
+
+
+# --- processes -------------------------------------------------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """A gunicorn on 127.0.0.1 with `workers` sync workers; stopped by its own pid."""
+
+    def __init__(self, target: str, env: dict, workers: int = 2, threads: int = 1):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads),
+             "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", target],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{target} did not start")
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True
+        )
+        return [int(p) for p in out.stdout.split()]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def memory_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+# --- a small HTTP client: one keep-alive connection, a cookie jar ------------------------------
+class Client:
+    def __init__(self, port: int, forwarded_for: str | None = None):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies: dict[str, str] = {}
+        self.forwarded_for = forwarded_for
+
+    def request(self, method, path, body=None, headers=None) -> tuple[int, bytes, dict]:
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        data = response.read()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        return response.status, data, dict(response.getheaders())
+
+    def post_form(self, path, fields: dict):
+        from urllib.parse import urlencode
+
+        return self.request(
+            "POST", path, urlencode(fields), {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+
+
+def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
+    for name, (filename, data) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def staff_client(port: int, email: str) -> Client:
+    client = Client(port)
+    _, html, _ = client.request("GET", "/staf/login")
+    token = CSRF_RE.search(html.decode()).group(1)
+    status, _, _ = client.post_form(
+        "/staf/login", {"email": email, "password": PASSWORD, "csrf_token": token}
+    )
+    if status not in (302, 303):
+        raise RuntimeError(f"login of {email} failed: {status}")
+    return client
+
+
+# --- load ------------------------------------------------------------------------------------
+def load(make_state, flow, *, connections: int, duration: float) -> dict:
+    """Run `flow(state)` in a loop on `connections` threads for `duration` seconds."""
+    latencies, errors = [], []
+    lock = threading.Lock()
+    states = [make_state(n) for n in range(connections)]  # logins are not measured
+    stop = time.perf_counter() + duration
+
+    def worker(n):
+        state = states[n]
+        mine, bad = [], 0
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            ok = flow(state)
+            mine.append(time.perf_counter() - t0)
+            bad += not ok
+        with lock:
+            latencies.extend(mine)
+            errors.append(bad)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(connections)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+
+    return {
+        "requests": len(latencies),
+        "errors": sum(errors),
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+    }
+
+
+# --- the workloads ---------------------------------------------------------------------------
+def w1_desk(port, layanan_id, pdf):
+    counter = itertools.count(1)
+
+    def flow(_state):
+        n = next(counter)
+        client = Client(port, forwarded_for=f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}")
+        _, html, _ = client.request("GET", f"/?layanan={layanan_id}")
+        page = html.decode()
+        fields = {
+            "csrf_token": CSRF_RE.search(page).group(1),
+            "submission_key": KEY_RE.search(page).group(1),
+            "layanan_id": str(layanan_id),
+            "perangkat_daerah_id": PD_RE.search(page).group(1),
+            "requester_name": "Asep Sunarya",
+            "requester_nip": "198201012006041001",
+            "requester_position": "Pranata Komputer",
+            "requester_email": f"asep{n}@jabarprov.go.id",
+            "requester_phone": "081234567890",
+            "subject": f"Permohonan beban uji {n}",
+            "description": "Mohon ditindaklanjuti.",
+        }
+        files = {name: (f"{name}.pdf", pdf) for name in DOC_RE.findall(page)}
+        body, ctype = multipart(fields, files)
+        action = ACTION_RE.search(page).group(1)
+        status, _, _ = client.request("POST", action, body, {"Content-Type": ctype})
+        client.conn.close()
+        return status == 303
+
+    return flow
+
+
+def w1_bare(port, pdf):
+    def flow(_state):
+        client = Client(port)
+        client.request("GET", "/form")
+        body, ctype = multipart(
+            {"name": "Asep Sunarya", "subject": "Permohonan"}, {"file": ("a.pdf", pdf)}
+        )
+        status, _, _ = client.request("POST", "/submit", body, {"Content-Type": ctype})
+        client.conn.close()
+        return status == 201
+
+    return flow
+
+
+def get_flow(paths, expected=200):
+    cycle = itertools.cycle(paths)
+
+    def flow(client):
+        status, _, _ = client.request("GET", next(cycle))
+        return status == expected
+
+    return flow
+
+
+def timed(fn, repeat: int) -> dict:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return {"runs": repeat, "p50": statistics.median(times) * 1000, "max": max(times) * 1000}
+
+
+# --- set-up ----------------------------------------------------------------------------------
+def environment(workdir: Path, database_url: str | None) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DESK_DATABASE_URL=database_url or f"sqlite:///{workdir}/desk.sqlite3",
+        DESK_DOCUMENTS_DIR=str(workdir / "documents"),
+        DESK_OUTBOX_DIR=str(workdir / "outbox"),
+        DESK_HUEY_FILE=str(workdir / "huey.sqlite3"),
+        DESK_HUEY_NAME=f"bench-{uuid.uuid4().hex[:8]}",
+        DESK_SECRET_KEY="bench-secret-key-not-for-production",
+        DESK_TRUSTED_PROXIES="1",
+        DESK_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("DESK_REDIS_URL", None)
+    return env
+
+
+def flask(env, *args):
+    subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare(env, workdir: Path, tickets: int) -> None:
+    marker = workdir / f"seeded-{tickets}"
+    if marker.exists():
+        print(f"reusing the seeded database in {workdir}")
+        return
+    flask(env, "init-db")
+    flask(env, "seed-demo", "--password", PASSWORD)
+    flask(env, "seed-bench", "--tickets", str(tickets))
+    marker.touch()
+
+
+@contextmanager
+def desk_app(env):
+    """The desk in this process, on the same configuration (W3's ids, W4, W5, W6)."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    try:
+        from app import create_app
+
+        app = create_app()
+        with app.app_context():
+            yield app
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def report(name, desk, ceiling=None) -> dict:
+    line = (
+        f"{name:4} {desk['rps']:8.1f} req/s  p50 {desk['p50']:6.1f} ms  p95 {desk['p95']:6.1f} ms"
+        f"  p99 {desk['p99']:6.1f} ms  errors {desk['errors']}"
+    )
+    row = {"workload": name, **desk}
+    if ceiling:
+        row["ceiling"] = ceiling
+        row["ratio"] = desk["rps"] / ceiling["rps"]
+        line += f"  | ceiling {ceiling['rps']:8.1f} req/s p95 {ceiling['p95']:5.1f} ms"
+        line += f"  ratio {row['ratio']:.2f}x"
+    print(line, flush=True)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--workdir")
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--emails", type=int, default=10_000)
+    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W7,W8")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="desk-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = environment(workdir, args.database_url)
+    prepare(env, workdir, args.tickets)
+    bare_env = dict(
+        env, BARE_DATABASE_URL=env["DESK_DATABASE_URL"], BARE_FILES=str(workdir / "bare")
+    )
+
+    from bench.seed import sample_pdf
+
+    pdf = sample_pdf(50_000)
+    results = {"tickets": args.tickets, "backend": env["DESK_DATABASE_URL"].split(":")[0]}
+    rows = results["rows"] = []
+    with desk_app(env):
+        from models.db import connection
+        from models.scope import visible_tickets
+        from models.staff import User
+        from models.ticket import Ticket
+
+        with connection():
+            helpdesk = User.get(User.email == "helpdesk@example.go.id")
+            visible = visible_tickets(helpdesk, Ticket.select(Ticket.id, Ticket.layanan))
+            sample = [t.id for t in visible.order_by(Ticket.id.desc()).limit(2000)]
+            layanan_id = visible.first().layanan_id
+
+    desk = Gunicorn("app:create_app()", env)
+    bare = Gunicorn("bench.bare:create_app()", bare_env)
+    try:
+        n, d = args.connections, args.duration
+        if "W1" in only:
+            ceiling = load(lambda i: None, w1_bare(bare.port, pdf), connections=n, duration=d)
+            measured = load(
+                lambda i: None, w1_desk(desk.port, layanan_id, pdf), connections=n, duration=d
+            )
+            rows.append(report("W1", measured, ceiling))
+        if "W2" in only:
+            ceiling = load(
+                lambda i: Client(bare.port), get_flow(["/list?status=assigned"]),
+                connections=n, duration=d,
+            )  # fmt: skip
+            measured = load(
+                lambda i: staff_client(desk.port, "helpdesk@example.go.id"),
+                get_flow(["/admin/tiket/?flt0_0=assigned"]),
+                connections=n, duration=d,
+            )  # fmt: skip
+            rows.append(report("W2", measured, ceiling))
+        if "W3" in only:
+            ceiling = load(
+                lambda i: Client(bare.port), get_flow([f"/ticket/{i}" for i in sample]),
+                connections=n, duration=d,
+            )  # fmt: skip
+            measured = load(
+                lambda i: staff_client(desk.port, "helpdesk@example.go.id"),
+                get_flow([f"/admin/tiket/details/?id={i}" for i in sample]),
+                connections=n, duration=d,
+            )  # fmt: skip
+            rows.append(report("W3", measured, ceiling))
+        if "W7" in only:
+            admin = staff_client(desk.port, "admin@example.go.id")
+            admin.request("GET", "/admin/kepatuhan/")
+            w7 = timed(lambda: admin.request("GET", "/admin/kepatuhan/"), 10)
+            print(f"W7   compliance page: p50 {w7['p50']:.0f} ms, max {w7['max']:.0f} ms")
+            rows.append({"workload": "W7", **w7})
+    finally:
+        desk.stop()
+        bare.stop()
+
+    if "W8" in only:
+        rows.append(w8_export(env))
+    with desk_app(env):
+        if "W5" in only:
+            rows.append(w5_berita_acara())
+        if "W4" in only:
+            rows.append(w4_sweep())
+    if "W6" in only:
+        rows.append(w6_emails(env, args.emails))
+    out = workdir / "results.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"results: {out}")
+
+
+def w8_export(env) -> dict:
+    """The CSV export of every ticket by the admin, on a fresh one-worker gunicorn: the time and
+    the worker's peak memory above its resident size after a first page."""
+    server = Gunicorn("app:create_app()", env, workers=1)
+    try:
+        admin = staff_client(server.port, "admin@example.go.id")
+        admin.request("GET", "/admin/tiket/")
+        (pid,) = server.worker_pids()
+        before = memory_kb(pid, "VmRSS")
+        t0 = time.perf_counter()
+        status, body, _ = admin.request("GET", "/admin/tiket/export/csv/")
+        elapsed = time.perf_counter() - t0
+        peak = memory_kb(pid, "VmHWM")
+    finally:
+        server.stop()
+    lines = body.count(b"\n") - 1
+    print(
+        f"W8   CSV export: status {status}, {lines} rows, {elapsed:.1f} s, "
+        f"worker peak +{(peak - before) / 1024:.0f} MB over {before / 1024:.0f} MB"
+    )
+    return {
+        "workload": "W8",
+        "rows": lines,
+        "seconds": elapsed,
+        "peak_growth_mb": (peak - before) / 1024,
+    }
+
+
+def w5_berita_acara() -> dict:
+    """One Berita Acara PDF rendered (the task's rendering, without storing it)."""
+    from models.db import connection
+    from models.staff import User
+    from models.ticket import SELESAI, Ticket
+    from tasks.berita_acara import render_berita_acara
+
+    with connection():
+        ticket = Ticket.select().where(Ticket.status == SELESAI).first()
+        agent = User.get_by_id(ticket.assigned_agent_id)
+        render_berita_acara(ticket, agent, "Pemasangan dan konfigurasi selesai.")
+        w5 = timed(lambda: render_berita_acara(ticket, agent, "Pekerjaan selesai. " * 40), 10)
+    print(f"W5   one BA PDF: p50 {w5['p50']:.0f} ms, max {w5['max']:.0f} ms")
+    return {"workload": "W5", **w5}
+
+
+def w4_sweep() -> dict:
+    """The expiry sweep over the whole table with every incomplete ticket made due."""
+    import resource
+
+    from models.db import connection
+    from models.ticket import INCOMPLETE, Ticket
+    from models.workflow import expire_overdue
+
+    with connection():
+        due = Ticket.select().where(Ticket.status == INCOMPLETE).count()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t0 = time.perf_counter()
+        import datetime as dt
+
+        from models.db import utcnow
+
+        closed = expire_overdue(now=utcnow() + dt.timedelta(days=62))
+        elapsed = time.perf_counter() - t0
+        grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss
+    print(
+        f"W4   sweep: {closed} of {due} incomplete expired in {elapsed:.1f} s, "
+        f"peak +{grown / 1024:.0f} MB"
+    )
+    return {"workload": "W4", "expired": closed, "seconds": elapsed, "peak_growth_mb": grown / 1024}
+
+
+def w6_emails(env, count: int) -> dict:
+    """`count` emails through two huey consumers (thread workers) to an aiosmtpd sink."""
+    from aiosmtpd.controller import Controller
+
+    received: list[str] = []
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            text = envelope.content.decode("utf-8", "replace")
+            match = re.search(r"^Message-ID: (.+)$", text, re.M | re.I)
+            received.append(match.group(1).strip() if match else "")
+            return "250 OK"
+
+    smtp_port = free_port()
+    sink = Controller(Sink(), hostname="127.0.0.1", port=smtp_port)
+    sink.start()
+    mail_env = dict(env, DESK_SMTP_HOST="127.0.0.1", DESK_SMTP_PORT=str(smtp_port))
+    consumers = []
+    try:
+        with desk_app(mail_env):
+            from models.db import connection, database
+            from models.ticket import Notification, Ticket
+            from tasks.mail import send_notification
+
+            with connection():
+                tickets = [t.id for t in Ticket.select(Ticket.id).limit(count)]
+                emails = {
+                    t.id: t.requester_email for t in Ticket.select().where(Ticket.id.in_(tickets))
+                }
+                with database.atomic():
+                    ids = []
+                    for tid in tickets:
+                        ids.append(
+                            Notification.insert(
+                                ticket=tid, kind="opened", audience="requester", email=emails[tid]
+                            ).execute()
+                        )
+                for nid in ids:
+                    send_notification(nid)
+        t0 = time.perf_counter()
+        for flags in ([], ["-n"]):
+            consumers.append(
+                subprocess.Popen(
+                    [str(BIN / "huey_consumer"), "tasks.worker.huey", "-w", "4", "-k", "thread",
+                     *flags],
+                    cwd=ROOT, env=mail_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+        wanted = {f"<notification-{i}." for i in ids}
+
+        def ours():
+            return [m for m in received if m.split(".")[0] + "." in wanted]
+
+        deadline = time.time() + 300
+        while len(ours()) < len(ids) and time.time() < deadline:
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - t0
+        time.sleep(2)  # a duplicate would arrive now
+    finally:
+        for proc in consumers:
+            proc.terminate()
+            proc.wait(20)
+        sink.stop()
+    with desk_app(mail_env):
+        from models.db import connection
+        from models.ticket import Notification
+
+        with connection():
+            sent = (
+                Notification.select()
+                .where(Notification.id.in_(ids), Notification.status == "sent")
+                .count()
+            )
+    received = ours()
+    unique = len(set(received))
+    print(
+        f"W6   emails: {len(received)} received ({unique} distinct, {sent} marked sent) of "
+        f"{len(ids)} in {elapsed:.1f} s = {len(received) / elapsed:.0f}/s"
+    )
+    return {
+        "workload": "W6", "queued": len(ids), "received": len(received), "distinct": unique,
+        "sent": sent, "seconds": elapsed, "per_second": len(received) / elapsed,
+    }  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
