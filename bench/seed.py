@@ -27,6 +27,7 @@ from models.sop import (
     CLOSED,
     INCOMPLETE,
     OPEN,
+    PAUSED,
     SELESAI,
     SIGNED,
     VERIFIED,
@@ -45,6 +46,7 @@ PATHS = (
     ("incomplete", None, (OPEN, INCOMPLETE), 4),
     ("verified", None, (OPEN, VERIFIED), 3),
     ("assigned", None, (OPEN, VERIFIED, ASSIGNED), 10),
+    ("menunggu_pemohon", None, (OPEN, VERIFIED, ASSIGNED, PAUSED), 2),
     ("selesai", None, (OPEN, VERIFIED, ASSIGNED, SELESAI), 4),
     ("signed", None, (OPEN, VERIFIED, ASSIGNED, SELESAI, SIGNED), 3),
     ("fulfilled", "fulfilled", (OPEN, VERIFIED, ASSIGNED, SELESAI, SIGNED, CLOSED), 60),
@@ -58,6 +60,7 @@ ARRIVAL = {
     (OPEN, INCOMPLETE): ("incomplete", "incomplete", HELPDESK),
     (OPEN, VERIFIED): ("verified", None, HELPDESK),
     (VERIFIED, ASSIGNED): ("disposed", "disposed", HELPDESK),
+    (ASSIGNED, PAUSED): ("paused", "question", AGENT),
     (ASSIGNED, SELESAI): ("selesai", "selesai", AGENT),
     (SELESAI, SIGNED): ("signed", "signed", None),
     (SIGNED, CLOSED): ("closed", "closed", AGENT),
@@ -69,6 +72,7 @@ EMAIL_AUDIENCES = {  # kind -> (to the requester, staff audiences)
     "incomplete": (True, None),
     "disposed": (False, "agent"),
     "selesai": (True, None),
+    "question": (True, None),
     "signed": (False, "agent"),
     "closed": (True, "helpdesk,admin,kepala_bidang,kepala_seksi,agent"),
 }
@@ -250,7 +254,10 @@ def _seed(tickets: int, rng: random.Random, now: dt.datetime, agents) -> dict:
             )
             if step_rows and previous is not None:
                 last_step = step_rows[-1]
-                step_rows[-1] = last_step[:6] + (t, actor)
+                if state == PAUSED:  # step 5 goes on with its clock stopped (workflow.pause)
+                    step_rows[-1] = last_step[:8] + (t,)
+                else:
+                    step_rows[-1] = last_step[:6] + (t, actor, last_step[8])
             event_id = ids.event
             ids.event += 1
             event_rows.append((event_id, tid, t, actor, label, action, previous, state, "", True))
@@ -299,13 +306,16 @@ def _seed(tickets: int, rng: random.Random, now: dt.datetime, agents) -> dict:
                     ids.document += 1
             step = step_for_status(state)
             status = state
+            if state == PAUSED:
+                due = None  # while paused the ticket has no due time; step 5's row stays open
+                break
             if step is None:
                 step_no = step_started = due = None
                 closed_at = t
                 break
             due = step.due(t, lay)
             step_no, step_started = step.number, t
-            step_rows.append((ids.step, tid, step.number, state, t, due, None, None))
+            step_rows.append((ids.step, tid, step.number, state, t, due, None, None, None))
             ids.step += 1
             previous = state
             # the next state arrives after a share of the step's standard (some late)
@@ -350,7 +360,10 @@ TICKET_COLUMNS = [
     "created_by_id", "status", "close_reason", "assigned_agent_id", "step", "step_started_at",
     "due_at", "ba_number", "created_at", "updated_at", "closed_at", "version",
 ]  # fmt: skip
-STEP_COLUMNS = ["id", "ticket_id", "step", "status", "started_at", "due_at", "ended_at", "actor_id"]
+STEP_COLUMNS = [
+    "id", "ticket_id", "step", "status", "started_at", "due_at", "ended_at", "actor_id",
+    "paused_at",
+]  # fmt: skip
 EVENT_COLUMNS = [
     "id", "ticket_id", "at", "actor_id", "actor_label", "action", "from_status", "to_status",
     "note", "public",
