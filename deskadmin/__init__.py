@@ -21,6 +21,7 @@ from deskadmin.queues import QUEUES
 from deskadmin.ticket_page import TicketView
 from deskadmin.tickets import QueueView
 from models.scope import visible_tickets
+from security_headers import nonce
 
 
 class DeskIndexView(StaffAccess, AdminIndexView):
@@ -45,6 +46,7 @@ def init_admin(app) -> None:
         name=_l("Service Desk Diskominfo Jabar"),
         index_view=DeskIndexView(name=_l("Beranda"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/desk_base.html", fluid=True),
+        csp_nonce_generator=nonce,
     )
     tickets = _l("Tiket")
     admin.add_view(

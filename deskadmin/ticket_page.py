@@ -27,6 +27,7 @@ from models.ticket import INTAKE_CHANNELS, Document, Ticket, TicketEvent, Ticket
 from models.uploads import Upload
 from models.workflow import TRANSITIONS, WorkflowError
 from models.workflow.transitions import STAFF_ACTIONS
+from security_headers import sandbox
 from tasks.berita_acara import request_berita_acara
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
@@ -161,9 +162,8 @@ class TicketView(TicketListBase):
             download_name=doc.filename,
             max_age=0,
         )
-        response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return sandbox(response, pdf_preview=inline and doc.content_type == "application/pdf")
 
     # --- bulk disposition --------------------------------------------------------------------
     @expose("/disposisi-massal/", methods=("GET", "POST"))

@@ -30,6 +30,7 @@ from models.ticket import (
     TicketStep,
 )
 from models.workflow.transitions import NOTE_HIDDEN_FROM_REQUESTER
+from security_headers import sandbox
 from views import forms
 from views.public import csrf_refused, rate_limited, too_large
 
@@ -42,7 +43,9 @@ LOST_LINK_LIMIT = "5 per minute;20 per hour"
 ACTION_LIMIT = "20 per minute"
 PRIVATE_HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",  # the token must not leak to other sites
+    # The token must not leak to other sites; same-origin (not no-referrer) because Flask-WTF
+    # refuses a form posted over HTTPS without a same-origin Referer (WTF_CSRF_SSL_STRICT).
+    "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex",
 }
 
@@ -197,9 +200,8 @@ def download(token, document_id):
         download_name=document.filename,
         max_age=0,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.update(PRIVATE_HEADERS)
-    return response
+    return sandbox(response)
 
 
 @bp.route("/lacak", methods=["GET", "POST"])
