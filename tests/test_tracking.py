@@ -92,7 +92,7 @@ def test_open_ticket_shows_number_service_status_due_time_and_checklist(client, 
     assert html.count("Diterima") == 3
     assert 'enctype="multipart/form-data"' not in html  # nothing to upload while open
     response = client.get(f"/lacak/{ticket.tracking_token}")
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cache-Control"] == "no-store"
 
 
