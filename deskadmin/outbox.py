@@ -66,9 +66,6 @@ class OutboxView(AdminOnly, ModelView):
     def get_query(self):
         return Notification.select(Notification, Ticket).join(Ticket)
 
-    def get_count_query(self):
-        return Notification.select()
-
     @action("retry", _l("Kirim ulang"), _l("Kirim ulang email yang gagal?"))
     def action_retry(self, ids):
         """Staff try given-up emails again (only `failed` rows change)."""
