@@ -44,6 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import security_headers
     import tasks
     import tasks.berita_acara  # noqa: F401  (these declare the tasks, registered by init_app)
+    import tasks.documents  # noqa: F401
     import tasks.mail  # noqa: F401
     import tasks.reminders  # noqa: F401
     import tasks.sweep  # noqa: F401

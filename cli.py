@@ -12,7 +12,7 @@ from models.db import connection
 
 
 def init_app(app) -> None:
-    for command in (init_db, db_group, seed_demo, create_user, sweep, serve):
+    for command in (init_db, db_group, seed_demo, create_user, sweep, serve, documents_group):
         app.cli.add_command(command)
 
 
@@ -143,3 +143,24 @@ def serve(host, port, workers):
         run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
         consumer.stop(graceful=True)
+
+
+documents_group = AppGroup("documents", help="Berkas dokumen di penyimpanan.")
+
+
+@documents_group.command("gc")
+@click.option(
+    "--grace-hours",
+    type=click.FloatRange(min=0),
+    default=6.0,
+    show_default=True,
+    help="Berkas yang lebih muda dari ini tidak disentuh (unggahan yang sedang berjalan).",
+)
+def documents_gc(grace_hours):
+    """Delete document bytes no row references (refused or interrupted uploads), older than
+    the grace period; print how many."""
+    from models.document_gc import collect_orphans
+
+    with connection():
+        deleted = collect_orphans(grace_seconds=grace_hours * 3600)
+    click.echo(f"Berkas yatim dihapus: {len(deleted)}")

@@ -1,8 +1,11 @@
-"""`/healthz`: is the database reachable, does the queue answer."""
+"""`/healthz`: is the database reachable, does the queue answer, is there disk space left for
+documents (DESK_MIN_FREE_MB). It names no internal host: errors are given by class only."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import shutil
+
+from flask import Blueprint, current_app, jsonify
 
 from models.db import database
 from tasks import queue_health
@@ -20,5 +23,22 @@ def healthz():
         db_state = f"error: {exc.__class__.__name__}"
     queue_state = queue_health()
     healthy = db_state == "ok" and queue_state == "ok"
-    body = {"status": "ok" if healthy else "error", "database": db_state, "queue": queue_state}
+    disk_state = disk_health()
+    status = "ok" if healthy else "error"
+    if healthy and disk_state != "ok":
+        status = "warning"  # still serving (reads, forms without files): 200, for monitors
+    body = {"status": status, "database": db_state, "queue": queue_state, "disk": disk_state}
     return jsonify(body), 200 if healthy else 503
+
+
+def disk_health() -> str:
+    """'ok', or 'low: N MB free' when the document store's disk has less than
+    DESK_MIN_FREE_MB free (uploads would soon be refused)."""
+    try:
+        free = shutil.disk_usage(current_app.config["DOCUMENTS_DIR"]).free
+    except FileNotFoundError:
+        return "ok"  # no document stored yet: the folder is made with the first one
+    except OSError as exc:
+        return f"error: {exc.__class__.__name__}"
+    free_mb = free // (1024 * 1024)
+    return "ok" if free_mb >= int(current_app.config["MIN_FREE_MB"]) else f"low: {free_mb} MB free"

@@ -32,6 +32,7 @@ from models.ticket import (
 from models.workflow.transitions import NOTE_HIDDEN_FROM_REQUESTER
 from security_headers import sandbox
 from views import forms
+from views.abuse_limits import mail_limited, token_limited
 from views.public import csrf_refused, rate_limited, too_large
 
 bp = Blueprint("tracking", __name__)
@@ -146,6 +147,7 @@ def track(token):
 
 @bp.post("/lacak/<token>/dokumen")
 @limiter.limit(ACTION_LIMIT)
+@token_limited
 def complete_documents(token):
     """While incomplete: upload the missing documents; the ticket returns to verification."""
     ticket = _ticket_or_404(token)
@@ -167,6 +169,7 @@ def complete_documents(token):
 
 @bp.post("/lacak/<token>/balasan")
 @limiter.limit(ACTION_LIMIT)
+@token_limited
 def submit_signed(token):
     """While selesai: return the counter-signed SLA and BA (both required)."""
     ticket = _ticket_or_404(token)
@@ -206,6 +209,7 @@ def download(token, document_id):
 
 @bp.route("/lacak", methods=["GET", "POST"])
 @limiter.limit(LOST_LINK_LIMIT, methods=["POST"])
+@mail_limited
 def lost_link():
     """ "Lost your link?": ticket number + email; the answer is the same whether they match."""
     if request.method == "POST":

@@ -95,8 +95,8 @@ def attach_document(actor, ticket_id, kind: str, file, *, note: str = "", now=No
     now = now or utcnow()
     if kind not in ("sla", "ba"):
         raise WorkflowError(_("Jenis dokumen tidak dikenal."))
-    (stored,) = _put_files(_check_files([file]))
-    with write_transaction():
+    with _put_files(_check_files([file])) as staged, write_transaction():
+        (stored,) = staged
         ticket = _load(ticket_id)
         t = check("attach_document", actor, ticket)
         transition(ticket, actor, t.action, now)  # serialises with a concurrent Selesai
@@ -147,8 +147,8 @@ def submit_signed(token: str, sla_signed, ba_signed, *, now=None) -> Ticket:
     now = now or utcnow()
     if sla_signed is None or ba_signed is None:
         raise WorkflowError(_("Unggah SLA dan Berita Acara yang sudah ditandatangani, keduanya."))
-    sla, ba = _put_files(_check_files([sla_signed, ba_signed]))
-    with write_transaction():
+    with _put_files(_check_files([sla_signed, ba_signed])) as staged, write_transaction():
+        sla, ba = staged
         ticket = _load_by_token(token)
         t = check("submit_signed", REQUESTER_ACTOR, ticket)
         _store_documents(ticket, [sla], "sla_signed", None, now)

@@ -102,9 +102,8 @@ def submit(
                 _("Dokumen persyaratan belum dilampirkan: %(names)s.", names=", ".join(missing))
             )
 
-    stored = _put_files(checked)
     try:
-        with write_transaction():
+        with _put_files(checked) as stored, write_transaction():
             if submission_key:  # checked again under the write lock
                 existing = Ticket.get_or_none(Ticket.submission_key == submission_key)
                 if existing is not None:
@@ -228,8 +227,7 @@ def complete_documents(token: str, files, *, now=None) -> Ticket:
     checked = _check_files(files)
     if not checked:
         raise WorkflowError(_("Lampirkan dokumen yang diminta."))
-    stored = _put_files(checked)
-    with write_transaction():
+    with _put_files(checked) as stored, write_transaction():
         ticket = _load_by_token(token)
         t = check("complete_documents", REQUESTER_ACTOR, ticket)
         required = {r.id for r in RequiredDocument.for_layanan(ticket.layanan_id)}
