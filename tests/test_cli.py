@@ -174,7 +174,7 @@ def test_sweep_command(runner, make_ticket, app):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok", "queue": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "queue": "ok", "disk": "ok"}
 
 
 def test_healthz_reports_a_broken_database(tmp_path):

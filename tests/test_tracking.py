@@ -314,9 +314,9 @@ def test_lost_link_is_rate_limited(client, make_ticket):
 
 def test_resend_tracking_link_workflow_rule(db, make_ticket):
     ticket = make_ticket("closed")
-    assert workflow.resend_tracking_link(ticket.number, "salah@example.go.id") is None
-    assert workflow.resend_tracking_link("", ticket.requester_email) is None
+    assert workflow.resend_tracking_link(ticket.number, "salah@example.go.id") is False
+    assert workflow.resend_tracking_link("", ticket.requester_email) is False
     assert resent(ticket) == []
-    assert workflow.resend_tracking_link(ticket.number, ticket.requester_email.upper()) is None
+    assert workflow.resend_tracking_link(ticket.number, ticket.requester_email.upper()) is True
     assert len(resent(ticket)) == 1  # any status: a closed ticket stays readable
     assert fresh(ticket).status == "closed"

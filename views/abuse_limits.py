@@ -3,17 +3,17 @@
 The public can make the desk send an email to an address it types (the request form's "opened"
 email, the lost-link email): each is limited per recipient address
 (DESK_MAIL_LIMIT_PER_ADDRESS) and per recipient domain (DESK_MAIL_LIMIT_PER_DOMAIN), whoever
-sends them and from wherever; only a post that sent an email counts. Uploads on a tracking
-page are limited per tracking token (DESK_TOKEN_UPLOAD_LIMIT), on top of the per-address
-limit. Counted by Flask-Limiter (in Redis when configured), under keys holding a hash, never an
-address or a token.
+sends them, from wherever, through whichever form; only a post that queued an email counts.
+Uploads on a tracking page are limited per tracking token (DESK_TOKEN_UPLOAD_LIMIT), on top of
+the per-address limit. Counted by Flask-Limiter (in Redis when configured), under keys holding
+a hash, never an address or a token.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from extensions import limiter
 
@@ -45,8 +45,14 @@ def _no_email() -> bool:
     return "@" not in submitted_email()
 
 
+def mail_queued() -> None:
+    """Tell the limits that this request queued an email to the typed address (only then it
+    counts: a lost-link post that matched nothing answers the same but sends nothing)."""
+    g.desk_mail_queued = True
+
+
 def _sent(response) -> bool:
-    return response.status_code in (302, 303)
+    return bool(g.get("desk_mail_queued"))
 
 
 def _token_key() -> str:
@@ -59,8 +65,9 @@ def mail_limited(view):
         ("MAIL_LIMIT_PER_ADDRESS", _address_key),
         ("MAIL_LIMIT_PER_DOMAIN", _domain_key),
     ):
-        view = limiter.limit(
+        view = limiter.shared_limit(
             lambda setting=setting: current_app.config[setting],
+            scope=setting.lower(),  # one count for every form that emails the typed address
             key_func=key,
             methods=["POST"],
             exempt_when=_no_email,

@@ -3,6 +3,7 @@ documents (DESK_MIN_FREE_MB). It names no internal host: errors are given by cla
 
 from __future__ import annotations
 
+import os
 import shutil
 
 from flask import Blueprint, current_app, jsonify
@@ -34,10 +35,11 @@ def healthz():
 def disk_health() -> str:
     """'ok', or 'low: N MB free' when the document store's disk has less than
     DESK_MIN_FREE_MB free (uploads would soon be refused)."""
+    folder = current_app.config["DOCUMENTS_DIR"]
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)  # not made yet: the disk it will be made on
     try:
-        free = shutil.disk_usage(current_app.config["DOCUMENTS_DIR"]).free
-    except FileNotFoundError:
-        return "ok"  # no document stored yet: the folder is made with the first one
+        free = shutil.disk_usage(folder).free
     except OSError as exc:
         return f"error: {exc.__class__.__name__}"
     free_mb = free // (1024 * 1024)

@@ -19,7 +19,7 @@ from models import workflow
 from models.catalog import PerangkatDaerah, RequiredDocument
 from models.ticket import Ticket
 from views import forms
-from views.abuse_limits import mail_limited
+from views.abuse_limits import mail_limited, mail_queued
 
 bp = Blueprint("public", __name__)
 
@@ -101,6 +101,7 @@ def submit():
         return _render_form(
             layanan, values=values, key=key, general=str(error), status=error.http_status
         )
+    mail_queued()
     session[SUBMITTED_KEY] = ticket.tracking_token
     return redirect(url_for("public.submitted"), 303)
 

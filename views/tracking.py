@@ -32,7 +32,7 @@ from models.ticket import (
 from models.workflow.transitions import NOTE_HIDDEN_FROM_REQUESTER
 from security_headers import sandbox
 from views import forms
-from views.abuse_limits import mail_limited, token_limited
+from views.abuse_limits import mail_limited, mail_queued, token_limited
 from views.public import csrf_refused, rate_limited, too_large
 
 bp = Blueprint("tracking", __name__)
@@ -225,7 +225,8 @@ def lost_link():
                 "public/lost_link.html", errors=errors, values={"number": number, "email": email}
             )
             return body, 400
-        workflow.resend_tracking_link(number, email)
+        if workflow.resend_tracking_link(number, email):
+            mail_queued()
         flash(
             _(
                 "Jika nomor tiket dan alamat email tersebut cocok, tautan pelacakan telah dikirim "

@@ -259,20 +259,21 @@ def complete_documents(token: str, files, *, now=None) -> Ticket:
 # --- the requester's lost tracking link ---------------------------------------------------------
 
 
-def resend_tracking_link(number: str, email: str, *, now=None) -> None:
+def resend_tracking_link(number: str, email: str, *, now=None) -> bool:
     """ "Lost your link?": when the ticket number and the requester's email both match a ticket,
     email its private tracking link again (a non-public history entry and one outbox row to the
-    requester). Returns nothing either way, so that a page can answer the same whether or not
-    they match and nobody learns which tickets or addresses exist.
+    requester). A page answers the same whether or not they match, so that nobody learns which
+    tickets or addresses exist; the result (an email was queued) is for the email volume limit
+    only.
     """
     now = now or utcnow()
     email = (email or "").strip().lower()
     if not email or not (number or "").strip():
-        return None
+        return False
     with write_transaction():
         ticket = Ticket.by_number(number)
         if ticket is None or ticket.requester_email != email:
-            return None
+            return False
         event = _event(ticket, None, "link_resent", now=now, public=False)
         notify(ticket, event, "tracking_link", requester=True)
-    return None
+    return True

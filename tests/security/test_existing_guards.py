@@ -101,11 +101,12 @@ def test_tracking_forms_refuse_a_post_without_its_csrf_token(db, client, make_ti
     assert snapshot(ticket.id) == before
 
 
-@pytest.mark.csrf_off
-def test_tracking_uploads_are_rate_limited_per_address(app, make_ticket):
-    ticket = make_ticket("incomplete")
+def test_tracking_uploads_are_rate_limited_per_address(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False, TOKEN_UPLOAD_LIMIT="1000 per hour")
+    with app.app_context(), connection():
+        ticket = workflow.submit(None, new_request(), required_uploads())
     client = app.test_client()
-    url = f"/lacak/{ticket.tracking_token}/dokumen"
+    url = f"/lacak/{ticket.tracking_token}/balasan"
     answers = [client.post(url, data={}).status_code for _ in range(21)]
     assert answers[:20] == [400] * 20  # "attach the documents"
     assert answers[20] == 429
