@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -197,11 +198,14 @@ def test_healthz_names_no_internal_host(tmp_path):
             tmp_path,
             DATABASE_URL="postgresql://desk:secret@db-internal.example:1/desk",
             REDIS_URL="redis://cache-internal.example:1/0",
+            HUEY_IMMEDIATE=False,
+            HUEY_NAME=f"desk-test-{uuid.uuid4().hex}",
         )
     )
     response = app.test_client().get("/healthz")
     body = response.get_data(as_text=True)
     assert response.status_code == 503
+    assert response.get_json()["queue"].startswith("error: ")
     for leak in ("internal", "example", "secret", ":1", "desk:"):
         assert leak not in body, body
 
