@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from deskadmin.access import AdminOnly
+from deskadmin.audit import audit_staff
 from formatting import local_datetime
 from models.ticket import Notification, Ticket
 from tasks.mail import retry_failed
@@ -70,6 +71,7 @@ class OutboxView(AdminOnly, ModelView):
     def action_retry(self, ids):
         """Staff try given-up emails again (only `failed` rows change)."""
         count = retry_failed(ids)
+        audit_staff("action", "email", {"retry": sorted(int(i) for i in ids), "queued": count})
         flash(_("%(n)d email dijadwalkan untuk dikirim ulang.", n=count), "success")
 
 

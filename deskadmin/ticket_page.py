@@ -16,6 +16,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_security import current_user
 
+from deskadmin.audit import audit_staff
 from deskadmin.tickets import TicketListBase, status_badge
 from formatting import local_datetime
 from models import workflow
@@ -155,6 +156,11 @@ class TicketView(TicketListBase):
         except CorruptDocument:
             abort(410)
         inline = request.args.get("inline") == "1" and doc.content_type in INLINE_TYPES
+        audit_staff(
+            "document_preview" if inline else "document_download",
+            f"ticket {ticket.number} document {doc.id} ({doc.filename})",
+            {"kind": doc.kind, "version": doc.version, "sha256": doc.sha256},
+        )
         response = send_file(
             io.BytesIO(data),
             mimetype=doc.content_type,

@@ -89,7 +89,9 @@ class connection:
 
 
 def all_models():
+    from models.audit import AuditEntry
     from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
+    from models.hashchain import ChainHead
     from models.migrate import SchemaMigration
     from models.reminder import ReminderSent
     from models.sequence import Sequence
@@ -122,6 +124,8 @@ def all_models():
         Notification,
         ReminderSent,
         SchemaMigration,
+        ChainHead,
+        AuditEntry,
     ]
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from models import uploads
+from models import hashchain, uploads
 from models.catalog import Layanan
 from models.db import database, utcnow
 from models.sop import STATES, step_for_status
@@ -192,10 +192,11 @@ def _event(
 ) -> TicketEvent:
     if label is None:
         label = actor.name if _staff(actor) is not None else REQUESTER_LABEL
-    return TicketEvent.create(
-        ticket=ticket,
+    staff = _staff(actor)
+    return hashchain.append_ticket_event(
+        ticket.id,
         at=now or utcnow(),
-        actor=_staff(actor),
+        actor=staff.id if staff is not None else None,
         actor_label=label,
         action=action,
         from_status=from_status,
