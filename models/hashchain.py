@@ -60,13 +60,15 @@ def append(chain: str, model, fields: dict, hashed: tuple[str, ...]):
     """Create a `model` row with `fields`, linked to the head of `chain`, and move the head;
     inside the caller's write transaction. `hashed` names the fields the hash covers."""
     head = locked(ChainHead.select().where(ChainHead.name == chain)).first()
-    prev = head.last_hash if head else None
+    if head is None:
+        # A new chain: make its (empty) head first, so that there is a row to lock; a writer
+        # starting the same chain at once waits for this insert, then locks the same row.
+        ChainHead.insert(name=chain, last_id=0, last_hash="").on_conflict_ignore().execute()
+        head = locked(ChainHead.select().where(ChainHead.name == chain)).first()
+    prev = head.last_hash or None
     digest = link_hash(prev, {name: fields.get(name) for name in hashed})
     row = model.create(**fields, prev_hash=prev, hash=digest)
-    if head is None:
-        ChainHead.create(name=chain, last_id=row.id, last_hash=digest)
-    else:
-        ChainHead.update(last_id=row.id, last_hash=digest).where(ChainHead.name == chain).execute()
+    ChainHead.update(last_id=row.id, last_hash=digest).where(ChainHead.name == chain).execute()
     return row
 
 
@@ -111,7 +113,7 @@ def _walk(chain: str, rows, hashed, head) -> Broken | None:
         if row.hash != link_hash(prev, {name: getattr(row, name) for name in hashed}):
             return Broken(chain, row.id, "isi entri tidak cocok dengan hash-nya (entri diubah)")
         prev, last_id = row.hash, row.id
-    if head is None and prev is None:
+    if prev is None and (head is None or not head.last_hash):
         return None
     if head is None or head.last_hash != prev or head.last_id != last_id:
         return Broken(
