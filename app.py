@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import cli
     import deskadmin
     import errors
+    import request_guard
     import security_headers
     import tasks
     import tasks.berita_acara  # noqa: F401  (these declare the tasks, registered by init_app)
@@ -65,6 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     filters.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
+    request_guard.init_app(app)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
