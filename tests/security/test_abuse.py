@@ -285,3 +285,36 @@ def test_requester_email_domain_allow_list(make_app):
         content_type="multipart/form-data",
     )
     assert evil.status_code == 400
+
+
+# --- staff addresses -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["helpdesk dua@example.go.id", "tanpa-at", "a@b@c.go.id", "x@"])
+def test_staff_forms_refuse_a_malformed_address(db, users, bad):
+    from models import staff_admin
+
+    with pytest.raises(staff_admin.StaffError):
+        staff_admin.create_staff(users["admin"], bad, "Budi", ["helpdesk"], bidang_id=1)
+    with pytest.raises(staff_admin.StaffError):
+        from models.seed import create_staff_user
+
+        create_staff_user(bad, "Budi", "helpdesk", "aptika")
+
+
+def test_one_malformed_staff_address_does_not_stop_the_others(db, users, outbox, caplog):
+    from models.recipients import resolve
+    from models.staff import User
+    from models.ticket import Notification
+    from tests.helpers import new_request, required_uploads
+
+    legacy = User.get(User.email == "helpdesk@example.go.id")
+    User.update(email="helpdesk lama@@example").where(User.id == legacy.id).execute()
+    ticket = workflow.submit(None, new_request(), required_uploads())
+    row = Notification.get(Notification.ticket == ticket.id, Notification.audience != "requester")
+    recipients = resolve(row)
+    assert "helpdesk lama@@example" not in recipients and "admin@example.go.id" in recipients
+    assert Notification.get_by_id(row.id).status == "sent"
+    staff_mail = [m for m in outbox if "admin@example.go.id" in m.to]
+    assert staff_mail and all("helpdesk lama@@example" not in m.to for m in outbox)
+    assert "malformed staff address" in caplog.text

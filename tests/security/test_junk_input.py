@@ -4,8 +4,6 @@ list's parameters (page, sort, filters, search) and every id route, and on the p
 
 from __future__ import annotations
 
-import pytest
-
 from tests.helpers import DEMO_PASSWORD, csrf_token
 
 JUNK = [
