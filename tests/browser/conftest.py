@@ -67,6 +67,52 @@ def live_server(app):
         server.server_close()
 
 
+@pytest.fixture
+def https_server(app, tmp_path):
+    """The test app over HTTPS (a throw-away self-signed certificate for 127.0.0.1), as behind
+    a TLS-terminating proxy: the browser sees https://, Flask sees a secure request."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        capture_output=True,
+    )
+    if made.returncode != 0:
+        unavailable(f"openssl could not make a certificate: {made.stderr.decode()[:200]}")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
+    url = f"https://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, name="https-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=url, app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def _playwright():
     try:

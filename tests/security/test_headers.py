@@ -77,6 +77,9 @@ def test_ticket_page_and_tracking_page(client, login_as, make_ticket):
     assert_page_headers(response)
     # the token reaches no other site, yet a form posted from this page keeps its Referer
     assert response.headers["Referrer-Policy"] == "same-origin"
+    # nor does the page itself ask for less (a <meta name="referrer"> would win over the header)
+    html = response.get_data(as_text=True)
+    assert re.findall(r'<meta name="referrer" content="([^"]+)"', html) in ([], ["same-origin"])
     login_as("admin")
     assert_page_headers(client.get(f"/admin/tiket/details/?id={ticket.id}"))
 
