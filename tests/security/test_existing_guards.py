@@ -173,3 +173,19 @@ def test_attach_with_a_stale_copy_is_refused(db, users, make_ticket, monkeypatch
     assert refused.value.kind == workflow.WorkflowError.STALE
     assert snapshot(ticket.id) == before
     assert re.search("diubah oleh orang lain", str(refused.value))
+
+
+# --- servers a test needs: skipped on a laptop, failed in CI ----------------------------------
+
+
+def test_a_missing_server_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    """What the PostgreSQL tests (one winner, double submit: `any_app`/`postgres_url`) and the
+    Redis tests call when their server does not answer."""
+    from tests.helpers import unavailable
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        unavailable("no PostgreSQL")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        unavailable("no PostgreSQL")
