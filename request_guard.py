@@ -2,7 +2,8 @@
 parameter, 404 for an id that cannot name a row. Never a 500 (an OFFSET below zero, an
 integer beyond 64 bits, a NUL byte that PostgreSQL refuses in a text value).
 
-- no NUL byte (or other C0 control but tab/newline) in the path or any query value;
+- no NUL byte (or other C0 control but tab/newline) in the path or any query value, and no
+  NUL in a posted form field;
 - `page`, `page_size`, `sort` (Flask-Admin's lists) are small non-negative integers;
 - `id` (Flask-Admin's detail/edit pages) and every integer in the route (`<int:...>`) fit a
   64-bit signed integer, else the row cannot exist: 404;
@@ -31,6 +32,8 @@ def _check() -> None:
     for name, value in request.args.items(multi=True):
         if CONTROL.search(name) or CONTROL.search(value):
             abort(400)
+    if request.method == "POST" and any("\x00" in v for v in request.form.values()):
+        abort(400)  # no form has a use for NUL, and PostgreSQL refuses it in any text column
     for name in LIST_PARAMS:
         value = request.args.get(name)
         if (
@@ -53,6 +56,6 @@ def _refused_value(error):
 
 def init_app(app) -> None:
     """Check every request's URL first; a value the database refuses is a 400."""
-    app.before_request_funcs.setdefault(None, []).insert(0, _check)
+    app.before_request(_check)
     app.register_error_handler(DataError, _refused_value)
     app.register_error_handler(OverflowError, _refused_value)

@@ -4,6 +4,7 @@ list's parameters (page, sort, filters, search) and every id route, and on the p
 
 from __future__ import annotations
 
+from models.db import connection
 from tests.helpers import DEMO_PASSWORD, csrf_token
 
 JUNK = [
@@ -76,3 +77,19 @@ def test_junk_in_every_list_parameter_and_id_route(any_app):
     broken = {p: s for p, s in answers.items() if s >= 500}
     assert not broken, broken
     assert set(answers.values()) <= {200, 302, 400, 404}, set(answers.values())
+
+
+def test_nul_in_a_staff_form_is_a_400_and_changes_nothing(any_app):
+    from models.catalog import PerangkatDaerah
+
+    client = staff_client(any_app)
+    with any_app.app_context(), connection():
+        pd = PerangkatDaerah.select().first()
+    token = csrf_token(client, f"/admin/pd/edit/?id={pd.id}")
+    answer = client.post(
+        f"/admin/pd/edit/?id={pd.id}",
+        data={"csrf_token": token, "name": "Dinas\x00X", "code": pd.code},
+    )
+    assert answer.status_code == 400
+    with any_app.app_context(), connection():
+        assert PerangkatDaerah.get_by_id(pd.id).name == pd.name
