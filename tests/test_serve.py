@@ -47,7 +47,7 @@ def test_serve_answers_healthz_and_its_consumer_writes_eml_files(make_app, tmp_p
         url = f"http://127.0.0.1:{port}/healthz"
         body = wait_for(lambda: urllib.request.urlopen(url, timeout=2).read())
         assert body, (tmp_path / "serve.log").read_text()
-        assert json.loads(body) == {"status": "ok", "database": "ok", "queue": "ok"}
+        assert json.loads(body) == {"status": "ok", "database": "ok", "queue": "ok", "disk": "ok"}
 
         with app.app_context(), connection():  # enqueued on the same queue file
             ticket = workflow.submit(None, new_request(), required_uploads())
