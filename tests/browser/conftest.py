@@ -134,7 +134,10 @@ def browser(_playwright):
 
 
 def _page(request, browser, **options):
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
+    # ignore_https_errors: the `https_server` fixture's certificate is self-signed
+    context = browser.new_context(
+        locale="id-ID", timezone_id="Asia/Jakarta", ignore_https_errors=True, **options
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     pages = request.node.__dict__.setdefault("_browser_pages", [])
