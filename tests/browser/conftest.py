@@ -67,6 +67,21 @@ def live_server(app):
         server.server_close()
 
 
+def closing_body(app):
+    """The WSGI app, closing each response's body even when the client dropped the connection
+    mid-answer (chromium does so over TLS; werkzeug would leave a static file open)."""
+
+    def wrapped(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wrapped
+
+
 @pytest.fixture
 def https_server(app, tmp_path):
     """The test app over HTTPS (a throw-away self-signed certificate for 127.0.0.1), as behind
@@ -100,7 +115,7 @@ def https_server(app, tmp_path):
         unavailable(f"openssl could not make a certificate: {made.stderr.decode()[:200]}")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
-    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
+    server = make_server("127.0.0.1", 0, closing_body(app), threaded=True, ssl_context=context)
     url = f"https://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, name="https-server", daemon=True)
