@@ -42,10 +42,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     import deskadmin
     import errors
     import language
+    import request_guard
+    import security_headers
     import staffauth
     import static_files
     import tasks
     import tasks.berita_acara  # noqa: F401  (these declare the tasks, registered by init_app)
+    import tasks.documents  # noqa: F401
     import tasks.mail  # noqa: F401
     import tasks.operations  # noqa: F401
     import tasks.reminders  # noqa: F401
@@ -69,6 +72,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     staffauth.init_app(app)
     filters.init_app(app)
     errors.init_app(app)
+    security_headers.init_app(app)
+    request_guard.init_app(app)
 
     app.register_blueprint(health.bp)
     metrics.init_app(app)

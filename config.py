@@ -33,6 +33,10 @@ DEFAULTS = {
     "WORK_END": "16:00",
     "MAX_UPLOAD_MB": 10,
     "MAX_REQUEST_MB": 40,
+    "REQUESTER_EMAIL_DOMAINS": "",  # unset: any; else e.g. "jabarprov.go.id,go.id"
+    "MAIL_LIMIT_PER_ADDRESS": "5 per hour;20 per day",  # emails the public can trigger
+    "MAIL_LIMIT_PER_DOMAIN": "60 per hour;300 per day",
+    "TOKEN_UPLOAD_LIMIT": "10 per hour;30 per day",  # uploads per tracking token
     "DOCUMENTS_DIR": None,  # default: instance/documents
     "OUTBOX_DIR": None,  # default: instance/outbox
     "HUEY_FILE": None,  # default: instance/huey.sqlite3

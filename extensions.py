@@ -61,4 +61,8 @@ def init_limiter(app) -> None:
     that every web worker shares them), else in this process's memory."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "desk-limit")
+    # Redis down: count in this process's memory meanwhile (the same limits), never fail the
+    # request because the counter is unreachable.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)

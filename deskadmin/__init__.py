@@ -14,13 +14,14 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-from deskadmin import catalog, compliance, outbox, staff
+from deskadmin import audit, catalog, compliance, outbox, staff
 from deskadmin.access import StaffAccess, current_roles
 from deskadmin.onbehalf import OnBehalfView
 from deskadmin.queues import QUEUES
 from deskadmin.ticket_page import TicketView
 from deskadmin.tickets import QueueView
 from models.scope import visible_tickets
+from security_headers import nonce
 
 
 class DeskIndexView(StaffAccess, AdminIndexView):
@@ -45,6 +46,7 @@ def init_admin(app) -> None:
         name=_l("Service Desk Diskominfo Jabar"),
         index_view=DeskIndexView(name=_l("Beranda"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/desk_base.html", fluid=True),
+        csp_nonce_generator=nonce,
     )
     tickets = _l("Tiket")
     admin.add_view(
@@ -57,6 +59,8 @@ def init_admin(app) -> None:
     staff.add_views(admin)
     outbox.add_views(admin)
     compliance.add_views(admin)
+    audit.add_views(admin)
     admin.add_link(MenuLink(name=_l("Halaman publik"), url="/"))
     admin.init_app(app)
+    audit.init_app(app)
     app.extensions["desk_admin"] = admin

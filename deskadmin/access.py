@@ -56,9 +56,6 @@ class TicketScope(StaffAccess):
     def get_query(self):
         return visible_tickets(current_user, self.base_query())
 
-    def get_count_query(self):
-        return self.get_query()
-
     def scoped_ticket(self, ticket_id):
         """The ticket if this user may see it, else 404 (whether or not it exists)."""
         try:

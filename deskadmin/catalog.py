@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import Optional
 
 from deskadmin.access import AdminOnly
+from deskadmin.audit import AuditedModelView
 from formatting import local_date
 from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 
@@ -29,7 +30,7 @@ LABELS = {
 }
 
 
-class CatalogView(AdminOnly, ModelView):
+class CatalogView(AuditedModelView, AdminOnly, ModelView):
     form_base_class = BaseForm  # CSRF: Flask-WTF's CSRFProtect guards every POST
     can_delete = False
     column_labels = LABELS

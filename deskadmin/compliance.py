@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
 from deskadmin.access import StaffAccess
+from deskadmin.audit import audit_staff
 from deskadmin.tickets import FORMULA_STARTS
 from formatting import local_date
 from models import compliance
@@ -146,6 +147,7 @@ class ComplianceView(StaffAccess, BaseView):
         if error:
             abort(400, error)
         title, column, query = TABLES[table]
+        audit_staff("export", f"kepatuhan {table}", dict(request.args))
         rows = query(current_user, period, utcnow())
         out = io.StringIO()
         writer = csv.writer(out)

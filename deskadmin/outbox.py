@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from deskadmin.access import AdminOnly
+from deskadmin.audit import audit_staff
 from formatting import local_datetime
 from models.ticket import Notification, Ticket
 from tasks.mail import retry_failed
@@ -66,13 +67,11 @@ class OutboxView(AdminOnly, ModelView):
     def get_query(self):
         return Notification.select(Notification, Ticket).join(Ticket)
 
-    def get_count_query(self):
-        return Notification.select()
-
     @action("retry", _l("Kirim ulang"), _l("Kirim ulang email yang gagal?"))
     def action_retry(self, ids):
         """Staff try given-up emails again (only `failed` rows change)."""
         count = retry_failed(ids)
+        audit_staff("action", "email", {"retry": sorted(int(i) for i in ids), "queued": count})
         flash(_("%(n)d email dijadwalkan untuk dikirim ulang.", n=count), "success")
 
 

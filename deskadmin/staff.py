@@ -19,6 +19,7 @@ from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Optional
 
 from deskadmin.access import AdminOnly
+from deskadmin.audit import audit_staff, form_changes
 from models import staff_admin
 from models.catalog import Bidang, Seksi
 from models.staff import ROLES, Role, User, UserRoles
@@ -143,6 +144,7 @@ class StaffUserView(AdminOnly, ModelView):
         except staff_admin.StaffError as exc:
             flash(str(exc), "error")
             return False
+        audit_staff("created", f"user {user.id} ({user.email})", form_changes(form))
         if not form.password.data:
             flash(_("Kata sandi awal %(email)s: %(pw)s", email=user.email, pw=password), "info")
         return user
@@ -161,12 +163,14 @@ class StaffUserView(AdminOnly, ModelView):
         except staff_admin.StaffError as exc:
             flash(str(exc), "error")
             return False
+        audit_staff("updated", f"user {model.id} ({model.email})", form_changes(form))
         return True
 
     def _each(self, ids, change, done):
         for user_id in ids:
             try:
                 user = change(current_user, int(user_id))
+                audit_staff("action", f"user {user.id} ({user.email})", {"done": str(done)})
                 flash(_("%(name)s: %(done)s", name=user.name, done=done), "success")
             except staff_admin.StaffError as exc:
                 flash(str(exc), "error")

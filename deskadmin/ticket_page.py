@@ -16,6 +16,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_security import current_user
 
+from deskadmin.audit import audit_staff
 from deskadmin.tickets import TicketListBase, status_badge
 from formatting import local_datetime
 from models import workflow
@@ -35,6 +36,7 @@ from models.ticket import (
 from models.uploads import Upload
 from models.workflow import TRANSITIONS, WorkflowError
 from models.workflow.transitions import STAFF_ACTIONS
+from security_headers import sandbox
 from tasks.berita_acara import request_berita_acara
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
@@ -201,6 +203,11 @@ class TicketView(TicketListBase):
         except CorruptDocument:
             abort(410)
         inline = request.args.get("inline") == "1" and doc.content_type in INLINE_TYPES
+        audit_staff(
+            "document_preview" if inline else "document_download",
+            f"ticket {ticket.number} document {doc.id} ({doc.filename})",
+            {"kind": doc.kind, "version": doc.version, "sha256": doc.sha256},
+        )
         response = send_file(
             io.BytesIO(data),
             mimetype=doc.content_type,
@@ -208,9 +215,8 @@ class TicketView(TicketListBase):
             download_name=doc.filename,
             max_age=0,
         )
-        response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return sandbox(response, pdf_preview=inline and doc.content_type == "application/pdf")
 
     # --- bulk disposition --------------------------------------------------------------------
     @expose("/disposisi-massal/", methods=("GET", "POST"))

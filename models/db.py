@@ -89,7 +89,9 @@ class connection:
 
 
 def all_models():
+    from models.audit import AuditEntry
     from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
+    from models.hashchain import ChainHead
     from models.migrate import SchemaMigration
     from models.operations import BeritaAcaraRequest, PeriodicRun
     from models.reminder import ReminderSent
@@ -125,6 +127,8 @@ def all_models():
         SchemaMigration,
         PeriodicRun,
         BeritaAcaraRequest,
+        ChainHead,
+        AuditEntry,
     ]
 
 

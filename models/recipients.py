@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from models.catalog import Seksi
 from models.staff import ADMIN, HELPDESK, KEPALA_BIDANG, KEPALA_SEKSI, User
 from models.ticket import AUDIENCE_REQUESTER
+from models.validation import is_valid_email
+
+log = logging.getLogger("desk.mail")
 
 
 def resolve(notification) -> list[str]:
@@ -12,7 +17,8 @@ def resolve(notification) -> list[str]:
 
     requester: the address on the row. Staff: helpdesk and kepala_bidang of the bidang that
     owns the ticket's service, kepala_seksi of its seksi, every admin, and the pinned agent;
-    only active users. A person holding several of these roles gets one email.
+    only active users with a well-formed address. A person holding several of these roles gets
+    one email.
     """
     if notification.audience == AUDIENCE_REQUESTER:
         return [notification.email] if notification.email else []
@@ -34,4 +40,13 @@ def resolve(notification) -> list[str]:
         else:
             raise ValueError(f"unknown audience {audience!r}")
         emails.update(u.email.lower() for u in users)
-    return sorted(emails)
+    # An address no server would accept (entered before staff forms validated it) is left out,
+    # so that the email still reaches everybody else of the bidang.
+    bad = {e for e in emails if not is_valid_email(e)}
+    if bad:
+        log.warning(
+            "outbox %s: malformed staff address(es) left out: %s",
+            notification.id,
+            ", ".join(sorted(bad)),
+        )
+    return sorted(emails - bad)

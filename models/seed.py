@@ -11,6 +11,7 @@ from models import demo_data
 from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.db import database
 from models.staff import AGENT, HELPDESK, KEPALA_BIDANG, KEPALA_SEKSI, ROLES, Role, User
+from models.validation import is_valid_email
 
 FIXED_HOLIDAYS = [  # the fixed-date national holidays; an admin adds the moving ones
     ((1, 1), "Tahun Baru Masehi"),
@@ -69,6 +70,9 @@ def create_staff_user(email, name, role, bidang_code=None, seksi_code=None, pass
     from extensions import user_datastore
 
     email = (email or "").strip().lower()
+    if not is_valid_email(email):
+        # One malformed address would make the SMTP server refuse the whole email of a bidang.
+        raise StaffError(f"Alamat email tidak valid: {email!r}.")
     if role not in ROLES:
         raise StaffError(f"Peran tidak dikenal: {role}. Pilihan: {', '.join(ROLES)}.")
     if User.get_or_none(User.email == email) is not None:

@@ -11,9 +11,13 @@ works inside any app context and two apps in one process never share a root.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import secrets
 import tempfile
+import time
+from dataclasses import dataclass
 
 from flask import current_app
 from werkzeug.local import LocalProxy
@@ -21,8 +25,26 @@ from werkzeug.local import LocalProxy
 EXTENSION = "desk_store"
 
 
+STAGING = ".staging"
+
+
 class CorruptDocument(Exception):
     """The stored bytes do not match their checksum (or are missing)."""
+
+
+class StoreFull(OSError):
+    """The document store's disk is full (ENOSPC/EDQUOT): nothing was kept."""
+
+
+@dataclass
+class Staged:
+    """Bytes written and fsynced under the staging folder, not yet in the store: `publish`
+    moves them into place (inside the transaction that writes their Document row), `discard`
+    removes them. Staged bytes nobody published are removed by `collect_garbage`."""
+
+    sha256: str
+    path: str
+    published: bool = False
 
 
 class DocumentStore:
@@ -41,6 +63,7 @@ class DocumentStore:
         digest = hashlib.sha256(data).hexdigest()
         path = self._path(digest)
         if os.path.exists(path):
+            os.utime(path)  # see `publish`
             return digest
         folder = os.path.dirname(path)
         os.makedirs(folder, exist_ok=True)
@@ -56,6 +79,69 @@ class DocumentStore:
                 os.unlink(tmp)
             raise
         return digest
+
+    def stage(self, data: bytes) -> Staged:
+        """Write `data` aside (fsynced), ready to be published; a full disk is `StoreFull`."""
+        folder = os.path.join(self.root, STAGING)
+        path = os.path.join(folder, secrets.token_hex(16))
+        try:
+            os.makedirs(folder, exist_ok=True)
+            with open(path, "xb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            if os.path.exists(path):
+                os.unlink(path)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StoreFull(exc.errno, "the document store is full") from exc
+            raise
+        return Staged(hashlib.sha256(data).hexdigest(), path)
+
+    def publish(self, staged: Staged) -> str:
+        """Move staged bytes to their place in the store (a rename: no copy, no wait)."""
+        final = self._path(staged.sha256)
+        if os.path.exists(final):
+            # Fresh again: `collect_garbage` spares it while this row's transaction commits.
+            os.utime(final)
+            os.unlink(staged.path)
+        else:
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            os.replace(staged.path, final)
+        staged.published = True
+        return staged.sha256
+
+    def discard(self, staged: Staged) -> None:
+        """Remove staged bytes that were never published."""
+        if not staged.published and os.path.exists(staged.path):
+            os.unlink(staged.path)
+
+    def collect_garbage(self, referenced, *, grace_seconds: float, now=None) -> list[str]:
+        """Delete what no row references: files of the store whose sha256 is not in
+        `referenced` (a set, or a callable answering for one sha256) and staged files, both
+        only when older than `grace_seconds` (an upload running now may not have committed
+        yet). Returns the paths deleted."""
+        now = now if now is not None else time.time()
+        is_referenced = referenced if callable(referenced) else referenced.__contains__
+        deleted = []
+        if not self.root or not os.path.isdir(self.root):
+            return deleted
+        for folder, _dirs, files in os.walk(self.root):
+            staging = os.path.basename(folder) == STAGING
+            for name in files:
+                path = os.path.join(folder, name)
+                try:
+                    if now - os.stat(path).st_mtime < grace_seconds:
+                        continue
+                except FileNotFoundError:
+                    continue
+                if staging or name.startswith(".tmp-") or not is_referenced(name):
+                    try:
+                        os.unlink(path)
+                        deleted.append(path)
+                    except FileNotFoundError:
+                        pass
+        return deleted
 
     def get(self, sha256: str) -> bytes:
         """The bytes stored under `sha256`, checked against it."""

@@ -260,8 +260,22 @@ class Document(BaseModel):
         }
 
 
+# The fields of a history entry its hash covers (not `actor`: a foreign key SET NULL may change).
+EVENT_HASHED = (
+    "ticket_id",
+    "at",
+    "actor_label",
+    "action",
+    "from_status",
+    "to_status",
+    "note",
+    "public",
+)
+
+
 class TicketEvent(BaseModel):
-    """The append-only history: who did what, when, from which state to which, with a note."""
+    """The append-only history: who did what, when, from which state to which, with a note.
+    Each entry is linked into its ticket's hash chain (`models.hashchain`)."""
 
     ticket = ForeignKeyField(Ticket, backref="events", on_delete="CASCADE")
     at = DateTimeField(default=utcnow)
@@ -272,6 +286,9 @@ class TicketEvent(BaseModel):
     to_status = CharField(null=True)
     note = TextField(default="")
     public = BooleanField(default=True)  # shown on the requester's tracking page
+    # The ticket's hash chain (models.hashchain): the previous event's hash, and this one's.
+    prev_hash = CharField(null=True)
+    hash = CharField(null=True)
 
     class Meta:
         indexes = ((("ticket", "at"), False),)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 NIP_RE = re.compile(r"^\d{18}$")
@@ -38,6 +39,17 @@ def is_valid_email(value: str) -> bool:
     return True
 
 
+def requester_domain_allowed(email: str) -> bool:
+    """Whether `email` is in DESK_REQUESTER_EMAIL_DOMAINS (one of its domains or a subdomain
+    of one); every domain is allowed when the setting is empty."""
+    setting = current_app.config.get("REQUESTER_EMAIL_DOMAINS") if has_app_context() else ""
+    allowed = [d.strip().lower().lstrip("@.") for d in str(setting or "").split(",") if d.strip()]
+    if not allowed:
+        return True
+    domain = (email or "").strip().lower().rpartition("@")[2]
+    return any(domain == d or domain.endswith("." + d) for d in allowed)
+
+
 def check_request(request) -> dict[str, str]:
     """Field name -> message for every field of a NewRequest that breaks a rule."""
     errors = {}
@@ -62,6 +74,11 @@ def check_request(request) -> dict[str, str]:
         errors["requester_nip"] = _("NIP harus terdiri dari 18 angka.")
     if not is_valid_email((request.requester_email or "").strip()):
         errors["requester_email"] = _("Alamat email tidak valid.")
+    elif not requester_domain_allowed(request.requester_email):
+        errors["requester_email"] = _(
+            "Gunakan alamat email dinas (domain yang diterima: %(domains)s).",
+            domains=current_app.config["REQUESTER_EMAIL_DOMAINS"],
+        )
     if not PHONE_RE.match((request.requester_phone or "").strip()):
         errors["requester_phone"] = _("Nomor telepon tidak valid.")
     return errors

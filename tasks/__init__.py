@@ -243,4 +243,6 @@ def queue_health() -> str:
         huey.pending_count()
         return "ok"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
+        # Only the class: the message of a connection error names the internal host and port.
+        logging.getLogger("desk.tasks").warning("queue health: %r", exc)
         return f"error: {exc.__class__.__name__}"

@@ -17,8 +17,9 @@ from flask import current_app
 from huey import crontab
 
 from models.db import database, utcnow, write_transaction
+from models.hashchain import append_ticket_event
 from models.recipients import resolve
-from models.ticket import Notification, TicketEvent
+from models.ticket import Notification
 from models.workflow import SYSTEM_LABEL
 from tasks import app_periodic_task, app_task
 from tasks.emails import compose
@@ -109,10 +110,9 @@ def _record_sent(row, recipients, now) -> None:
             .execute()
         )
         if done:
-            TicketEvent.create(
-                ticket=row.ticket_id,
+            append_ticket_event(
+                row.ticket_id,
                 at=now,
-                actor=None,
                 actor_label=SYSTEM_LABEL,
                 action="notified",
                 note=f"{row.kind}: {', '.join(recipients) or '-'}",

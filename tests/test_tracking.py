@@ -94,7 +94,7 @@ def test_open_ticket_shows_number_service_status_due_time_and_checklist(client, 
     assert f"{ticket.tracking_token}/dokumen" not in html
     assert f"{ticket.tracking_token}/balasan" not in html
     response = client.get(f"/lacak/{ticket.tracking_token}")
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -316,9 +316,9 @@ def test_lost_link_is_rate_limited(client, make_ticket):
 
 def test_resend_tracking_link_workflow_rule(db, make_ticket):
     ticket = make_ticket("closed")
-    assert workflow.resend_tracking_link(ticket.number, "salah@example.go.id") is None
-    assert workflow.resend_tracking_link("", ticket.requester_email) is None
+    assert workflow.resend_tracking_link(ticket.number, "salah@example.go.id") is False
+    assert workflow.resend_tracking_link("", ticket.requester_email) is False
     assert resent(ticket) == []
-    assert workflow.resend_tracking_link(ticket.number, ticket.requester_email.upper()) is None
+    assert workflow.resend_tracking_link(ticket.number, ticket.requester_email.upper()) is True
     assert len(resent(ticket)) == 1  # any status: a closed ticket stays readable
     assert fresh(ticket).status == "closed"

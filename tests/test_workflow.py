@@ -271,13 +271,13 @@ def test_file_bytes_are_written_outside_the_write_transaction(make_ticket, users
     from models.storage import store
 
     depths = []
-    real_put = store.put
+    real_stage = store.stage
 
-    def recording_put(data):
+    def recording_stage(data):
         depths.append(database.transaction_depth())
-        return real_put(data)
+        return real_stage(data)
 
-    monkeypatch.setattr(store, "put", recording_put)
+    monkeypatch.setattr(store, "stage", recording_stage)
     ticket = make_ticket("assigned")
     workflow.attach_document(users["agent"], ticket.id, "sla", Upload("s.pdf", PDF_BYTES + b"x"))
     incomplete = make_ticket("incomplete")

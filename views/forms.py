@@ -43,10 +43,13 @@ def valid_submission_key(value) -> bool:
 
 
 def to_int(value) -> int | None:
+    """The id typed into a form or URL, or None when it is none (or cannot name a row: beyond
+    64 bits, which SQLite and PostgreSQL refuse)."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if -(2**63) <= number < 2**63 else None
 
 
 def service_groups() -> dict[str, list]:

@@ -20,6 +20,7 @@ from models import workflow
 from models.catalog import PerangkatDaerah, RequiredDocument
 from models.ticket import Ticket
 from views import forms
+from views.abuse_limits import mail_limited, mail_queued
 
 bp = Blueprint("public", __name__)
 
@@ -69,6 +70,7 @@ def index():
 
 @bp.post("/")
 @limiter.limit(SUBMIT_LIMIT, methods=["POST"])
+@mail_limited
 def submit():
     """Create the ticket, or show every refusal next to its field, keeping what was typed."""
     form, files = request.form, request.files
@@ -101,7 +103,10 @@ def submit():
             None, new_request, uploads, submission_key=key, language=current_language()
         )
     except workflow.WorkflowError as error:
-        return _render_form(layanan, values=values, key=key, general=str(error), status=400)
+        return _render_form(
+            layanan, values=values, key=key, general=str(error), status=error.http_status
+        )
+    mail_queued()
     session[SUBMITTED_KEY] = ticket.tracking_token
     return redirect(url_for("public.submitted"), 303)
 

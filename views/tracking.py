@@ -36,7 +36,9 @@ from models.ticket import (
     TicketStep,
 )
 from models.workflow.transitions import NOTE_HIDDEN_FROM_REQUESTER
+from security_headers import sandbox
 from views import forms
+from views.abuse_limits import mail_limited, mail_queued, token_limited
 from views.public import csrf_refused, rate_limited, too_large
 
 bp = Blueprint("tracking", __name__)
@@ -48,7 +50,9 @@ LOST_LINK_LIMIT = "5 per minute;20 per hour"
 ACTION_LIMIT = "20 per minute"
 PRIVATE_HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",  # the token must not leak to other sites
+    # The token must not leak to other sites; same-origin (not no-referrer) because Flask-WTF
+    # refuses a form posted over HTTPS without a same-origin Referer (WTF_CSRF_SSL_STRICT).
+    "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex",
 }
 
@@ -175,6 +179,7 @@ def track(token):
 
 @bp.post("/lacak/<token>/dokumen")
 @limiter.limit(ACTION_LIMIT)
+@token_limited
 def complete_documents(token):
     """While incomplete: upload the missing documents; the ticket returns to verification."""
     ticket = _ticket_or_404(token)
@@ -196,6 +201,7 @@ def complete_documents(token):
 
 @bp.post("/lacak/<token>/balasan")
 @limiter.limit(ACTION_LIMIT)
+@token_limited
 def submit_signed(token):
     """While selesai: return the counter-signed SLA and BA, together or one at a time."""
     ticket = _ticket_or_404(token)
@@ -298,13 +304,13 @@ def download(token, document_id):
         download_name=document.filename,
         max_age=0,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.update(PRIVATE_HEADERS)
-    return response
+    return sandbox(response)
 
 
 @bp.route("/lacak", methods=["GET", "POST"])
 @limiter.limit(LOST_LINK_LIMIT, methods=["POST"])
+@mail_limited
 def lost_link():
     """ "Lost your link?": ticket number + email; the answer is the same whether they match."""
     if request.method == "POST":
@@ -320,7 +326,8 @@ def lost_link():
                 "public/lost_link.html", errors=errors, values={"number": number, "email": email}
             )
             return body, 400
-        workflow.resend_tracking_link(number, email)
+        if workflow.resend_tracking_link(number, email):
+            mail_queued()
         flash(
             _(
                 "Jika nomor tiket dan alamat email tersebut cocok, tautan pelacakan telah dikirim "

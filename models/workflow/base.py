@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from models import uploads
+from models import hashchain, uploads
 from models.catalog import Layanan
 from models.db import database, utcnow
 from models.sop import STATES, step_for_status
 from models.staff import User
-from models.storage import store
+from models.storage import Staged, StoreFull, store
 from models.ticket import Document, Ticket, TicketEvent, TicketStep
 from models.workflow.transitions import TRANSITIONS, Transition, actor_fits, allowed_from
 
@@ -38,7 +38,15 @@ class WorkflowError(Exception):
     STATE = "state"
     STALE = "stale"
     INVALID = "invalid"
-    HTTP_STATUS = {NOT_FOUND: 404, ROLE: 403, STATE: 409, STALE: 409, INVALID: 400}
+    UNAVAILABLE = "unavailable"  # the server cannot keep it now (a full disk): 503
+    HTTP_STATUS = {
+        NOT_FOUND: 404,
+        ROLE: 403,
+        STATE: 409,
+        STALE: 409,
+        INVALID: 400,
+        UNAVAILABLE: 503,
+    }
 
     def __init__(self, message, kind: str = INVALID):
         super().__init__(message)
@@ -193,10 +201,11 @@ def _event(
 ) -> TicketEvent:
     if label is None:
         label = actor.name if _staff(actor) is not None else REQUESTER_LABEL
-    return TicketEvent.create(
-        ticket=ticket,
+    staff = _staff(actor)
+    return hashchain.append_ticket_event(
+        ticket.id,
         at=now or utcnow(),
-        actor=_staff(actor),
+        actor=staff.id if staff is not None else None,
         actor_label=label,
         action=action,
         from_status=from_status,
@@ -238,7 +247,8 @@ def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> None:
 def _store_documents(ticket, stored, kind, actor, now) -> list[Document]:
     """The Document rows of files already in the store (`_put_files`)."""
     docs = []
-    for item, sha in stored:
+    for item, staged in stored:
+        sha = store.publish(staged) if isinstance(staged, Staged) else staged
         version = 1
         if kind != "persyaratan":
             previous = Document.current(ticket.id, kind)
@@ -267,9 +277,42 @@ def _check_files(files) -> list:
         raise WorkflowError(str(exc), WorkflowError.INVALID) from exc
 
 
-def _put_files(checked) -> list:
-    """Write the bytes of checked files to the store, before the transaction: a large upload
-    must not hold the write lock (SQLite) or the ticket-number row lock (PostgreSQL) while it
-    is written and fsynced. The store is content-addressed and idempotent; bytes of a call that
-    is then refused are never referenced by any row."""
-    return [(item, store.put(item.data)) for item in checked]
+class StagedFiles(list):
+    """The (checked upload, `Staged`) pairs of one call, as a context manager: on leaving it
+    (after the transaction, committed or not) the bytes that no row took are removed, so a
+    refused call leaves nothing on disk. Used without `with`, unpublished bytes stay in the
+    staging folder until `flask documents gc` collects them."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for _item, staged in self:
+            store.discard(staged)
+        return False
+
+
+def _put_files(checked) -> StagedFiles:
+    """Write the bytes of checked files aside (staged, fsynced) before the transaction: a large
+    upload must not hold the write lock (SQLite) or the ticket-number row lock (PostgreSQL)
+    while it is written. `_store_documents` moves each into the store with its row (a rename);
+    `with _put_files(...) as stored, write_transaction():` removes the rest when refused. A full
+    disk is a WorkflowError `unavailable` and nothing is kept."""
+    files = StagedFiles()
+    try:
+        for item in checked:
+            files.append((item, store.stage(item.data)))
+    except StoreFull as exc:
+        files.__exit__()
+        raise WorkflowError(
+            _(
+                "Berkas tidak dapat disimpan karena ruang penyimpanan server penuh. Belum ada "
+                "yang tersimpan dan isian Anda tidak hilang: lampirkan kembali berkasnya lalu "
+                "coba lagi nanti, atau hubungi helpdesk Diskominfo."
+            ),
+            WorkflowError.UNAVAILABLE,
+        ) from exc
+    except BaseException:
+        files.__exit__()
+        raise
+    return files

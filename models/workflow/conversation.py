@@ -89,8 +89,7 @@ def post_message(actor, ticket_id, body: str, files=(), *, now=None):
     email to the requester with the text and the tracking link."""
     now = now or utcnow()
     body = _body(body, _("pesan untuk pemohon"))
-    stored = _put_files(_checked_attachments(files))
-    with write_transaction():
+    with _put_files(_checked_attachments(files)) as stored, write_transaction():
         ticket = _load_locked(ticket_id)
         t = check("post_message", actor, ticket)
         body = _with_attachments(
@@ -130,8 +129,7 @@ def post_note(actor, ticket_id, body: str, *, now=None):
 
 def _requester_writes(action: str, token: str, body: str, files, now):
     body = _body(body, _("balasan Anda"))
-    stored = _put_files(_checked_attachments(files))
-    with write_transaction():
+    with _put_files(_checked_attachments(files)) as stored, write_transaction():
         ticket = _load_locked(token=token)
         t = check(action, REQUESTER_ACTOR, ticket)
         changes = {"reply_unread": True, "last_reply_at": now}

@@ -89,8 +89,7 @@ def receive_documents(actor, ticket_id, files, channel: str, note: str = "", *, 
     checked = _check_files(files)
     if not checked:
         raise WorkflowError(_("Lampirkan dokumen yang diterima."))
-    stored = _put_files(checked)
-    with write_transaction():
+    with _put_files(checked) as stored, write_transaction():
         ticket = _load(ticket_id)
         t = check("receive_documents", actor, ticket)
         required = {r.id: r for r in RequiredDocument.for_layanan(ticket.layanan_id)}

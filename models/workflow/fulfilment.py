@@ -96,8 +96,8 @@ def attach_document(actor, ticket_id, kind: str, file, *, note: str = "", now=No
     now = now or utcnow()
     if kind not in ("sla", "ba"):
         raise WorkflowError(_("Jenis dokumen tidak dikenal."))
-    (stored,) = _put_files(_check_files([file]))
-    with write_transaction():
+    with _put_files(_check_files([file])) as staged, write_transaction():
+        (stored,) = staged
         ticket = _load(ticket_id)
         t = check("attach_document", actor, ticket)
         transition(ticket, actor, t.action, now)  # serialises with a concurrent Selesai
@@ -152,8 +152,8 @@ def submit_signed(token: str, sla_signed=None, ba_signed=None, *, now=None) -> T
     given = {k: f for k, f in (("sla_signed", sla_signed), ("ba_signed", ba_signed)) if f}
     if not given:
         raise WorkflowError(_("Unggah SLA atau Berita Acara yang sudah ditandatangani."))
-    stored = dict(zip(given, _put_files(_check_files(list(given.values()))), strict=True))
-    with write_transaction():
+    with _put_files(_check_files(list(given.values()))) as staged, write_transaction():
+        stored = dict(zip(given, staged, strict=True))
         ticket = _load_by_token(token)
         t = check("submit_signed", REQUESTER_ACTOR, ticket)
         for kind, item in stored.items():

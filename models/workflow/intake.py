@@ -106,9 +106,8 @@ def submit(
                 _("Dokumen persyaratan belum dilampirkan: %(names)s.", names=", ".join(missing))
             )
 
-    stored = _put_files(checked)
     try:
-        with write_transaction():
+        with _put_files(checked) as stored, write_transaction():
             if submission_key:  # checked again under the write lock
                 existing = Ticket.get_or_none(Ticket.submission_key == submission_key)
                 if existing is not None:
@@ -233,8 +232,7 @@ def complete_documents(token: str, files, *, now=None) -> Ticket:
     checked = _check_files(files)
     if not checked:
         raise WorkflowError(_("Lampirkan dokumen yang diminta."))
-    stored = _put_files(checked)
-    with write_transaction():
+    with _put_files(checked) as stored, write_transaction():
         ticket = _load_by_token(token)
         t = check("complete_documents", REQUESTER_ACTOR, ticket)
         required = {r.id for r in RequiredDocument.for_layanan(ticket.layanan_id)}
@@ -266,20 +264,21 @@ def complete_documents(token: str, files, *, now=None) -> Ticket:
 # --- the requester's lost tracking link ---------------------------------------------------------
 
 
-def resend_tracking_link(number: str, email: str, *, now=None) -> None:
+def resend_tracking_link(number: str, email: str, *, now=None) -> bool:
     """ "Lost your link?": when the ticket number and the requester's email both match a ticket,
     email its private tracking link again (a non-public history entry and one outbox row to the
-    requester). Returns nothing either way, so that a page can answer the same whether or not
-    they match and nobody learns which tickets or addresses exist.
+    requester). A page answers the same whether or not they match, so that nobody learns which
+    tickets or addresses exist; the result (an email was queued) is for the email volume limit
+    only.
     """
     now = now or utcnow()
     email = (email or "").strip().lower()
     if not email or not (number or "").strip():
-        return None
+        return False
     with write_transaction():
         ticket = Ticket.by_number(number)
         if ticket is None or ticket.requester_email != email:
-            return None
+            return False
         event = _event(ticket, None, "link_resent", now=now, public=False)
         notify(ticket, event, "tracking_link", requester=True)
-    return None
+    return True

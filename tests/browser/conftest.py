@@ -68,6 +68,67 @@ def live_server(app):
         server.server_close()
 
 
+def closing_body(app):
+    """The WSGI app, closing each response's body even when the client dropped the connection
+    mid-answer (chromium does so over TLS; werkzeug would leave a static file open)."""
+
+    def wrapped(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wrapped
+
+
+@pytest.fixture
+def https_server(app, tmp_path):
+    """The test app over HTTPS (a throw-away self-signed certificate for 127.0.0.1), as behind
+    a TLS-terminating proxy: the browser sees https://, Flask sees a secure request."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        capture_output=True,
+    )
+    if made.returncode != 0:
+        unavailable(f"openssl could not make a certificate: {made.stderr.decode()[:200]}")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    server = make_server("127.0.0.1", 0, closing_body(app), threaded=True, ssl_context=context)
+    url = f"https://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, name="https-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=url, app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def _playwright():
     try:
@@ -89,7 +150,10 @@ def browser(_playwright):
 
 
 def _page(request, browser, **options):
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
+    # ignore_https_errors: the `https_server` fixture's certificate is self-signed
+    context = browser.new_context(
+        locale="id-ID", timezone_id="Asia/Jakarta", ignore_https_errors=True, **options
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     pages = request.node.__dict__.setdefault("_browser_pages", [])

@@ -1,0 +1,154 @@
+"""Tamper-evident chains: each entry carries the hash of the one before it.
+
+Two kinds of chain: the staff audit log (`audit_entry`, one chain) and the ticket history
+(`ticket_event`, one chain per ticket, so that tickets never wait on each other). An entry's
+`hash` is an HMAC (key derived from the app's SECRET_KEY, so that somebody who can write the
+database but not read the app's secret cannot recompute a chain) over the previous entry's hash
+and the entry's own fields. The head of each chain (its last id and hash) is a row of
+`chain_head`: read and moved inside the entry's write transaction, locked FOR UPDATE on
+PostgreSQL, so two writers never both link to the same entry, and a deleted last entry shows.
+
+`verify()` walks every chain and reports the first broken link (`flask audit verify`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from flask import current_app
+from peewee import CharField, IntegerField
+
+from models.db import BaseModel, locked
+
+AUDIT_CHAIN = "audit"
+TICKET_CHAIN_PREFIX = "ticket_event:"
+
+
+class ChainHead(BaseModel):
+    """The last entry of one chain: its id and hash."""
+
+    name = CharField(primary_key=True)
+    last_id = IntegerField()
+    last_hash = CharField()
+
+
+def _key() -> bytes:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"desk-hash-chain", hashlib.sha256).digest()
+
+
+def _canonical(value):
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    return value
+
+
+def link_hash(prev_hash: str | None, fields: dict) -> str:
+    """The hash of an entry with `fields`, following the entry whose hash is `prev_hash`."""
+    payload = json.dumps(
+        {k: _canonical(v) for k, v in fields.items()}, sort_keys=True, ensure_ascii=False
+    )
+    message = f"{prev_hash or ''}\n{payload}".encode()
+    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def append(chain: str, model, fields: dict, hashed: tuple[str, ...]):
+    """Create a `model` row with `fields`, linked to the head of `chain`, and move the head;
+    inside the caller's write transaction. `hashed` names the fields the hash covers."""
+    head = locked(ChainHead.select().where(ChainHead.name == chain)).first()
+    if head is None:
+        # A new chain: make its (empty) head first, so that there is a row to lock; a writer
+        # starting the same chain at once waits for this insert, then locks the same row.
+        ChainHead.insert(name=chain, last_id=0, last_hash="").on_conflict_ignore().execute()
+        head = locked(ChainHead.select().where(ChainHead.name == chain)).first()
+    prev = head.last_hash or None
+    digest = link_hash(prev, {name: fields.get(name) for name in hashed})
+    row = model.create(**fields, prev_hash=prev, hash=digest)
+    ChainHead.update(last_id=row.id, last_hash=digest).where(ChainHead.name == chain).execute()
+    return row
+
+
+def append_ticket_event(ticket_id: int, **fields):
+    """Create a TicketEvent of `ticket_id` linked into that ticket's chain (inside the caller's
+    write transaction): the one way every history entry is written."""
+    from models.ticket import EVENT_HASHED, TicketEvent
+
+    fields = {
+        "ticket_id": ticket_id,
+        "note": "",
+        "public": True,
+        "from_status": None,
+        "to_status": None,
+        **fields,
+    }
+    return append(f"{TICKET_CHAIN_PREFIX}{ticket_id}", TicketEvent, fields, EVENT_HASHED)
+
+
+@dataclass(frozen=True)
+class Broken:
+    """The first broken link found: which chain, which entry, and what is wrong."""
+
+    chain: str
+    entry_id: int | None
+    problem: str
+
+    def __str__(self):
+        where = f"#{self.entry_id}" if self.entry_id is not None else "ujung rantai"
+        return f"{self.chain} {where}: {self.problem}"
+
+
+def _walk(chain: str, rows, hashed, head) -> Broken | None:
+    prev, last_id = None, None
+    for row in rows:
+        if row.prev_hash != prev:
+            return Broken(
+                chain,
+                row.id,
+                "tidak menyambung ke entri sebelumnya (entri dihapus, disisipkan, atau diubah)",
+            )
+        if row.hash != link_hash(prev, {name: getattr(row, name) for name in hashed}):
+            return Broken(chain, row.id, "isi entri tidak cocok dengan hash-nya (entri diubah)")
+        prev, last_id = row.hash, row.id
+    if prev is None and (head is None or not head.last_hash):
+        return None
+    if head is None or head.last_hash != prev or head.last_id != last_id:
+        return Broken(
+            chain,
+            last_id,
+            "entri terakhir tidak cocok dengan ujung rantai "
+            "(entri terakhir dihapus atau ditambahkan di luar aplikasi)",
+        )
+    return None
+
+
+def verify() -> Broken | None:
+    """Walk the audit chain, then each ticket's history; the first broken link, or None."""
+    from models.audit import HASHED as AUDIT_HASHED
+    from models.audit import AuditEntry
+    from models.ticket import EVENT_HASHED, TicketEvent
+
+    heads = {h.name: h for h in ChainHead.select()}
+    broken = _walk(
+        AUDIT_CHAIN,
+        AuditEntry.select().order_by(AuditEntry.id),
+        AUDIT_HASHED,
+        heads.get(AUDIT_CHAIN),
+    )
+    if broken:
+        return broken
+    events = TicketEvent.select().order_by(TicketEvent.ticket, TicketEvent.id)
+    by_ticket: dict[int, list] = {}
+    for event in events.iterator():
+        by_ticket.setdefault(event.ticket_id, []).append(event)
+    names = {f"{TICKET_CHAIN_PREFIX}{t}" for t in by_ticket}
+    names |= {n for n in heads if n.startswith(TICKET_CHAIN_PREFIX)}
+    for name in sorted(names, key=lambda n: int(n.removeprefix(TICKET_CHAIN_PREFIX))):
+        ticket_id = int(name.removeprefix(TICKET_CHAIN_PREFIX))
+        broken = _walk(name, by_ticket.get(ticket_id, []), EVENT_HASHED, heads.get(name))
+        if broken:
+            return broken
+    return None
