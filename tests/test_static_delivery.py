@@ -36,7 +36,8 @@ def test_staff_list_is_sent_gzipped_and_small(app, client, login_as, many_ticket
     assert packed.headers["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in packed.headers["Vary"]
     body = gzip.decompress(packed.get_data())
-    assert body == plain.get_data()
+    nonce = re.compile(rb'nonce="[^"]*"')  # each answer has its own CSP nonce
+    assert nonce.sub(b"", body) == nonce.sub(b"", plain.get_data())
     print(f"ticket list: {len(body)} bytes, gzip {len(packed.get_data())} bytes")
     assert len(packed.get_data()) < 12 * 1024, len(packed.get_data())
     assert len(packed.get_data()) * 4 < len(body)

@@ -13,7 +13,15 @@ from models.audit import AuditEntry
 from models.db import connection, database
 from models.hashchain import verify
 from models.ticket import Document, TicketEvent
-from tests.helpers import DEMO_PASSWORD, T0, csrf_token, new_request, race, required_uploads
+from tests.helpers import (
+    DEMO_PASSWORD,
+    T0,
+    csrf_token,
+    new_request,
+    race,
+    required_uploads,
+    totp_code,
+)
 
 ADDR = {"REMOTE_ADDR": "203.0.113.7"}
 
@@ -37,6 +45,12 @@ def test_logins_failures_and_logouts_are_recorded_with_who_and_where(app, db, cl
     assert login(users["admin"].email, "salah-sekali").status_code != 302
     assert login("tidak.ada@example.go.id", "apa-saja-123").status_code != 302
     assert login(users["admin"].email, DEMO_PASSWORD).status_code == 302
+    code = totp_code(app, users["admin"], fresh=True)  # admins have a second factor
+    token = csrf_token(client, "/staf/tf-validate")
+    second = client.post(
+        "/staf/tf-validate", data={"code": code, "csrf_token": token}, environ_base=ADDR
+    )
+    assert second.status_code == 302
     client.post(
         "/staf/logout", data={"csrf_token": csrf_token(client, "/admin/")}, environ_base=ADDR
     )

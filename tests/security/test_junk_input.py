@@ -5,7 +5,8 @@ list's parameters (page, sort, filters, search) and every id route, and on the p
 from __future__ import annotations
 
 from models.db import connection
-from tests.helpers import DEMO_PASSWORD, csrf_token
+from models.staff import User
+from tests.helpers import DEMO_PASSWORD, csrf_token, totp_code
 
 JUNK = [
     "-1",
@@ -59,6 +60,15 @@ def staff_client(app):
         data={"email": "admin@example.go.id", "password": DEMO_PASSWORD, "csrf_token": token},
     )
     assert answer.status_code == 302
+    if "/staf/tf-validate" in answer.headers["Location"]:  # admins have a second factor
+        with app.app_context(), connection():
+            admin = User.get(User.email == "admin@example.go.id")
+            code = totp_code(app, admin, fresh=True)
+        answer = client.post(
+            "/staf/tf-validate",
+            data={"code": code, "csrf_token": csrf_token(client, "/staf/tf-validate")},
+        )
+        assert answer.status_code == 302
     return client
 
 
