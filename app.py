@@ -48,7 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import tasks.sweep  # noqa: F401
     from extensions import csrf, init_babel, init_limiter, mail, security, user_datastore
     from models import calendar, db, storage, uploads
-    from views import filters, health, public, tracking
+    from views import contact, filters, health, public, tracking
 
     db.init_app(app)
     storage.init_app(app)
@@ -61,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     tasks.init_app(app)
     init_limiter(app)
     filters.init_app(app)
+    contact.init_app(app)
     errors.init_app(app)
 
     app.register_blueprint(health.bp)

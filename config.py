@@ -40,6 +40,11 @@ DEFAULTS = {
     "SECRET_KEY": None,  # default: generated once into instance/secret_key
     "TRUSTED_PROXIES": 0,  # reverse proxies in front (their X-Forwarded-* headers are trusted)
     "LOG_LEVEL": "INFO",  # of the `desk` loggers: DEBUG, INFO, WARNING or ERROR
+    # The helpdesk's contact, on every public page and in every email to a requester.
+    "HELPDESK_PHONE": None,
+    "HELPDESK_WHATSAPP": None,
+    "HELPDESK_EMAIL": None,
+    "HELPDESK_HOURS": None,  # unset: the working days and hours (WORK_DAYS, WORK_START/END)
 }
 
 SMTP_TLS_CHOICES = (None, "", "starttls", "ssl")

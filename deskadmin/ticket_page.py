@@ -21,13 +21,14 @@ from formatting import local_datetime
 from models import workflow
 from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
 from models.sop import STATES, step_of_row
-from models.staff import User
+from models.staff import ADMIN, User
 from models.storage import CorruptDocument, store
 from models.ticket import INTAKE_CHANNELS, Document, Ticket, TicketEvent, TicketStep
 from models.uploads import Upload
 from models.workflow import TRANSITIONS, WorkflowError
 from models.workflow.transitions import STAFF_ACTIONS
 from tasks.berita_acara import request_berita_acara
+from views.downloads import attachment
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
@@ -87,28 +88,34 @@ class TicketView(TicketListBase):
         return self.render_ticket(ticket)
 
     def render_ticket(self, ticket, status=200):
-        documents = list(
+        slots, extra = Document.for_slots(ticket.id)
+        others = list(
             Document.select()
-            .where(Document.ticket == ticket.id)
+            .where(Document.ticket == ticket.id, Document.kind != "persyaratan")
             .order_by(Document.kind, Document.uploaded_at, Document.id)
         )
         required = list(RequiredDocument.for_layanan(ticket.layanan_id))
         missing = set(ticket.missing_document_ids)
         actions = workflow.available_actions(current_user, ticket)
-        agents = []
+        agents, admin_names = [], []
         if actions & {"dispose", "reassign"}:
             agents = [
                 a
                 for a in User.agents_of_seksi(ticket.layanan.seksi_id)
                 if a.id != ticket.assigned_agent_id
             ]
+            if not agents:  # the form names who can fix it
+                admin_names = [u.name for u in User.with_role(ADMIN).order_by(User.name)]
         page = self.render(
             "admin/ticket_detail.html",
             ticket=ticket,
             seksi=Seksi.get_by_id(ticket.layanan.seksi_id),
             duration_label=DURATION_CLASSES.get(ticket.layanan.duration, ""),
             intake_label=INTAKE_CHANNELS.get(ticket.intake_channel or "", ""),
-            documents=documents,
+            slots=slots,
+            other_documents=extra + others,
+            missing_ids=missing,
+            sla_template=ticket.layanan.sla_template_filename,
             required=required,
             missing_names=[r.name for r in required if r.id in missing],
             events=list(TicketEvent.for_ticket(ticket.id)),
@@ -123,6 +130,7 @@ class TicketView(TicketListBase):
             transitions=TRANSITIONS,
             actions=actions,
             agents=agents,
+            admin_names=admin_names,
             status_badge=status_badge,
             local_datetime=local_datetime,
             inline_types=INLINE_TYPES,
@@ -164,6 +172,16 @@ class TicketView(TicketListBase):
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "private, no-store"
         return response
+
+    @expose("/<int:ticket_id>/templat-sla")
+    def sla_template(self, ticket_id):
+        """The SLA template of the ticket's service, for whoever may see the ticket."""
+        ticket = self.scoped_ticket(ticket_id)
+        return attachment(
+            ticket.layanan.sla_template_sha256,
+            ticket.layanan.sla_template_filename,
+            ticket.layanan.sla_template_content_type,
+        )
 
     # --- bulk disposition --------------------------------------------------------------------
     @expose("/disposisi-massal/", methods=("GET", "POST"))

@@ -14,6 +14,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     TextField,
+    fn,
 )
 
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
@@ -209,6 +210,34 @@ class Document(BaseModel):
     @property
     def kind_label(self):
         return DOCUMENT_KINDS.get(self.kind, self.kind)
+
+    @classmethod
+    def last_version(cls, ticket_id: int, kind: str, required_document_id=None) -> int:
+        """The highest version of a ticket's slot (its `kind`, and for requirement documents
+        the required document it answers), 0 when the slot is empty."""
+        query = cls.select(fn.MAX(cls.version)).where(cls.ticket == ticket_id, cls.kind == kind)
+        if required_document_id is not None:
+            query = query.where(cls.required_document == required_document_id)
+        return query.scalar() or 0
+
+    @classmethod
+    def for_slots(cls, ticket_id: int) -> tuple[dict, list]:
+        """The requirement documents of a ticket by slot, ({required_document_id: [versions,
+        newest first]}, [extra attachments]): what the verifier reads."""
+        slots: dict = {}
+        extra = []
+        rows = (
+            cls.select()
+            .where(cls.ticket == ticket_id, cls.kind == "persyaratan")
+            .order_by(cls.version.desc(), cls.uploaded_at.desc(), cls.id.desc())
+        )
+        for doc in rows:
+            if doc.required_document_id is None:
+                extra.append(doc)
+            else:
+                slots.setdefault(doc.required_document_id, []).append(doc)
+        extra.reverse()
+        return slots, extra
 
     @classmethod
     def current(cls, ticket_id: int, kind: str):

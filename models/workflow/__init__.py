@@ -40,6 +40,7 @@ from models.workflow.fulfilment import (
 )
 from models.workflow.intake import (
     complete_documents,
+    helpdesk_note,
     resend_tracking_link,
     submit,
     verify_complete,
@@ -75,6 +76,7 @@ __all__ = [
     "event_label",
     "expire",
     "expire_overdue",
+    "helpdesk_note",
     "mark_selesai",
     "prepare_berita_acara",
     "public_event_label",
