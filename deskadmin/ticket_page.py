@@ -16,7 +16,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_security import current_user
 
-from deskadmin.tickets import TicketListBase, status_badge
+from deskadmin.tickets import TicketListBase, is_due_soon, status_badge
 from formatting import local_datetime
 from models import workflow
 from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
@@ -80,7 +80,11 @@ def run_action(user, ticket, name):
 
 
 class TicketView(TicketListBase):
-    """Every ticket in one's scope, and the ticket page with its actions."""
+    """Every ticket in one's scope (opening on the open ones, most urgent due time first), and
+    the ticket page with its actions."""
+
+    column_default_sort = ("due_at", False)
+    default_shown = "open"
 
     @expose("/details/")
     def details_view(self):
@@ -132,6 +136,7 @@ class TicketView(TicketListBase):
             agents=agents,
             admin_names=admin_names,
             status_badge=status_badge,
+            due_soon=is_due_soon(ticket),
             local_datetime=local_datetime,
             inline_types=INLINE_TYPES,
         )
