@@ -224,9 +224,9 @@ class TicketListBase(TicketScope, ModelView):
         ShownFilter(Ticket.status, _l("Tampilkan"), options=list(SHOWN.items())),
     )
     column_formatters = {
-        "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
-            url_for("tickets.details_view", id=m.id), m.number
-        ),
+        "number": lambda v, c, m, n: Markup(
+            '<a class="ticket-number-link" href="{}">{}</a>'
+        ).format(url_for("tickets.details_view", id=m.id), m.number),
         "perangkat_daerah": lambda v, c, m, n: m.perangkat_daerah.name,
         "layanan": lambda v, c, m, n: m.layanan.name,
         "status": lambda v, c, m, n: status_badge(m),
