@@ -82,6 +82,8 @@ def test_a_reupload_is_version_2_of_its_slot_and_the_page_lists_both(
     assert "v2" in row and "v1" in row and "surat-baru.pdf" in row
     assert row.index("surat-baru.pdf") < row.index(f"{first.name}.pdf")  # newest first
     assert "belum ada" not in row
+    tracking = client.get(f"/lacak/{ticket.tracking_token}").get_data(as_text=True)
+    assert "(versi 2)" in tracking
     extras = html[html.index('id="documents"') :]
     assert "lampiran.png" in extras and "lampiran.png" not in html[: html.index('id="documents"')]
 
@@ -261,6 +263,11 @@ def test_outbox_page_and_sent_email_history_in_words(db, client, login_as, make_
     history = history[history.index('id="history"') :]
     assert "Email terkirim" in history and "Tiket dibuka:" in history
     assert "opened:" not in history and "documents_completed" not in history
+
+
+def test_a_history_entry_without_a_label_still_reads_as_words():
+    assert str(workflow.event_label("documents_completed")) == "Dokumen dilengkapi pemohon"
+    assert workflow.event_label("sent_by_courier") == "Sent by courier"
 
 
 # --- national holidays ------------------------------------------------------------------------

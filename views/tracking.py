@@ -86,7 +86,7 @@ def _timeline(ticket):
     return [
         {
             "at": e.at,
-            "title": workflow.public_event_label(e.action) or e.action,
+            "title": workflow.public_event_label(e.action) or workflow.event_label(e.action),
             "actor": e.actor_label,
             "agent": agents.get(e.id) if e.action in NOTE_HIDDEN_FROM_REQUESTER else None,
             "note": "" if e.action in NOTE_HIDDEN_FROM_REQUESTER else e.note,
