@@ -198,6 +198,9 @@ class TicketView(TicketListBase):
             abort(404)
         seksi_ids = {t.layanan.seksi_id for t in tickets}
         agents = [a for s in sorted(seksi_ids) for a in User.agents_of_seksi(s)]
+        staffed = {a.seksi_id for a in agents}
+        without_agent = [Seksi.get_by_id(s).name for s in sorted(seksi_ids - staffed)]
+        admin_names = [u.name for u in User.with_role(ADMIN).order_by(User.name)]
         results = None
         if request.method == "POST":
             agent_id = _int_or_none(request.form.get("agent"))
@@ -219,5 +222,7 @@ class TicketView(TicketListBase):
             agents=agents,
             ids=",".join(str(i) for i in ids),
             results=results,
+            without_agent=without_agent,
+            admin_names=admin_names if without_agent else [],
             status_badge=status_badge,
         )

@@ -305,6 +305,8 @@ def test_dispose_offers_the_seksi_agents_and_says_when_there_is_none(
     card = ticket_page(client, ticket)
     assert "Seksi Rekayasa Aplikasi belum memiliki petugas (agen) aktif" in card
     assert users["admin"].name in card  # who can fix it
+    bulk = client.get(f"/admin/tiket/disposisi-massal/?ids={ticket.id}").get_data(as_text=True)
+    assert "Seksi Rekayasa Aplikasi belum memiliki petugas (agen) aktif" in bulk
 
 
 def test_every_seksi_with_services_has_a_demo_agent(db):
