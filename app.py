@@ -55,7 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import tasks.sweep  # noqa: F401
     from extensions import csrf, init_babel, init_limiter, mail, security, user_datastore
     from models import calendar, db, storage, uploads
-    from views import filters, health, metrics, public, tracking
+    from views import contact, filters, health, metrics, public, tracking
 
     db.init_app(app)
     storage.init_app(app)
@@ -71,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_limiter(app)
     staffauth.init_app(app)
     filters.init_app(app)
+    contact.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
     request_guard.init_app(app)

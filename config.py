@@ -52,6 +52,11 @@ DEFAULTS = {
     "HEARTBEAT_MAX_AGE": 300,  # s: an older consumer heartbeat makes /healthz report an error
     "MIN_FREE_DISK_MB": 500,  # less free space for the documents makes /healthz report an error
     "LOG_LEVEL": "INFO",  # of the `desk` loggers: DEBUG, INFO, WARNING or ERROR
+    # The helpdesk's contact, on every public page and in every email to a requester.
+    "HELPDESK_PHONE": None,
+    "HELPDESK_WHATSAPP": None,
+    "HELPDESK_EMAIL": None,
+    "HELPDESK_HOURS": None,  # unset: the working days and hours (WORK_DAYS, WORK_START/END)
 }
 
 SMTP_TLS_CHOICES = (None, "", "starttls", "ssl")

@@ -1,7 +1,8 @@
 """SOP step 2(a): helpdesk or admin enters a request on the requester's behalf.
 
 Like the public form, two steps that work without JavaScript: `GET /admin/on_behalf/` chooses
-the service; `GET /admin/on_behalf/?layanan=<id>` shows the requester's fields, the channel the
+the service (a helpdesk: those of their own bidang; an admin: all, `scope.intake_services`);
+`GET /admin/on_behalf/?layanan=<id>` shows the requester's fields, the channel the
 request came through and when it was received, and one upload slot per required document of
 that service (plus optional extra files). On behalf every document is optional (paper may
 follow); each given file is still checked, and a refused one is shown next to its slot with
@@ -23,6 +24,7 @@ from deskadmin.queues import DESK
 from models import workflow
 from models.calendar import calendar
 from models.catalog import PerangkatDaerah, RequiredDocument
+from models.scope import intake_services
 from models.ticket import INTAKE_CHANNELS
 from models.workflow import WorkflowError
 from views import forms
@@ -49,7 +51,11 @@ class OnBehalfView(StaffAccess, BaseView):
 
     def _chooser(self, error=None, status=200):
         body = self.render(
-            TEMPLATE, layanan=None, groups=forms.service_groups(), error=error, errors={}
+            TEMPLATE,
+            layanan=None,
+            groups=forms.service_groups(intake_services(current_user)),
+            error=error,
+            errors={},
         )
         return body, status
 
@@ -79,7 +85,7 @@ class OnBehalfView(StaffAccess, BaseView):
         raw = request.args.get("layanan")
         if not raw:
             return self._chooser()
-        layanan = forms.chosen_layanan(raw)
+        layanan = forms.chosen_layanan(raw, intake_services(current_user))
         if layanan is None:
             return self._chooser(_("Layanan yang dipilih tidak tersedia. Pilih dari daftar."), 404)
         return self._form(layanan)
@@ -89,7 +95,7 @@ class OnBehalfView(StaffAccess, BaseView):
         """Create the ticket, or show every refusal next to its field, keeping what was typed
         (files must be chosen again: nothing of a refused submission is stored)."""
         form = request.form
-        layanan = forms.chosen_layanan(form.get("layanan_id"))
+        layanan = forms.chosen_layanan(form.get("layanan_id"), intake_services(current_user))
         if layanan is None:
             return self._chooser(
                 _("Layanan yang dipilih tidak tersedia. Pilih layanan dari daftar."), 400

@@ -6,20 +6,15 @@ from __future__ import annotations
 from flask import flash
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from deskadmin.access import AdminOnly
 from deskadmin.audit import audit_staff
 from formatting import local_datetime
-from models.ticket import Notification, Ticket
+from models.ticket import NOTIFICATION_KINDS, NOTIFICATION_STATUSES, Notification, Ticket
 from tasks.mail import retry_failed
-
-STATUS_LABELS = {
-    "pending": _l("Menunggu dikirim"),
-    "sent": _l("Terkirim"),
-    "failed": _l("Gagal (berhenti dicoba)"),
-}
 
 
 def _when(name):
@@ -54,10 +49,15 @@ class OutboxView(AdminOnly, ModelView):
         "recipients": _l("Alamat"),
         "last_error": _l("Galat terakhir"),
     }
-    column_filters = ("status", "kind")
+    column_filters = (
+        FilterEqual(Notification.status, _l("Status"), options=list(NOTIFICATION_STATUSES.items())),
+        FilterEqual(Notification.kind, _l("Jenis"), options=list(NOTIFICATION_KINDS.items())),
+    )
     column_default_sort = ("created_at", True)
     column_formatters = {
-        "status": lambda v, c, m, n: STATUS_LABELS.get(m.status, m.status),
+        "status": lambda v, c, m, n: m.status_label,
+        "kind": lambda v, c, m, n: m.kind_label,
+        "audience": lambda v, c, m, n: m.audience_label,
         "ticket": lambda v, c, m, n: m.ticket.number,
         "created_at": _when("created_at"),
         "next_attempt_at": _when("next_attempt_at"),

@@ -17,12 +17,12 @@ from flask_babel import gettext as _
 from flask_security import current_user
 
 from deskadmin.audit import audit_staff
-from deskadmin.tickets import TicketListBase, status_badge
+from deskadmin.tickets import TicketListBase, is_due_soon, status_badge
 from formatting import local_datetime
 from models import workflow
 from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
 from models.sop import STATES, step_of_row
-from models.staff import User
+from models.staff import ADMIN, User
 from models.storage import CorruptDocument, store
 from models.ticket import (
     DOCUMENT_KINDS,
@@ -38,6 +38,7 @@ from models.workflow import TRANSITIONS, WorkflowError
 from models.workflow.transitions import STAFF_ACTIONS
 from security_headers import sandbox
 from tasks.berita_acara import request_berita_acara
+from views.downloads import attachment
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 # the history entries the "Percakapan" card shows: messages, notes, replies, questions
@@ -120,7 +121,11 @@ def run_action(user, ticket, name):
 
 
 class TicketView(TicketListBase):
-    """Every ticket in one's scope, and the ticket page with its actions."""
+    """Every ticket in one's scope (opening on the open ones, most urgent due time first), and
+    the ticket page with its actions."""
+
+    column_default_sort = ("due_at", False)
+    default_shown = "open"
 
     @expose("/details/")
     def details_view(self):
@@ -130,32 +135,37 @@ class TicketView(TicketListBase):
         return self.render_ticket(ticket)
 
     def render_ticket(self, ticket, status=200):
-        documents = list(
+        slots, extra = Document.for_slots(ticket.id)
+        others = list(
             Document.select()
-            .where(Document.ticket == ticket.id)
+            .where(Document.ticket == ticket.id, Document.kind != "persyaratan")
             .order_by(Document.kind, Document.uploaded_at, Document.id)
         )
         required = list(RequiredDocument.for_layanan(ticket.layanan_id))
         missing = set(ticket.missing_document_ids)
         actions = workflow.available_actions(current_user, ticket)
         events = list(TicketEvent.for_ticket(ticket.id))
-        agents = []
+        agents, admin_names = [], []
         if actions & {"dispose", "reassign"}:
             agents = [
                 a
                 for a in User.agents_of_seksi(ticket.layanan.seksi_id)
                 if a.id != ticket.assigned_agent_id
             ]
+            if not agents:  # the form names who can fix it
+                admin_names = [u.name for u in User.with_role(ADMIN).order_by(User.name)]
         page = self.render(
             "admin/ticket_detail.html",
             ticket=ticket,
             seksi=Seksi.get_by_id(ticket.layanan.seksi_id),
             duration_label=DURATION_CLASSES.get(ticket.layanan.duration, ""),
             intake_label=INTAKE_CHANNELS.get(ticket.intake_channel or "", ""),
-            documents=documents,
+            slots=slots,
+            other_documents=extra + others,
+            missing_ids=missing,
+            sla_template=ticket.layanan.sla_template_filename,
             required=required,
             missing_names=[r.name for r in required if r.id in missing],
-            missing_ids=missing,
             intake_channels=INTAKE_CHANNELS,
             signed_kinds={k: DOCUMENT_KINDS[k] for k in SIGNED_KINDS},
             signed_in=Document.signed_in(ticket.id),
@@ -172,7 +182,9 @@ class TicketView(TicketListBase):
             transitions=TRANSITIONS,
             actions=actions,
             agents=agents,
+            admin_names=admin_names,
             status_badge=status_badge,
+            due_soon=is_due_soon(ticket),
             local_datetime=local_datetime,
             inline_types=INLINE_TYPES,
         )
@@ -218,6 +230,16 @@ class TicketView(TicketListBase):
         response.headers["Cache-Control"] = "private, no-store"
         return sandbox(response, pdf_preview=inline and doc.content_type == "application/pdf")
 
+    @expose("/<int:ticket_id>/templat-sla")
+    def sla_template(self, ticket_id):
+        """The SLA template of the ticket's service, for whoever may see the ticket."""
+        ticket = self.scoped_ticket(ticket_id)
+        return attachment(
+            ticket.layanan.sla_template_sha256,
+            ticket.layanan.sla_template_filename,
+            ticket.layanan.sla_template_content_type,
+        )
+
     # --- bulk disposition --------------------------------------------------------------------
     @expose("/disposisi-massal/", methods=("GET", "POST"))
     def bulk_dispose(self):
@@ -228,6 +250,9 @@ class TicketView(TicketListBase):
             abort(404)
         seksi_ids = {t.layanan.seksi_id for t in tickets}
         agents = [a for s in sorted(seksi_ids) for a in User.agents_of_seksi(s)]
+        staffed = {a.seksi_id for a in agents}
+        without_agent = [Seksi.get_by_id(s).name for s in sorted(seksi_ids - staffed)]
+        admin_names = [u.name for u in User.with_role(ADMIN).order_by(User.name)]
         results = None
         if request.method == "POST":
             agent_id = _int_or_none(request.form.get("agent"))
@@ -249,5 +274,7 @@ class TicketView(TicketListBase):
             agents=agents,
             ids=",".join(str(i) for i in ids),
             results=results,
+            without_agent=without_agent,
+            admin_names=admin_names if without_agent else [],
             status_badge=status_badge,
         )

@@ -7,6 +7,8 @@ bytes are read.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
@@ -25,6 +27,7 @@ from deskadmin.access import TicketScope, current_roles
 from deskadmin.audit import audit_staff
 from deskadmin.queues import DESK
 from formatting import age, local_datetime
+from models.calendar import calendar
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
 from models.db import utcnow
 from models.scope import visible_tickets
@@ -68,15 +71,70 @@ def capped_count(query, cap: int = COUNT_CAP) -> int:
     return CappedCount(cap) if n > cap else n
 
 
+DUE_SOON_WORKING_HOURS = 4
+
+
+def due_soon_limit(now=None):
+    """A due time before this (UTC) is "segera": within 4 working hours from now, or later
+    today (local date). Computed once per request."""
+    cached = getattr(request, "_desk_due_soon", None) if request else None
+    if cached is not None and now is None:
+        return cached
+    now = now or utcnow()
+    local_now = calendar.to_local(now)
+    end_of_today = calendar.to_utc(
+        (local_now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+    limit = max(calendar.add_working_hours(now, DUE_SOON_WORKING_HOURS), end_of_today)
+    if request:
+        request._desk_due_soon = limit
+    return limit
+
+
+def is_due_soon(ticket, now=None) -> bool:
+    """Not overdue yet, but due within 4 working hours or today."""
+    if ticket.due_at is None or ticket.status == CLOSED or ticket.is_overdue(now):
+        return False
+    return ticket.due_at < due_soon_limit(now)
+
+
 def due_cell(ticket) -> Markup:
+    """The due time, with "terlambat" when passed and "segera" when close."""
     if ticket.due_at is None or ticket.status == CLOSED:
         return Markup("–")
     text = escape(local_datetime(ticket.due_at))
     if ticket.is_overdue():
-        return Markup('<span class="text-danger font-weight-bold overdue">{} ({})</span>').format(
-            text, _l("terlambat")
-        )
-    return text
+        return Markup(
+            '<span class="text-nowrap"><span class="text-danger font-weight-bold overdue">{} ({})'
+            "</span></span>"
+        ).format(text, _l("terlambat"))
+    if is_due_soon(ticket):
+        return Markup(
+            '<span class="text-nowrap">{} <span class="badge badge-warning due-soon">{}</span>'
+            "</span>"
+        ).format(text, _l("segera"))
+    return Markup('<span class="text-nowrap">{}</span>').format(text)
+
+
+SHOWN = {
+    "open": _l("Terbuka (belum ditutup)"),
+    "closed": _l("Sudah ditutup"),
+    "all": _l("Semua"),
+}
+
+
+class ShownFilter(BasePeeweeFilter):
+    """Open tickets, closed ones, or all: "Semua tiket" opens on the open ones."""
+
+    def apply(self, query, value):
+        if value == "open":
+            return query.where(Ticket.status != CLOSED)
+        if value == "closed":
+            return query.where(Ticket.status == CLOSED)
+        return query
+
+    def operation(self):
+        return _l("adalah")
 
 
 def reply_marker(ticket) -> Markup:
@@ -189,6 +247,8 @@ class TicketListBase(TicketScope, ModelView):
         Ticket.requester_email,
         Ticket.requester_nip,
         Ticket.subject,
+        PerangkatDaerah.name,
+        Agent.name,
     )
     column_filters = (
         FilterEqual(Ticket.status, _l("Status"), options=list(STATUSES.items())),
@@ -203,11 +263,12 @@ class TicketListBase(TicketScope, ModelView):
         OverdueFilter(
             Ticket.due_at, _l("Terlambat"), options=[("1", _l("Ya")), ("0", _l("Tidak"))]
         ),
+        ShownFilter(Ticket.status, _l("Tampilkan"), options=list(SHOWN.items())),
     )
     column_formatters = {
-        "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>{}').format(
-            url_for("tickets.details_view", id=m.id), m.number, reply_marker(m)
-        ),
+        "number": lambda v, c, m, n: Markup(
+            '<a class="ticket-number-link" href="{}">{}</a>{}'
+        ).format(url_for("tickets.details_view", id=m.id), m.number, reply_marker(m)),
         "perangkat_daerah": lambda v, c, m, n: m.perangkat_daerah.name,
         "layanan": lambda v, c, m, n: m.layanan.name,
         "status": lambda v, c, m, n: status_badge(m),
@@ -243,7 +304,18 @@ class TicketListBase(TicketScope, ModelView):
         return value
 
     def search_placeholder(self):
-        return str(_l("Nomor, pemohon (nama, email, NIP) atau perihal"))
+        return str(_l("Nomor, pemohon (nama, email, NIP), perihal, Perangkat Daerah atau petugas"))
+
+    default_shown = None  # a ShownFilter value applied when the list is opened without filters
+
+    def _get_list_filter_args(self):
+        filters = super()._get_list_filter_args()
+        if filters or not self.default_shown or request.args.get("search"):
+            return filters
+        for index, flt in enumerate(self._filters):
+            if isinstance(flt, ShownFilter):
+                return [(index, str(flt.name), self.default_shown)]
+        return filters
 
     def base_query(self):
         return (

@@ -47,6 +47,10 @@ class Layanan(BaseModel):
     seksi = ForeignKeyField(Seksi, backref="layanan", on_delete="RESTRICT")
     duration = CharField(choices=[(k, v) for k, v in DURATION_CLASSES.items()], index=True)
     active = BooleanField(default=True)
+    # The optional SLA template an agent downloads from the ticket page (bytes in the store).
+    sla_template_filename = CharField(null=True)
+    sla_template_content_type = CharField(null=True)
+    sla_template_sha256 = CharField(null=True)
 
     def __str__(self):
         return self.name
@@ -65,6 +69,11 @@ class RequiredDocument(BaseModel):
     name = CharField()
     description = TextField(default="")
     position = IntegerField(default=0)
+    # The optional template file of this document (e.g. "Formulir pendaftaran subdomain") the
+    # requester downloads from the form and the tracking page (bytes in the store).
+    template_filename = CharField(null=True)
+    template_content_type = CharField(null=True)
+    template_sha256 = CharField(null=True)
 
     class Meta:
         indexes = ((("layanan", "name"), True),)

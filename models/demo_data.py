@@ -630,3 +630,99 @@ DEMO_STAFF = [
         "seksi": "rekayasa-aplikasi",
     },
 ]
+
+# One agent for every other seksi that has services, so that every service's tickets can be
+# disposed to someone (agen.<seksi>@example.go.id). All names are fictional.
+DEMO_STAFF += [
+    {
+        "email": "agen.integrasi-interoperabilitas@example.go.id",
+        "name": "Dimas Arya Nugraha",
+        "role": "agent",
+        "bidang": "aptika",
+        "seksi": "integrasi-interoperabilitas",
+    },
+    {
+        "email": "agen.pengelolaan-aplikasi@example.go.id",
+        "name": "Siti Nurhaliza Pratiwi",
+        "role": "agent",
+        "bidang": "aptika",
+        "seksi": "pengelolaan-aplikasi",
+    },
+    {
+        "email": "agen.tata-kelola@example.go.id",
+        "name": "Rizky Firmansyah",
+        "role": "agent",
+        "bidang": "egov",
+        "seksi": "tata-kelola",
+    },
+    {
+        "email": "agen.pengelolaan-infrastruktur@example.go.id",
+        "name": "Asep Saepul Rohman",
+        "role": "agent",
+        "bidang": "egov",
+        "seksi": "pengelolaan-infrastruktur",
+    },
+    {
+        "email": "agen.layanan-infrastruktur@example.go.id",
+        "name": "Intan Permatasari",
+        "role": "agent",
+        "bidang": "egov",
+        "seksi": "layanan-infrastruktur",
+    },
+    {
+        "email": "agen.sandi@example.go.id",
+        "name": "Bayu Adi Kusuma",
+        "role": "agent",
+        "bidang": "persandian",
+        "seksi": "sandi",
+    },
+    {
+        "email": "agen.keamanan-informasi@example.go.id",
+        "name": "Fajar Hidayatullah",
+        "role": "agent",
+        "bidang": "persandian",
+        "seksi": "keamanan-informasi",
+    },
+    {
+        "email": "agen.layanan-keamanan-informasi@example.go.id",
+        "name": "Rina Marlina",
+        "role": "agent",
+        "bidang": "persandian",
+        "seksi": "layanan-keamanan-informasi",
+    },
+    {
+        "email": "agen.kompilasi-data@example.go.id",
+        "name": "Teguh Prasetyo",
+        "role": "agent",
+        "bidang": "statistik",
+        "seksi": "kompilasi-data",
+    },
+    {
+        "email": "agen.pengolahan-data@example.go.id",
+        "name": "Dewi Anggraeni",
+        "role": "agent",
+        "bidang": "statistik",
+        "seksi": "pengolahan-data",
+    },
+    {
+        "email": "agen.penyajian-data@example.go.id",
+        "name": "Ujang Sutisna",
+        "role": "agent",
+        "bidang": "statistik",
+        "seksi": "penyajian-data",
+    },
+    {
+        "email": "agen.pengolahan-penyediaan-informasi@example.go.id",
+        "name": "Lia Amalia",
+        "role": "agent",
+        "bidang": "ikp",
+        "seksi": "pengolahan-penyediaan-informasi",
+    },
+    {
+        "email": "agen.komunikasi-publik@example.go.id",
+        "name": "Cecep Supriatna",
+        "role": "agent",
+        "bidang": "ikp",
+        "seksi": "komunikasi-publik",
+    },
+]

@@ -45,6 +45,22 @@ def visible_tickets(user, query=None):
     return query.where(condition)
 
 
+def intake_services(user, query=None):
+    """Restrict a Layanan query to the services `user` may enter a request for on behalf of a
+    requester: an admin every service, a helpdesk those of their own bidang (so that nobody
+    creates a ticket they then cannot see), anyone else none."""
+    query = query if query is not None else Layanan.select()
+    roles = user.role_names if user is not None and user.active else set()
+    if ADMIN in roles:
+        return query
+    if HELPDESK in roles and user.bidang_id:
+        own = (
+            Layanan.select(Layanan.id).join(Seksi, JOIN.INNER).where(Seksi.bidang == user.bidang_id)
+        )
+        return query.where(Layanan.id.in_(own))
+    return query.where(Layanan.id.is_null(True))
+
+
 def can_see(user, ticket_id: int) -> bool:
     return visible_tickets(user, Ticket.select(Ticket.id).where(Ticket.id == ticket_id)).exists()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+import holidays
 from flask_security.utils import hash_password
 
 from models import demo_data
@@ -13,13 +14,25 @@ from models.db import database
 from models.staff import AGENT, HELPDESK, KEPALA_BIDANG, KEPALA_SEKSI, ROLES, Role, User
 from models.validation import is_valid_email
 
-FIXED_HOLIDAYS = [  # the fixed-date national holidays; an admin adds the moving ones
-    ((1, 1), "Tahun Baru Masehi"),
-    ((5, 1), "Hari Buruh Internasional"),
-    ((6, 1), "Hari Lahir Pancasila"),
-    ((8, 17), "Hari Kemerdekaan Republik Indonesia"),
-    ((12, 25), "Hari Raya Natal"),
-]
+
+def national_holidays(years) -> dict:
+    """Indonesia's national holidays of `years` (the moving ones included: Idul Fitri, Idul
+    Adha, Nyepi, Waisak, Imlek...) from the `holidays` package, named in Indonesian; a date with
+    two holidays gets both names. Cuti bersama and local days are not in it: admins add them."""
+    days = holidays.Indonesia(years=list(years), language="id")
+    return {date: "; ".join(days.get_list(date)) for date in sorted(days)}
+
+
+def seed_holidays(today=None) -> int:
+    """Enter the national holidays of this year and the next (dates already entered, e.g. by
+    an admin, are left as they are). Returns how many were added."""
+    year = (today or dt.date.today()).year
+    wanted = national_holidays((year, year + 1))
+    known = Holiday.dates_between(min(wanted), max(wanted))
+    rows = [{"date": d, "name": n[:255]} for d, n in wanted.items() if d not in known]
+    if rows:
+        Holiday.insert_many(rows).on_conflict_ignore().execute()
+    return len(rows)
 
 
 class StaffError(ValueError):
@@ -55,10 +68,7 @@ def seed_catalog() -> None:
                 )
     for pd in demo_data.PERANGKAT_DAERAH:
         PerangkatDaerah.get_or_create(code=pd["code"], defaults={"name": pd["name"]})
-    this_year = dt.date.today().year
-    for year in (this_year, this_year + 1):
-        for (month, day), name in FIXED_HOLIDAYS:
-            Holiday.insert(date=dt.date(year, month, day), name=name).on_conflict_ignore().execute()
+    seed_holidays()
 
 
 def create_staff_user(email, name, role, bidang_code=None, seksi_code=None, password=None):

@@ -15,6 +15,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     TextField,
+    fn,
 )
 
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
@@ -241,6 +242,34 @@ class Document(BaseModel):
         return DOCUMENT_KINDS.get(self.kind, self.kind)
 
     @classmethod
+    def last_version(cls, ticket_id: int, kind: str, required_document_id=None) -> int:
+        """The highest version of a ticket's slot (its `kind`, and for requirement documents
+        the required document it answers), 0 when the slot is empty."""
+        query = cls.select(fn.MAX(cls.version)).where(cls.ticket == ticket_id, cls.kind == kind)
+        if required_document_id is not None:
+            query = query.where(cls.required_document == required_document_id)
+        return query.scalar() or 0
+
+    @classmethod
+    def for_slots(cls, ticket_id: int) -> tuple[dict, list]:
+        """The requirement documents of a ticket by slot, ({required_document_id: [versions,
+        newest first]}, [extra attachments]): what the verifier reads."""
+        slots: dict = {}
+        extra = []
+        rows = (
+            cls.select()
+            .where(cls.ticket == ticket_id, cls.kind == "persyaratan")
+            .order_by(cls.version.desc(), cls.uploaded_at.desc(), cls.id.desc())
+        )
+        for doc in rows:
+            if doc.required_document_id is None:
+                extra.append(doc)
+            else:
+                slots.setdefault(doc.required_document_id, []).append(doc)
+        extra.reverse()
+        return slots, extra
+
+    @classmethod
     def current(cls, ticket_id: int, kind: str):
         """The latest version of a ticket's document of `kind`, or None."""
         return (
@@ -307,6 +336,45 @@ AUDIENCE_REQUESTER = "requester"
 STAFF_AUDIENCES = ("helpdesk", "admin", "kepala_bidang", "kepala_seksi", "agent")
 
 
+# The outbox in words (the email outbox page, the history's "Email terkirim" entries).
+NOTIFICATION_KINDS = {
+    "opened": _l("Tiket dibuka"),
+    "incomplete": _l("Dokumen persyaratan belum lengkap"),
+    "documents_completed": _l("Dokumen persyaratan dilengkapi"),
+    "disposed": _l("Disposisi kepada agen"),
+    "selesai": _l("Permohonan selesai"),
+    "signed": _l("Balasan SLA dan BA diterima"),
+    "closed": _l("Tiket ditutup"),
+    "tracking_link": _l("Tautan pelacakan dikirim ulang"),
+    "reminder_overdue": _l("Pengingat: langkah melewati batas waktu"),
+    "reminder_escalation": _l("Eskalasi: terlambat lebih dari satu hari kerja"),
+    "reminder_deadline": _l("Pengingat: batas waktu kelengkapan dokumen"),
+    "reminder_signed": _l("Pengingat: balasan SLA dan BA belum diterima"),
+}
+AUDIENCE_LABELS = {
+    AUDIENCE_REQUESTER: _l("Pemohon"),
+    "helpdesk": _l("Helpdesk bidang"),
+    "admin": _l("Admin"),
+    "kepala_bidang": _l("Kepala Bidang"),
+    "kepala_seksi": _l("Kepala Seksi"),
+    "agent": _l("Agen yang ditugasi"),
+}
+NOTIFICATION_STATUSES = {
+    "pending": _l("Menunggu dikirim"),
+    "sent": _l("Terkirim"),
+    "failed": _l("Gagal (berhenti dicoba)"),
+}
+
+
+def in_words(labels: dict, code: str | None) -> str:
+    """The label of `code` in `labels`; a code without one (added later, not yet labelled)
+    still reads as words, never as `snake_case`."""
+    if not code:
+        return ""
+    label = labels.get(code)
+    return str(label) if label is not None else code.replace("_", " ").capitalize()
+
+
 class Notification(BaseModel):
     """The outbox: one email to send, written in the transaction of the event it reports."""
 
@@ -333,6 +401,18 @@ class Notification(BaseModel):
     @property
     def audiences(self) -> list[str]:
         return [a for a in self.audience.split(",") if a]
+
+    @property
+    def kind_label(self) -> str:
+        return in_words(NOTIFICATION_KINDS, self.kind)
+
+    @property
+    def audience_label(self) -> str:
+        return ", ".join(in_words(AUDIENCE_LABELS, a) for a in self.audiences)
+
+    @property
+    def status_label(self) -> str:
+        return in_words(NOTIFICATION_STATUSES, self.status)
 
     @classmethod
     def due(cls, now=None):

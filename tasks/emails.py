@@ -20,6 +20,7 @@ from models.catalog import RequiredDocument
 from models.staff import User
 from models.storage import store
 from models.ticket import AUDIENCE_REQUESTER, STATUSES, Document
+from models.workflow import helpdesk_note
 
 KINDS = (
     "opened",
@@ -109,6 +110,7 @@ def context_of(row) -> dict:
         "status": str(status),
         "close_reason": str(ticket.close_reason_label),
         "note": event.note if event else "",
+        "helpdesk_note": helpdesk_note(event.note, missing) if event else "",
         "link": tracking_url(ticket) if to_requester else staff_ticket_url(ticket.id),
         "agent": agent,
         "recipient_agent": row.user,

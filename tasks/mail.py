@@ -115,7 +115,7 @@ def _record_sent(row, recipients, now) -> None:
                 at=now,
                 actor_label=SYSTEM_LABEL,
                 action="notified",
-                note=f"{row.kind}: {', '.join(recipients) or '-'}",
+                note=f"{row.kind_label}: {', '.join(recipients) or '-'}",
                 public=False,
             )
 

@@ -377,9 +377,10 @@ def runner(app):
 
 @pytest.fixture
 def users(app):
-    """The demo staff by role: admin, helpdesk, agent, kepala_bidang, kepala_seksi."""
+    """The demo staff by role: admin, helpdesk, agent, kepala_bidang, kepala_seksi (the first
+    demo user of each role: the agent of Seksi Rekayasa Aplikasi)."""
     with app.app_context(), connection():
-        return {u.role_names.pop(): u for u in User.select()}
+        return {u.role_names.pop(): u for u in reversed(User.select().order_by(User.id))}
 
 
 @pytest.fixture

@@ -63,7 +63,10 @@ def test_ticket_list_chrome_is_indonesian(client, login_as):
         assert word in html, word
     for english in ("Add Filter", "Export", "With selected", ">List", "Search"):
         assert english not in html, english
-    assert 'placeholder="Nomor, pemohon (nama, email, NIP) atau perihal"' in html
+    assert (
+        'placeholder="Nomor, pemohon (nama, email, NIP), perihal, Perangkat Daerah atau petugas"'
+        in html
+    )
 
 
 def test_admin_edits_a_service_keeping_its_required_documents(client, login_as, db):

@@ -383,7 +383,7 @@ def test_query_functions_on_postgresql(postgres_url, make_app):
     """The same data set, the same answers, on PostgreSQL (GROUP BY, CASE, the scope)."""
     app = make_app(DATABASE_URL=postgres_url)
     with app.app_context(), connection():
-        users = {u.role_names.pop(): u for u in User.select()}
+        users = {u.role_names.pop(): u for u in reversed(User.select().order_by(User.id))}
         build_scenario(users)
         assert_everything(users["admin"])
         kasi = table(compliance.by_step(users["kepala_seksi"], JUNE, NOW))

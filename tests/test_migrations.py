@@ -348,6 +348,23 @@ def snapshot() -> dict:
     return rows
 
 
+def without_added_empty_columns(after: dict, before: dict) -> dict:
+    """`after` with only the columns each table had before; a column a later migration added
+    must be empty (NULL) in every old row."""
+    trimmed = {}
+    for table, rows in after.items():
+        old = set(before[table][0]) if before.get(table) else None
+        if old is None:
+            trimmed[table] = rows
+            continue
+        for row in rows:
+            assert all(row[k] is None for k in row if k not in old), (table, row)
+        trimmed[table] = sorted(
+            ({k: v for k, v in row.items() if k in old} for row in rows), key=repr
+        )
+    return trimmed
+
+
 @pytest.fixture
 def previous_release(new_database):
     """A database exactly as the previous release's `init-db` left it (no ledger), with data."""

@@ -147,7 +147,9 @@ def test_full_sop_run_sends_every_email_of_the_table(db, users, smtp):
 
     notified = TicketEvent.for_ticket(ticket.id).where(TicketEvent.action == "notified")
     assert notified.count() == 10 and not any(e.public for e in notified)
-    assert "closed: admin@example.go.id, agen2@example.go.id" in [e.note for e in notified][-1]
+    assert (
+        "Tiket ditutup: admin@example.go.id, agen2@example.go.id" in [e.note for e in notified][-1]
+    )
 
 
 def test_rejection_and_expiry_send_close_tiket_with_the_reason(db, users, smtp):

@@ -52,10 +52,12 @@ def to_int(value) -> int | None:
     return number if -(2**63) <= number < 2**63 else None
 
 
-def service_groups() -> dict[str, list]:
-    """Active services grouped by bidang, for the service chooser (step 1 of a request form)."""
+def service_groups(query=None) -> dict[str, list]:
+    """Active services grouped by bidang, for the service chooser (step 1 of a request form);
+    `query` (a Layanan query) narrows them, e.g. to a helpdesk's own bidang."""
+    query = query if query is not None else Layanan.select()
     rows = (
-        Layanan.select(Layanan, Seksi, Bidang)
+        query.select(Layanan, Seksi, Bidang)
         .join(Seksi)
         .join(Bidang)
         .where(Layanan.active == True)  # noqa: E712
@@ -67,12 +69,14 @@ def service_groups() -> dict[str, list]:
     return groups
 
 
-def chosen_layanan(raw) -> Layanan | None:
-    """The active service whose id was sent (query string or hidden field), or None."""
+def chosen_layanan(raw, query=None) -> Layanan | None:
+    """The active service whose id was sent (query string or hidden field), or None; `query`
+    narrows the services that count, as in `service_groups`."""
     layanan_id = to_int(raw)
     if layanan_id is None:
         return None
-    return Layanan.get_or_none(Layanan.id == layanan_id, Layanan.active == True)  # noqa: E712
+    query = query if query is not None else Layanan.select()
+    return query.where(Layanan.id == layanan_id, Layanan.active == True).first()  # noqa: E712
 
 
 def document_field(required_document_id: int) -> str:

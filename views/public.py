@@ -21,6 +21,7 @@ from models.catalog import PerangkatDaerah, RequiredDocument
 from models.ticket import Ticket
 from views import forms
 from views.abuse_limits import mail_limited, mail_queued
+from views.downloads import attachment
 
 bp = Blueprint("public", __name__)
 
@@ -164,3 +165,13 @@ def csrf_refused(error):
         return _render_form(layanan, values=values, general=message, status=400)
     body = render_template("public/message.html", title=_("Sesi berakhir"), message=message)
     return body, 400
+
+
+@bp.get("/templat/<int:required_document_id>")
+def document_template(required_document_id):
+    """The template file of a required document (e.g. a registration form to fill in), as an
+    attachment with nosniff; 404 when it has none."""
+    doc = RequiredDocument.get_or_none(RequiredDocument.id == required_document_id)
+    if doc is None:
+        return attachment(None, None, None)
+    return attachment(doc.template_sha256, doc.template_filename, doc.template_content_type)

@@ -96,7 +96,7 @@ def _timeline(ticket):
     return [
         {
             "at": e.at,
-            "title": workflow.public_event_label(e.action) or e.action,
+            "title": workflow.public_event_label(e.action) or workflow.event_label(e.action),
             "actor": e.actor_label,
             "agent": agents.get(e.id) if e.action in NOTE_HIDDEN_FROM_REQUESTER else None,
             "note": "" if e.action in NOTE_HIDDEN_FROM_REQUESTER else e.note,
@@ -142,10 +142,26 @@ def _awaited_signed(ticket) -> tuple[str, ...]:
     return tuple(k for k in SIGNED_KINDS if k not in received) or SIGNED_KINDS
 
 
+def _request_for_documents(ticket, required) -> tuple[list, str]:
+    """While incomplete: the names of the documents asked for and the helpdesk's note."""
+    if ticket.status != INCOMPLETE:
+        return [], ""
+    missing_ids = set(ticket.missing_document_ids)
+    names = [r.name for r in required if r.id in missing_ids]
+    last = (
+        TicketEvent.select()
+        .where(TicketEvent.ticket == ticket.id, TicketEvent.action == "incomplete")
+        .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+        .first()
+    )
+    return names, workflow.helpdesk_note(last.note, names) if last else ""
+
+
 def _render(ticket, *, errors=None, general=None, status=200, typed=None, reply_text=""):
     own, results = requester_documents(ticket)
     missing_ids = set(ticket.missing_document_ids)
     required = list(RequiredDocument.for_layanan(ticket.layanan_id))
+    asked_names, asked_note = _request_for_documents(ticket, required)
     body = render_template(
         "public/track.html",
         ticket=ticket,
@@ -155,6 +171,8 @@ def _render(ticket, *, errors=None, general=None, status=200, typed=None, reply_
         results=results,
         actions=workflow.available_actions(workflow.REQUESTER_ACTOR, ticket),
         upload_slots=[r for r in required if r.id in missing_ids] or required,
+        asked_names=asked_names,
+        asked_note=asked_note,
         slots_mandatory=bool(missing_ids),
         errors=errors or {},
         general=general,

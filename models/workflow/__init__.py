@@ -61,6 +61,7 @@ from models.workflow.fulfilment import (
 )
 from models.workflow.intake import (
     complete_documents,
+    helpdesk_note,
     resend_tracking_link,
     submit,
     verify_complete,
@@ -101,6 +102,7 @@ __all__ = [
     "expire_overdue",
     "extend_window",
     "mark_replies_read",
+    "helpdesk_note",
     "mark_selesai",
     "pause",
     "post_message",

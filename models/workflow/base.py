@@ -245,14 +245,18 @@ def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> None:
 
 
 def _store_documents(ticket, stored, kind, actor, now) -> list[Document]:
-    """The Document rows of files already in the store (`_put_files`)."""
+    """The Document rows of files already in the store (`_put_files`). A file for a slot that
+    already has one (the same SLA/BA kind, or the same required document) is the slot's next
+    version, the old one kept; extra attachments (no required document) are each version 1."""
     docs = []
     for item, staged in stored:
         sha = store.publish(staged) if isinstance(staged, Staged) else staged
-        version = 1
         if kind != "persyaratan":
-            previous = Document.current(ticket.id, kind)
-            version = previous.version + 1 if previous else 1
+            version = Document.last_version(ticket.id, kind) + 1
+        elif item.required_document_id is not None:
+            version = Document.last_version(ticket.id, kind, item.required_document_id) + 1
+        else:
+            version = 1
         docs.append(
             Document.create(
                 ticket=ticket,

@@ -14,6 +14,7 @@ from models.calendar import calendar
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
 from models.db import utcnow, write_transaction
 from models.outbox import notify
+from models.scope import intake_services
 from models.sequence import next_value
 from models.sop import step_for_status
 from models.ticket import (
@@ -87,6 +88,15 @@ def submit(
     layanan = Layanan.get_or_none(Layanan.id == request.layanan_id, Layanan.active == True)  # noqa: E712
     if layanan is None:
         raise WorkflowError(_("Layanan yang dipilih tidak tersedia."))
+    if actor is not None and not intake_services(actor).where(Layanan.id == layanan.id).exists():
+        raise WorkflowError(
+            _(
+                "Layanan “%(name)s” bukan layanan bidang Anda; permohonan ini dicatat oleh "
+                "helpdesk bidang yang menanganinya.",
+                name=layanan.name,
+            ),
+            WorkflowError.ROLE,
+        )
     pd = PerangkatDaerah.get_or_none(
         PerangkatDaerah.id == request.perangkat_daerah_id,
         PerangkatDaerah.active == True,  # noqa: E712
@@ -207,10 +217,7 @@ def verify_incomplete(
             raise WorkflowError(_("Dokumen yang dipilih bukan persyaratan layanan ini."))
         from_status = transition(ticket, actor, t.action, now)
         MissingDocument.replace(ticket.id, missing)
-        names = ", ".join(required[i].name for i in missing)
-        full_note = "; ".join(
-            x for x in (names and _("Kurang: %(names)s", names=names), (note or "").strip()) if x
-        )
+        full_note = incomplete_note([required[i].name for i in missing], note)
         event = _event(
             ticket,
             actor,
@@ -222,6 +229,22 @@ def verify_incomplete(
         )
         notify(ticket, event, "incomplete", requester=True)
     return ticket
+
+
+def incomplete_note(missing_names, note: str) -> str:
+    """The history note of "documents incomplete": the line "Kurang: A, B" (when documents are
+    named), then the helpdesk's own note to the requester."""
+    names = ", ".join(missing_names)
+    lines = (names and _("Kurang: %(names)s", names=names), (note or "").strip())
+    return "\n".join(x for x in lines if x)
+
+
+def helpdesk_note(event_note: str, missing_names) -> str:
+    """The helpdesk's own note in an `incomplete_note` (without its "Kurang: ..." line)."""
+    first, _sep, rest = (event_note or "").partition("\n")
+    if missing_names and first == incomplete_note(missing_names, ""):
+        return rest.strip()
+    return (event_note or "").strip()
 
 
 def complete_documents(token: str, files, *, now=None) -> Ticket:

@@ -357,8 +357,9 @@ REQUESTER_ACTIONS = tuple(a for a, t in TRANSITIONS.items() if t.actor == REQUES
 
 
 def event_label(action: str):
-    """The staff label of a history entry."""
-    return EVENTS.get(action, (action, None))[0]
+    """The staff label of a history entry; one not yet in EVENTS still reads as words."""
+    label = EVENTS.get(action, (None, None))[0]
+    return label if label is not None else action.replace("_", " ").capitalize()
 
 
 def public_event_label(action: str):
