@@ -347,6 +347,14 @@ class TicketListBase(TicketScope, ModelView):
     def _filtered_count_query(self, search, filters):
         query = self.count_query()
         if search:
+            # the search also reads the agency's and the agent's names: join them for it only
+            query = (
+                query.switch(Ticket)
+                .join(PerangkatDaerah, on=(Ticket.perangkat_daerah == PerangkatDaerah.id))
+                .switch(Ticket)
+                .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == Agent.id))
+                .switch(Ticket)
+            )
             for value in search.split(" "):
                 if value:
                     term = parse_like_term(value)

@@ -87,7 +87,7 @@ def test_seed_demo_generates_a_password_per_install(make_app, tmp_path):
         printed.append(
             dict(re.findall(r"(\S+@example\.go\.id)\s+kata sandi: (\S+)", result.output))
         )
-    assert len(printed[0]) == 5 and all(len(pw) >= 12 for pw in printed[0].values())
+    assert len(printed[0]) >= 5 and all(len(pw) >= 12 for pw in printed[0].values())
     assert printed[0]["agen@example.go.id"] != printed[1]["agen@example.go.id"]
     again = app.test_cli_runner().invoke(args=["seed-demo"])
     assert "kata sandi" not in again.output  # printed once, stored only as hashes
