@@ -347,3 +347,26 @@ def widest_elements(page) -> list[str]:
             out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
         } return out; }"""
     )
+
+
+def browser_log_in(page, server, email):
+    """Log a browser page in on the staff side of `server` (the live server: `.url`, `.app`)
+    through the real forms; a user with an authenticator app (the demo admin) then types its
+    current code into the second form, as a person would."""
+    import re as _re
+
+    from models.db import connection
+    from models.staff import User
+
+    page.goto(server.url + "/staf/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#submit")
+    page.wait_for_url(_re.compile(r".*/(admin/.*|staf/tf-validate.*)$"))
+    if "/staf/tf-validate" in page.url:
+        with server.app.app_context(), connection():
+            user = User.get(User.email == email)
+            code = totp_code(server.app, user, fresh=True)
+        page.fill("input[name=code]", code)
+        page.locator("form [type=submit]").first.click()
+    page.wait_for_url(server.url + "/admin/**")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import (
-    DEMO_PASSWORD,
     axe_violations,
+    browser_log_in,
     fill_requester_fields,
     horizontal_overflow,
     subdomain_service,
@@ -37,12 +37,8 @@ def check_page(page, problems: list[str], reflow: bool = True) -> None:
             problems.append(f"{page.url}: {overflow}px too wide at 320px: {widest_elements(page)}")
 
 
-def log_in(page, base, email):
-    page.goto(base + "/staf/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(base + "/admin/**")
+def log_in(page, server, email):
+    browser_log_in(page, server, email)
 
 
 # --- public side ---------------------------------------------------------------------------------
@@ -137,7 +133,7 @@ def test_staff_pages_pass_axe(live_server, desktop_page, make_ticket, users, scr
 
     page.goto(base + "/staf/login")
     check_page(page, problems, reflow=False)
-    log_in(page, base, users["admin"].email)
+    log_in(page, live_server, users["admin"].email)
     links = staff_menu_links(page, base)
     assert len(links) >= 10, links
     for href in links:
@@ -156,7 +152,7 @@ def test_staff_pages_pass_axe(live_server, desktop_page, make_ticket, users, scr
         page.goto(base + "/admin/")
         page.click("#logout-button")
         page.wait_for_url("**/staf/login**")
-        log_in(page, base, users[role].email)
+        log_in(page, live_server, users[role].email)
         for state in states:
             page.goto(f"{base}/admin/tiket/details/?id={tickets[state].id}")
             check_page(page, problems, reflow=False)
@@ -168,7 +164,7 @@ def test_main_staff_pages_reflow_at_320px(live_server, narrow_page, make_ticket,
     ticket = make_ticket("assigned")
     page.goto(base + "/staf/login")
     check_page(page, problems)
-    log_in(page, base, users["agent"].email)
+    log_in(page, live_server, users["agent"].email)
     for path in ("/admin/", "/admin/tiket/", f"/admin/tiket/details/?id={ticket.id}"):
         page.goto(base + path)
         check_page(page, problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import DEMO_PASSWORD
+from tests.helpers import browser_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -43,10 +43,7 @@ def test_main_pages_keep_their_policy(live_server, desktop_page, users, make_tic
 
     page.goto(base + "/staf/login")
     assert "btn-primary" in page.locator("#submit").get_attribute("class")  # nonced script ran
-    page.fill("#email", users["admin"].email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(base + "/admin/**")
+    browser_log_in(page, live_server, users["admin"].email)
     found = violations(page, console)
     assert not found, "\n".join(found)
     for path in (
