@@ -90,6 +90,17 @@ def count_login_attempt():
         request.remote_addr,
         wait,
     )
+    from models import audit
+
+    # The lockout is in the audit log: who was tried (the typed account), from where, for how long.
+    audit.record(
+        "lockout",
+        None,
+        actor_label=account or "-",
+        target=request.endpoint,
+        detail={"retry_after_s": wait},
+        remote_addr=request.remote_addr,
+    )
     minutes = max(1, (wait + 59) // 60)
     message = _(
         "Terlalu banyak percobaan masuk untuk akun atau alamat jaringan ini. Demi keamanan, "

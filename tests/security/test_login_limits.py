@@ -179,3 +179,15 @@ def test_redis_down_counts_in_memory_and_login_works(make_app):
     )
     assert post_login(app, HELPDESK, DEMO_PASSWORD).status_code == 302
     assert [post_login(app, HELPDESK, "salah").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_lockout_is_written_to_the_audit_log(app):
+    """The refused attempt past the limit leaves an audit entry: which account, from where."""
+    from models.audit import AuditEntry
+    from models.db import connection
+
+    answers = [post_login(app, HELPDESK, "salah-sekali", "10.0.0.9").status_code for _ in range(6)]
+    assert answers[-1] == 429
+    with app.app_context(), connection():
+        (entry,) = AuditEntry.select().where(AuditEntry.action == "lockout")
+        assert entry.actor_label == f"email:{HELPDESK}" and entry.remote_addr == "10.0.0.9"
