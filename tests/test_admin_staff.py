@@ -3,6 +3,8 @@ pages that call them (create, edit, deactivate ending the sessions, the last adm
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from models import staff_admin
@@ -184,7 +186,8 @@ def test_edit_form_shows_and_changes_roles(client, login_as, users):
     changed = User.get_by_id(kasi.id)
     assert changed.role_names == {"kepala_bidang"} and changed.seksi_id is None
     listed = client.get("/admin/staf/").get_data(as_text=True)
-    at = listed.index(kasi.email)  # their row (the demo Kepala Bidang has one of their own)
+    # their row (the demo Kepala Bidang has one of their own; "kasi@" also ends "aplikasi@")
+    at = re.search(r"\s" + re.escape(kasi.email) + r"\s", listed).start()
     row = listed[listed.rindex("<tr", 0, at) : listed.index("</tr>", at)]
     assert "Kepala Bidang" in row and "Kepala Seksi" not in row
 

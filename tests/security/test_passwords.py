@@ -15,15 +15,27 @@ from tests.helpers import DEMO_PASSWORD
 pytestmark = pytest.mark.csrf_off
 
 
+LOCAL = ("127.0.0.1", "::1", "localhost")  # the desk's own PostgreSQL and Redis
+
+
 @pytest.fixture
 def no_network(monkeypatch):
-    """Any attempt to open a connection fails the test."""
+    """Any attempt to open a connection to another machine fails the test (the desk's own
+    database and Redis on this machine stay reachable)."""
+    connect, create_connection = socket.socket.connect, socket.create_connection
 
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network call during a password check: {args!r}")
+    def guarded_connect(sock, address, *args, **kwargs):
+        if isinstance(address, tuple) and address[0] not in LOCAL:
+            raise AssertionError(f"network call during a password check: {address!r}")
+        return connect(sock, address, *args, **kwargs)
 
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    def guarded_create(address, *args, **kwargs):
+        if address[0] not in LOCAL:
+            raise AssertionError(f"network call during a password check: {address!r}")
+        return create_connection(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", guarded_create)
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
 def change(client, new):
