@@ -370,3 +370,37 @@ def browser_log_in(page, server, email):
         page.fill("input[name=code]", code)
         page.locator("form [type=submit]").first.click()
     page.wait_for_url(server.url + "/admin/**")
+
+
+class HttpsWatch:
+    """Everything a browser page does over HTTPS that would betray a proxy misconfiguration:
+    `watch(page)` records every request made and every console message about mixed content,
+    insecure forms or the CSP; `problems()` lists those not on https:// (data: and blob: are
+    fine) and those messages. `check(page)`: the page is on https:// now and nothing went wrong
+    so far (the call after each POST of a walk)."""
+
+    CONSOLE_WORDS = ("Mixed Content", "Content Security Policy", "not secure", "insecure")
+
+    def __init__(self):
+        self.requests: list[str] = []
+        self.console: list[str] = []
+
+    def watch(self, page):
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on(
+            "console",
+            lambda m: (
+                self.console.append(m.text)
+                if any(w in m.text for w in self.CONSOLE_WORDS)
+                else None
+            ),
+        )
+        return page
+
+    def problems(self) -> list[str]:
+        plain = [u for u in self.requests if not u.startswith(("https://", "data:", "blob:"))]
+        return plain + self.console
+
+    def check(self, page):
+        assert page.url.startswith("https://"), page.url
+        assert self.problems() == [], self.problems()
