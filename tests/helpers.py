@@ -303,6 +303,25 @@ def fill_requester_fields(page, tmp_path) -> dict[str, bytes]:
     return uploaded
 
 
+def browser_submit_request(page, base, tmp_path) -> tuple[str, str]:
+    """Submit the request form for a subdomain in a browser page, as a requester does (choose
+    the service, fill every field, attach the documents); returns (ticket number, the tracking
+    link shown on the confirmation page)."""
+    page.goto(base + "/")
+    page.get_by_label("Layanan yang dimohon").select_option(
+        label="Permintaan subdomain jabarprov.go.id"
+    )
+    page.get_by_role("button", name="Lanjutkan").click()
+    page.wait_for_url("**/?layanan=*")
+    fill_requester_fields(page, tmp_path)
+    page.get_by_role("button", name="Kirim permohonan").click()
+    page.wait_for_url("**/terkirim")
+    return (
+        page.locator("#nomor-tiket").inner_text().strip(),
+        page.locator("#tautan-pelacakan").inner_text().strip(),
+    )
+
+
 # --- accessibility in a real browser (axe-core, reflow) ------------------------------------------
 
 # The rules of WCAG 2.0 and 2.1, levels A and AA (axe-core's tags): what the desk must meet.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import fill_requester_fields
+from tests.helpers import browser_submit_request
 from tests.nginx import behind_nginx
 
 pytestmark = pytest.mark.browser
@@ -24,15 +24,7 @@ def test_an_untrusted_proxy_breaks_the_https_walk(nginx_proxy, phone_page, tmp_p
     base, page = nginx_proxy.url, phone_page
     first = page.goto(base + "/")
     assert "strict-transport-security" not in first.headers
-    page.get_by_label("Layanan yang dimohon").select_option(
-        label="Permintaan subdomain jabarprov.go.id"
-    )
-    page.get_by_role("button", name="Lanjutkan").click()
-    page.wait_for_url("**/?layanan=*")
-    fill_requester_fields(page, tmp_path)
-    page.get_by_role("button", name="Kirim permohonan").click()
-    page.wait_for_url("**/terkirim")
-    link = page.locator("#tautan-pelacakan").inner_text().strip()
+    _, link = browser_submit_request(page, base, tmp_path)
     assert link.startswith("http://127.0.0.1:"), link  # the scheme of nginx's hop, not https
     refused = page.request.get(link)
     assert refused.status == 400 and "plain HTTP request was sent to HTTPS port" in refused.text()

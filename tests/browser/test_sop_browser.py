@@ -12,26 +12,10 @@ import pytest
 
 from models.db import connection
 from models.ticket import Document, Notification, Ticket
-from tests.helpers import HttpsWatch, browser_log_in, fill_requester_fields, real_pdf
+from tests.helpers import HttpsWatch, browser_log_in, browser_submit_request, real_pdf
 from tests.nginx import behind_nginx
 
 pytestmark = pytest.mark.browser
-
-
-def submit_request(page, base, tmp_path) -> tuple[str, str]:
-    page.goto(base + "/")
-    page.get_by_label("Layanan yang dimohon").select_option(
-        label="Permintaan subdomain jabarprov.go.id"
-    )
-    page.get_by_role("button", name="Lanjutkan").click()
-    page.wait_for_url("**/?layanan=*")
-    fill_requester_fields(page, tmp_path)
-    page.get_by_role("button", name="Kirim permohonan").click()
-    page.wait_for_url("**/terkirim")
-    return (
-        page.locator("#nomor-tiket").inner_text().strip(),
-        page.locator("#tautan-pelacakan").inner_text().strip(),
-    )
 
 
 @pytest.fixture
@@ -71,7 +55,7 @@ def test_whole_sop_from_public_form_to_close_tiket(
         secure.watch(page)
 
     # Steps 1-2: the requester submits on a phone.
-    number, link = submit_request(requester, base, tmp_path)
+    number, link = browser_submit_request(requester, base, tmp_path)
     assert status_of(app, number) == "open"
 
     # Step 3-4: helpdesk verifies and disposes.
