@@ -14,7 +14,7 @@ from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
 from models.db import connection, utcnow
 from models.ticket import Notification, Ticket
 from tasks.mail import requeue_due
-from tests.helpers import PDF_BYTES, csrf_token, free_port, unavailable, wait_for
+from tests.helpers import DEMO_PASSWORD, PDF_BYTES, csrf_token, free_port, unavailable, wait_for
 
 
 def submit_the_form(app, client):
@@ -99,6 +99,19 @@ def test_redis_refusing_then_back_the_form_stores_and_every_email_goes_later(mak
     lost["email"] = ticket.requester_email
     assert client.post("/lacak", data=lost).status_code == 303
     assert client.get("/healthz").status_code == 503  # says so, names no host
+    # the staff side too: the helpdesk logs in (limits in memory) and verifies the ticket
+    staff = app.test_client()
+    login = {"email": "helpdesk@example.go.id", "password": DEMO_PASSWORD}
+    login["csrf_token"] = csrf_token(staff, "/staf/login")
+    assert staff.post("/staf/login", data=login).status_code == 302
+    token = csrf_token(staff, f"/admin/tiket/details/?id={ticket.id}")
+    verify = f"/admin/tiket/{ticket.id}/aksi/verify_complete"
+    assert staff.post(verify, data={"csrf_token": token}).status_code == 303
+    with app.app_context(), connection():
+        assert Ticket.get_by_id(ticket.id).status == "verified"
+        rows = list(Notification.select().where(Notification.ticket == ticket.id))
+    assert {r.kind for r in rows} >= {"opened", "tracking_link"}  # the lost link's email too
+    assert {r.status for r in rows} == {"pending"} and mailbox.outbox == []
 
     server = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
