@@ -5,6 +5,10 @@ saved under `test-artifacts/` (git-ignored; `TEST_ARTIFACTS` moves it).
 Fixtures for any browser test (public or staff side):
 - `live_server`: `.url` (no trailing slash) and `.app`; built on `tests/conftest.py`'s `app`, so
   `db`, `users` and `make_ticket` share its database;
+- `https_server`: the same over HTTPS (werkzeug's own TLS, a throw-away certificate);
+  `nginx_proxy`: the same behind a real nginx terminating TLS (deploy/nginx/, `tests/nginx.py`;
+  skips without nginx, FAILS when CI is set); the module's `app_config` says whether the app
+  trusts it (`tests.nginx.behind_nginx()`);
 - `browser`: one chromium for the session; skips with the reason when chromium or Playwright is
   missing, but FAILS when the environment variable CI is set;
 - `phone_page` (390x844, touch), `desktop_page` (1280x800) and `narrow_page` (320x640: the
