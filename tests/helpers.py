@@ -303,6 +303,25 @@ def fill_requester_fields(page, tmp_path) -> dict[str, bytes]:
     return uploaded
 
 
+def browser_submit_request(page, base, tmp_path) -> tuple[str, str]:
+    """Submit the request form for a subdomain in a browser page, as a requester does (choose
+    the service, fill every field, attach the documents); returns (ticket number, the tracking
+    link shown on the confirmation page)."""
+    page.goto(base + "/")
+    page.get_by_label("Layanan yang dimohon").select_option(
+        label="Permintaan subdomain jabarprov.go.id"
+    )
+    page.get_by_role("button", name="Lanjutkan").click()
+    page.wait_for_url("**/?layanan=*")
+    fill_requester_fields(page, tmp_path)
+    page.get_by_role("button", name="Kirim permohonan").click()
+    page.wait_for_url("**/terkirim")
+    return (
+        page.locator("#nomor-tiket").inner_text().strip(),
+        page.locator("#tautan-pelacakan").inner_text().strip(),
+    )
+
+
 # --- accessibility in a real browser (axe-core, reflow) ------------------------------------------
 
 # The rules of WCAG 2.0 and 2.1, levels A and AA (axe-core's tags): what the desk must meet.
@@ -370,3 +389,37 @@ def browser_log_in(page, server, email):
         page.fill("input[name=code]", code)
         page.locator("form [type=submit]").first.click()
     page.wait_for_url(server.url + "/admin/**")
+
+
+class HttpsWatch:
+    """Everything a browser page does over HTTPS that would betray a proxy misconfiguration:
+    `watch(page)` records every request made and every console message about mixed content,
+    insecure forms or the CSP; `problems()` lists those not on https:// (data: and blob: are
+    fine) and those messages. `check(page)`: the page is on https:// now and nothing went wrong
+    so far (the call after each POST of a walk)."""
+
+    CONSOLE_WORDS = ("Mixed Content", "Content Security Policy", "not secure", "insecure")
+
+    def __init__(self):
+        self.requests: list[str] = []
+        self.console: list[str] = []
+
+    def watch(self, page):
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on(
+            "console",
+            lambda m: (
+                self.console.append(m.text)
+                if any(w in m.text for w in self.CONSOLE_WORDS)
+                else None
+            ),
+        )
+        return page
+
+    def problems(self) -> list[str]:
+        plain = [u for u in self.requests if not u.startswith(("https://", "data:", "blob:"))]
+        return plain + self.console
+
+    def check(self, page):
+        assert page.url.startswith("https://"), page.url
+        assert self.problems() == [], self.problems()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import config
 from tests.helpers import unavailable
+from tests.nginx import nginx_binary, render_site
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -79,9 +80,7 @@ def test_nginx_body_limit_matches_the_desk_and_buffers_requests():
 
 
 def test_nginx_accepts_the_site(tmp_path):
-    nginx = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
+    nginx = nginx_binary()
     if nginx is None:
         unavailable("nginx is not installed (apt-get install nginx-light)")
     if shutil.which("openssl") is None:
@@ -95,11 +94,7 @@ def test_nginx_accepts_the_site(tmp_path):
     )  # fmt: skip
     proxy = tmp_path / "servicedesk-proxy.conf"
     shutil.copy(DEPLOY / "nginx" / "servicedesk-proxy.conf", proxy)
-    site = (DEPLOY / "nginx" / "servicedesk.conf").read_text()
-    site = site.replace("/etc/ssl/servicedesk/fullchain.pem", str(cert))
-    site = site.replace("/etc/ssl/servicedesk/privkey.pem", str(key))
-    site = site.replace("/etc/nginx/servicedesk-proxy.conf", str(proxy))
-    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "site.conf").write_text(render_site(cert=cert, key=key, proxy_conf=proxy))
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
         f"events {{}}\nhttp {{\n access_log off;\n include {tmp_path}/site.conf;\n}}\n"

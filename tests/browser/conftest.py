@@ -5,6 +5,10 @@ saved under `test-artifacts/` (git-ignored; `TEST_ARTIFACTS` moves it).
 Fixtures for any browser test (public or staff side):
 - `live_server`: `.url` (no trailing slash) and `.app`; built on `tests/conftest.py`'s `app`, so
   `db`, `users` and `make_ticket` share its database;
+- `https_server`: the same over HTTPS (werkzeug's own TLS, a throw-away certificate);
+  `nginx_proxy`: the same behind a real nginx terminating TLS (deploy/nginx/, `tests/nginx.py`;
+  skips without nginx, FAILS when CI is set); the module's `app_config` says whether the app
+  trusts it (`tests.nginx.behind_nginx()`);
 - `browser`: one chromium for the session; skips with the reason when chromium or Playwright is
   missing, but FAILS when the environment variable CI is set;
 - `phone_page` (390x844, touch), `desktop_page` (1280x800) and `narrow_page` (320x640: the
@@ -18,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,17 +60,10 @@ class LiveServer:
 @pytest.fixture
 def live_server(app):
     """The test app served by a threaded werkzeug server on a free port of 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config["BASE_URL"] = url  # links in emails point here
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
+    with serving(app) as port:
+        url = f"http://127.0.0.1:{port}"
+        app.config["BASE_URL"] = url  # links in emails point here
         yield LiveServer(url=url, app=app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def closing_body(app):
@@ -83,50 +81,82 @@ def closing_body(app):
     return wrapped
 
 
+def throwaway_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, valid one day: (certificate, key) PEM files."""
+    import subprocess
+
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        capture_output=True,
+    )  # fmt: skip
+    if made.returncode != 0:
+        unavailable(f"openssl could not make a certificate: {made.stderr.decode()[:200]}")
+    return cert, key
+
+
+@contextmanager
+def serving(app, ssl_context=None):
+    """Serve a WSGI app on a free port of 127.0.0.1 in a thread: yields the port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def served_at(app, url: str) -> None:
+    """The app is now at `url` (known once its port is): links in emails point there, and an
+    https address makes the cookies Secure, as DESK_BASE_URL does at start (config.py)."""
+    app.config["BASE_URL"] = url
+    if url.startswith("https://"):
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+
+
 @pytest.fixture
 def https_server(app, tmp_path):
     """The test app over HTTPS (a throw-away self-signed certificate for 127.0.0.1), as behind
     a TLS-terminating proxy: the browser sees https://, Flask sees a secure request."""
     import ssl
-    import subprocess
 
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    made = subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        capture_output=True,
-    )
-    if made.returncode != 0:
-        unavailable(f"openssl could not make a certificate: {made.stderr.decode()[:200]}")
+    cert, key = throwaway_certificate(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
-    server = make_server("127.0.0.1", 0, closing_body(app), threaded=True, ssl_context=context)
-    url = f"https://127.0.0.1:{server.server_port}"
-    app.config["BASE_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, name="https-server", daemon=True)
-    thread.start()
-    try:
+    with serving(closing_body(app), ssl_context=context) as port:
+        url = f"https://127.0.0.1:{port}"
+        served_at(app, url)
         yield LiveServer(url=url, app=app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+
+
+@pytest.fixture
+def nginx_proxy(app, tmp_path):
+    """The test app behind a real nginx terminating TLS, configured from deploy/nginx/ (the
+    site and its proxy headers, with the test's ports, a throw-away certificate and the repo's
+    static/): the browser talks https:// to nginx, nginx talks HTTP/1.1 to the app on another
+    port, with X-Forwarded-For/Proto/Host. nginx listens on the port of the app's https
+    BASE_URL; whether the app trusts the headers is its TRUSTED_PROXIES: a module's
+    `app_config` returns `tests.nginx.behind_nginx()` (or `behind_nginx(trusted=False)`).
+    `.url` is the https address."""
+    from urllib.parse import urlsplit
+
+    from tests.nginx import Nginx, nginx_binary
+
+    binary = nginx_binary()
+    if binary is None:
+        unavailable("nginx is not installed (apt-get install nginx-light)")
+    cert, key = throwaway_certificate(tmp_path)
+    address = urlsplit(app.config["BASE_URL"])
+    port = address.port if address.scheme == "https" and address.hostname == "127.0.0.1" else None
+    with serving(closing_body(app)) as upstream:
+        with Nginx(binary, tmp_path / "nginx", upstream, cert, key, port) as proxy:
+            served_at(app, proxy.url)
+            yield LiveServer(url=proxy.url, app=app)
 
 
 @pytest.fixture(scope="session")

@@ -37,10 +37,6 @@ def check_page(page, problems: list[str], reflow: bool = True) -> None:
             problems.append(f"{page.url}: {overflow}px too wide at 320px: {widest_elements(page)}")
 
 
-def log_in(page, server, email):
-    browser_log_in(page, server, email)
-
-
 # --- public side ---------------------------------------------------------------------------------
 
 
@@ -133,7 +129,7 @@ def test_staff_pages_pass_axe(live_server, desktop_page, make_ticket, users, scr
 
     page.goto(base + "/staf/login")
     check_page(page, problems, reflow=False)
-    log_in(page, live_server, users["admin"].email)
+    browser_log_in(page, live_server, users["admin"].email)
     links = staff_menu_links(page, base)
     assert len(links) >= 10, links
     for href in links:
@@ -152,7 +148,7 @@ def test_staff_pages_pass_axe(live_server, desktop_page, make_ticket, users, scr
         page.goto(base + "/admin/")
         page.click("#logout-button")
         page.wait_for_url("**/staf/login**")
-        log_in(page, live_server, users[role].email)
+        browser_log_in(page, live_server, users[role].email)
         for state in states:
             page.goto(f"{base}/admin/tiket/details/?id={tickets[state].id}")
             check_page(page, problems, reflow=False)
@@ -164,7 +160,7 @@ def test_main_staff_pages_reflow_at_320px(live_server, narrow_page, make_ticket,
     ticket = make_ticket("assigned")
     page.goto(base + "/staf/login")
     check_page(page, problems)
-    log_in(page, live_server, users["agent"].email)
+    browser_log_in(page, live_server, users["agent"].email)
     for path in ("/admin/", "/admin/tiket/", f"/admin/tiket/details/?id={ticket.id}"):
         page.goto(base + path)
         check_page(page, problems)

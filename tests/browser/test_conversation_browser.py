@@ -9,17 +9,9 @@ import pytest
 
 from models.db import connection
 from models.ticket import Ticket, TicketEvent
-from tests.helpers import DEMO_PASSWORD
+from tests.helpers import browser_log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base, email):
-    page.goto(base + "/staf/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(base + "/admin/**")
 
 
 def log_out(page, base):
@@ -52,7 +44,7 @@ def test_conversation_helpdesk_asks_requester_answers_agent_pauses_and_resumes(
     details = f"{base}/admin/tiket/details/?id={ticket.id}"
 
     # The helpdesk asks a question before disposing.
-    log_in(staff, base, users["helpdesk"].email)
+    browser_log_in(staff, live_server, users["helpdesk"].email)
     staff.goto(details)
     staff.fill("#message-body", "Mohon sebutkan nama subdomain yang diinginkan.")
     staff.fill("#note-body", "Cek dulu ketersediaan nama di DNS.")
@@ -92,7 +84,7 @@ def test_conversation_helpdesk_asks_requester_answers_agent_pauses_and_resumes(
     log_out(staff, base)
 
     # The agent pauses the work with a question; the requester answers; the clock runs again.
-    log_in(staff, base, users["agent"].email)
+    browser_log_in(staff, live_server, users["agent"].email)
     staff.goto(details)
     staff.fill("#pause-body", "Alamat IP server tujuan subdomain?")
     staff.click("#btn-pause")

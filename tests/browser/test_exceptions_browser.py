@@ -9,19 +9,11 @@ import pytest
 
 from models.db import connection
 from models.ticket import Notification, Ticket, TicketEvent
-from tests.helpers import DEMO_PASSWORD, real_pdf
+from tests.helpers import browser_log_in, real_pdf
 
 pytestmark = pytest.mark.browser
 
 REASON = "Subdomain ppdb.jabarprov.go.id belum bisa diakses dari jaringan sekolah."
-
-
-def log_in(page, base, email):
-    page.goto(base + "/staf/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(base + "/admin/**")
 
 
 def status_of(app, number) -> str:
@@ -53,7 +45,7 @@ def test_requester_disputes_on_a_phone_and_the_agent_gets_it_back(
     assert status_of(app, number) == "assigned"
 
     # The agent finds it back in "Tiket saya", with the reason in the history.
-    log_in(agent, base, "agen@example.go.id")
+    browser_log_in(agent, live_server, "agen@example.go.id")
     agent.get_by_role("link", name="Tiket saya").first.click()
     agent.wait_for_load_state()
     screenshot(agent, "exc-03-agen-tiket-saya")

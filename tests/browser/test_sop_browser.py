@@ -1,7 +1,10 @@
 """The whole SOP in a real chromium: a requester submits on a phone, the helpdesk verifies and
 disposes, the agent uploads the SLA, has the system generate the BA and marks Selesai, the
 requester returns the signed copies through the tracking link, the agent closes. A screenshot of
-every staff page; every email of the run really sent."""
+every staff page; every email of the run really sent. Once over plain HTTP, once over HTTPS
+(werkzeug's own TLS) and once through a real nginx terminating TLS (deploy/nginx/, the desk
+trusting it with DESK_TRUSTED_PROXIES=1): there every page stays on https://, with no mixed
+content, Secure cookies and HSTS."""
 
 from __future__ import annotations
 
@@ -9,33 +12,17 @@ import pytest
 
 from models.db import connection
 from models.ticket import Document, Notification, Ticket
-from tests.helpers import DEMO_PASSWORD, fill_requester_fields, real_pdf
+from tests.helpers import HttpsWatch, browser_log_in, browser_submit_request, real_pdf
+from tests.nginx import behind_nginx
 
 pytestmark = pytest.mark.browser
 
 
-def submit_request(page, base, tmp_path) -> tuple[str, str]:
-    page.goto(base + "/")
-    page.get_by_label("Layanan yang dimohon").select_option(
-        label="Permintaan subdomain jabarprov.go.id"
-    )
-    page.get_by_role("button", name="Lanjutkan").click()
-    page.wait_for_url("**/?layanan=*")
-    fill_requester_fields(page, tmp_path)
-    page.get_by_role("button", name="Kirim permohonan").click()
-    page.wait_for_url("**/terkirim")
-    return (
-        page.locator("#nomor-tiket").inner_text().strip(),
-        page.locator("#tautan-pelacakan").inner_text().strip(),
-    )
-
-
-def log_in(page, base, email):
-    page.goto(base + "/staf/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(base + "/admin/**")
+@pytest.fixture
+def app_config(request):
+    """Behind nginx the desk trusts that one proxy, as deploy/desk.env says."""
+    behind_proxy = request.node.callspec.params.get("server") == "nginx_proxy"
+    return behind_nginx() if behind_proxy else {}
 
 
 def log_out(page, base):
@@ -55,24 +42,27 @@ def status_of(app, number) -> str:
         return Ticket.get(Ticket.number == number).status
 
 
-@pytest.mark.parametrize("server", ["live_server", "https_server"])
+@pytest.mark.parametrize("server", ["live_server", "https_server", "nginx_proxy"])
 def test_whole_sop_from_public_form_to_close_tiket(
     request, server, phone_page, desktop_page, screenshot, tmp_path
 ):
-    # once over plain HTTP, once over HTTPS (a throw-away certificate): every form, both sides
+    # once over plain HTTP, once over HTTPS (a throw-away certificate), once through nginx
     live_server = request.getfixturevalue(server)
     base, app = live_server.url, live_server.app
     requester, staff = phone_page, desktop_page
+    secure = HttpsWatch()
+    for page in (requester, staff):
+        secure.watch(page)
 
     # Steps 1-2: the requester submits on a phone.
-    number, link = submit_request(requester, base, tmp_path)
+    number, link = browser_submit_request(requester, base, tmp_path)
     assert status_of(app, number) == "open"
 
     # Step 3-4: helpdesk verifies and disposes.
     staff.goto(base + "/admin/tiket/")
     assert "/staf/login" in staff.url
     screenshot(staff, "sop-01-login")
-    log_in(staff, base, "helpdesk@example.go.id")
+    browser_log_in(staff, live_server, "helpdesk@example.go.id")
     screenshot(staff, "sop-02-helpdesk-beranda")
     staff.goto(base + "/admin/tiket/")
     assert number in staff.content()
@@ -91,7 +81,7 @@ def test_whole_sop_from_public_form_to_close_tiket(
     log_out(staff, base)
 
     # Step 5: the agent uploads the SLA, generates the BA, marks Selesai.
-    log_in(staff, base, "agen@example.go.id")
+    browser_log_in(staff, live_server, "agen@example.go.id")
     open_ticket(staff, base, number)
     screenshot(staff, "sop-06-agen-tiket")
     staff.select_option("select[name=kind]", "sla")
@@ -113,7 +103,7 @@ def test_whole_sop_from_public_form_to_close_tiket(
     requester.goto(link)
     assert requester.locator("#status-tiket").get_attribute("data-status") == "selesai"
     ba_link = requester.get_by_role("link", name="Unduh Berita Acara")
-    if server == "https_server":
+    if server != "live_server":
         # Chrome cancels a download from an origin whose certificate it does not trust (ours is
         # self-signed); the same request through the page's own cookies shows the attachment.
         answer = requester.request.get(base + ba_link.get_attribute("href"))
@@ -134,7 +124,7 @@ def test_whole_sop_from_public_form_to_close_tiket(
     assert status_of(app, number) == "signed"
 
     # Step 7: the agent closes.
-    log_in(staff, base, "agen@example.go.id")
+    browser_log_in(staff, live_server, "agen@example.go.id")
     open_ticket(staff, base, number)
     screenshot(staff, "sop-09-agen-siap-ditutup")
     staff.click("#btn-close")
@@ -145,6 +135,12 @@ def test_whole_sop_from_public_form_to_close_tiket(
     requester.goto(link)
     assert requester.locator("#status-tiket").get_attribute("data-status") == "closed"
     screenshot(requester, "sop-11-pemohon-ditutup")
+    if server != "live_server":
+        secure.check(requester)
+        answer = requester.request.get(link)
+        assert answer.headers["strict-transport-security"].startswith("max-age=")
+        cookies = staff.context.cookies() + requester.context.cookies()
+        assert cookies and all(c["secure"] for c in cookies), cookies
 
     with app.app_context(), connection():
         ticket = Ticket.get(Ticket.number == number)

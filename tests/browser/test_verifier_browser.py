@@ -12,7 +12,7 @@ import pytest
 from models import workflow
 from models.catalog import RequiredDocument
 from models.uploads import Upload
-from tests.helpers import DEMO_PASSWORD, PDF_BYTES, T0
+from tests.helpers import PDF_BYTES, T0, browser_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +27,6 @@ def laptop_page(request, browser):
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
-
-
-def log_in(page, base, email):
-    page.goto(base + "/staf/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(base + "/admin/**")
 
 
 def no_sideways_scroll(page):
@@ -74,7 +66,7 @@ def test_lists_ticket_page_and_tracking_page_fit(
 ):
     page = request.getfixturevalue("laptop_page" if size == "laptop" else "phone_page")
     base = live_server.url
-    log_in(page, base, "helpdesk@example.go.id")
+    browser_log_in(page, live_server, "helpdesk@example.go.id")
 
     page.goto(base + "/admin/tiket/")
     no_sideways_scroll(page)
