@@ -315,3 +315,15 @@ def test_the_heads_page_refuses_a_bad_period_clearly(client, login_as, db):
     login_as("kepala_seksi")
     response = client.get("/admin/survei-kepuasan/?dari=kemarin")
     assert response.status_code == 200 and 'id="period-error"' in response.get_data(as_text=True)
+
+
+def test_the_demo_surveys_give_the_heads_page_figures(db, users):
+    from models.compliance import current_month
+    from models.demo_surveys import seed_demo_surveys
+
+    assert seed_demo_surveys() == 4
+    result = skm.summary(current_month(), users["kepala_bidang"])
+    assert result.respondents == 4 and result.shown and result.grade in "ABCD"
+    assert seed_demo_surveys() == 0  # safe to run twice
+    assert skm.SurveyResponse.select().count() == 4
+    assert all(t.close_reason == "fulfilled" for t in Ticket.select())
