@@ -216,6 +216,8 @@ def test_one_token_cannot_answer_for_another_ticket(client, db, make_ticket):
     data["ticket"] = fulfilled.id
     response = client.post(f"/lacak/{open_ticket.tracking_token}/survei", data=data)
     assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Penilaian belum dapat dikirim" in html and "ditutup karena terpenuhi" in html
     assert skm.SurveyResponse.select().count() == 1
 
 

@@ -160,7 +160,15 @@ def _request_for_documents(ticket, required) -> tuple[list, str]:
 
 
 def _render(
-    ticket, *, errors=None, general=None, status=200, typed=None, reply_text="", answers=None
+    ticket,
+    *,
+    errors=None,
+    general=None,
+    status=200,
+    typed=None,
+    reply_text="",
+    answers=None,
+    error_title=None,
 ):
     own, results = requester_documents(ticket)
     missing_ids = set(ticket.missing_document_ids)
@@ -190,6 +198,7 @@ def _render(
         reply_text=reply_text,
         question=_open_question(ticket),
         answers=answers or {},
+        error_title=error_title,
         **survey_form.context(ticket),
     )
     return body, status, PRIVATE_HEADERS
@@ -317,12 +326,15 @@ def survey(token):
     ticket = _ticket_or_404(token)
     values, comment, errors = survey_form.read_answers(request.form)
     answers = {**values, survey_form.COMMENT_FIELD: comment}
+    title = _("Penilaian belum dapat dikirim")
     if errors:
-        return _render(ticket, errors=errors, status=400, answers=answers)
+        return _render(ticket, errors=errors, status=400, answers=answers, error_title=title)
     try:
         skm.submit_survey(token, values, comment)
     except workflow.WorkflowError as error:
-        return _render(ticket, general=str(error), status=error.http_status, answers=answers)
+        return _render(
+            ticket, general=str(error), status=error.http_status, answers=answers, error_title=title
+        )
     flash(_("Terima kasih. Penilaian Anda telah kami terima."))
     return redirect(url_for("tracking.track", token=token), 303)
 
