@@ -43,6 +43,7 @@ translations-update: $(VENV)/.runtime
 run: $(VENV)/.runtime translations
 	$(FLASK) init-db
 	$(FLASK) seed-demo $(if $(DEMO_PASSWORD),--password "$(DEMO_PASSWORD)")
+	$(FLASK) seed-demo-surveys
 	$(FLASK) serve --port $(PORT)
 
 test: $(VENV)/.dev translations

@@ -16,6 +16,7 @@ def init_app(app) -> None:
         init_db,
         db_group,
         seed_demo,
+        seed_demo_surveys,
         seed_bench,
         create_user,
         sweep,
@@ -101,6 +102,21 @@ def seed_demo(password):
                 click.echo(f"{role:14} {email}")
             else:
                 click.echo(f"{role:14} {email:28} kata sandi: {pw}")
+
+
+@click.command("seed-demo-surveys")
+@with_appcontext
+def seed_demo_surveys():
+    """A few demo tickets through the whole SOP, each with its satisfaction survey answered
+    (after seed-demo; safe to run twice)."""
+    from models.demo_surveys import seed_demo_surveys as run
+    from staffauth.production import production
+
+    if production():
+        raise click.ClickException("DESK_ENV=production: data demo tidak dibuat.")
+    with connection():
+        done = run()
+    click.echo(f"{done} survei kepuasan demo diisi." if done else "Survei demo sudah ada.")
 
 
 @click.command("seed-bench")

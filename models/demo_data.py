@@ -726,3 +726,34 @@ DEMO_STAFF += [
         "seksi": "komunikasi-publik",
     },
 ]
+
+# --- Demo satisfaction surveys (SKM): answers of u1 ... u9 (1-4) and a comment ----------------
+# Each is one fictional requester whose ticket `flask seed-demo-surveys` takes through the whole
+# SOP to Close Tiket before answering; three or more so the heads' page shows figures.
+
+DEMO_SURVEYS = [
+    {
+        "requester": "Rina Kartikasari",
+        "perangkat_daerah": "DISDIK",
+        "answers": (4, 3, 3, 4, 4, 4, 4, 3, 3),
+        "comment": "Petugas cepat tanggap; alur permohonan sudah jelas.",
+    },
+    {
+        "requester": "Agus Setiawan",
+        "perangkat_daerah": "DISDIK",
+        "answers": (3, 3, 2, 4, 3, 3, 4, 3, 3),
+        "comment": "Waktu penyelesaian bisa lebih cepat.",
+    },
+    {
+        "requester": "Dewi Lestari",
+        "perangkat_daerah": "DISDIK",
+        "answers": (4, 4, 4, 4, 3, 4, 4, 4, 3),
+        "comment": "",
+    },
+    {
+        "requester": "Budi Hartono",
+        "perangkat_daerah": "DISDIK",
+        "answers": (3, 4, 3, 4, 4, 3, 3, 2, 3),
+        "comment": "Mohon disediakan kanal pengaduan yang lebih mudah dihubungi.",
+    },
+]

@@ -6,7 +6,8 @@ report prints it. `rows` may be a generator, so that a large export streams from
 without holding the result in memory; iterate it once.
 
 Column kinds say how a value is shown and exported: `text`; `int`; `percent` (a float 0–100 or
-None); `hours` (working hours as a float or None); `date` / `datetime` (naive UTC datetimes are
+None); `hours` (working hours as a float or None); `decimal` (a float or None, shown with two
+decimals: an index such as the IKM); `date` / `datetime` (naive UTC datetimes are
 shown in DESK_TIMEZONE).
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-KINDS = ("text", "int", "percent", "hours", "date", "datetime")
+KINDS = ("text", "int", "percent", "hours", "decimal", "date", "datetime")
 
 
 @dataclass(frozen=True)

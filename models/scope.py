@@ -45,6 +45,25 @@ def visible_tickets(user, query=None):
     return query.where(condition)
 
 
+class _WithoutAgentRule:
+    """A user seen without the agent's role: for aggregates the agent has no scope of their own."""
+
+    def __init__(self, user):
+        self.id, self.active = user.id, user.active
+        self.bidang_id, self.seksi_id = user.bidang_id, user.seksi_id
+        self.role_names = set(user.role_names) - {AGENT}
+
+
+def survey_tickets(user, query):
+    """Restrict a query joined to Ticket to the tickets whose satisfaction answers `user` may
+    count: as `visible_tickets`, but never through the agent's rule (the answers are anonymous
+    to the agent: an agent alone counts nothing, a head who is also an agent counts their
+    seksi or bidang)."""
+    if user is None or not user.active:
+        return query.where(Ticket.id.is_null(True))
+    return visible_tickets(_WithoutAgentRule(user), query)
+
+
 def intake_services(user, query=None):
     """Restrict a Layanan query to the services `user` may enter a request for on behalf of a
     requester: an admin every service, a helpdesk those of their own bidang (so that nobody

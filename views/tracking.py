@@ -6,7 +6,9 @@ exactly what the SOP lets the requester do now: upload the missing documents whi
 `incomplete` (SOP step 3), return the counter-signed SLA and BA (together or one at a time) or
 dispute the result while it is `selesai` (step 6), withdraw the request before Selesai, and reply
 to the desk (text and files) while it is not closed, which answers the agent's question when the
-work is paused. Every change goes through `models.workflow`. An unknown token is a 404.
+work is paused. Every change goes through `models.workflow`. Once the ticket is closed as
+fulfilled, the requester may answer the satisfaction survey (SKM) once (`models.skm`). An unknown
+token is a 404.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from extensions import limiter
-from models import workflow
+from models import skm, workflow
 from models.catalog import RequiredDocument
 from models.scope import requester_documents, requester_may_download
 from models.staff import User
@@ -37,7 +39,7 @@ from models.ticket import (
 )
 from models.workflow.transitions import NOTE_HIDDEN_FROM_REQUESTER
 from security_headers import sandbox
-from views import forms
+from views import forms, survey_form
 from views.abuse_limits import mail_limited, mail_queued, token_limited
 from views.public import csrf_refused, rate_limited, too_large
 
@@ -157,7 +159,17 @@ def _request_for_documents(ticket, required) -> tuple[list, str]:
     return names, workflow.helpdesk_note(last.note, names) if last else ""
 
 
-def _render(ticket, *, errors=None, general=None, status=200, typed=None, reply_text=""):
+def _render(
+    ticket,
+    *,
+    errors=None,
+    general=None,
+    status=200,
+    typed=None,
+    reply_text="",
+    answers=None,
+    error_title=None,
+):
     own, results = requester_documents(ticket)
     missing_ids = set(ticket.missing_document_ids)
     required = list(RequiredDocument.for_layanan(ticket.layanan_id))
@@ -185,6 +197,9 @@ def _render(ticket, *, errors=None, general=None, status=200, typed=None, reply_
         reason_max=workflow.REASON_MAX,
         reply_text=reply_text,
         question=_open_question(ticket),
+        answers=answers or {},
+        error_title=error_title,
+        **survey_form.context(ticket),
     )
     return body, status, PRIVATE_HEADERS
 
@@ -300,6 +315,27 @@ def reply(token):
             Ticket.by_token(token), general=str(error), status=error.http_status, reply_text=body
         )
     flash(_("Balasan Anda terkirim kepada petugas Service Desk."))
+    return redirect(url_for("tracking.track", token=token), 303)
+
+
+@bp.post("/lacak/<token>/survei")
+@limiter.limit(ACTION_LIMIT)
+def survey(token):
+    """Once the ticket is closed as fulfilled: the requester answers the satisfaction survey
+    (SKM), once; the page again with the messages when refused."""
+    ticket = _ticket_or_404(token)
+    values, comment, errors = survey_form.read_answers(request.form)
+    answers = {**values, survey_form.COMMENT_FIELD: comment}
+    title = _("Penilaian belum dapat dikirim")
+    if errors:
+        return _render(ticket, errors=errors, status=400, answers=answers, error_title=title)
+    try:
+        skm.submit_survey(token, values, comment)
+    except workflow.WorkflowError as error:
+        return _render(
+            ticket, general=str(error), status=error.http_status, answers=answers, error_title=title
+        )
+    flash(_("Terima kasih. Penilaian Anda telah kami terima."))
     return redirect(url_for("tracking.track", token=token), 303)
 
 
