@@ -96,6 +96,7 @@ def all_models():
     from models.operations import BeritaAcaraRequest, PeriodicRun
     from models.reminder import ReminderSent
     from models.sequence import Sequence
+    from models.signature_records import SignatureVerdict, SignedCopyCheck
     from models.staff import Role, User, UserRoles
     from models.ticket import (
         Document,
@@ -129,6 +130,8 @@ def all_models():
         BeritaAcaraRequest,
         ChainHead,
         AuditEntry,
+        SignedCopyCheck,
+        SignatureVerdict,
     ]
 
 
