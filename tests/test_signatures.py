@@ -23,8 +23,8 @@ from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from models import workflow
-from models.signature_records import SignedCopyCheck, SignatureVerdict, verdicts_for
-from models.signatures import check_signed_copy, read_trust_roots, trust_roots
+from models.signature_records import SignatureVerdict, SignedCopyCheck, verdicts_for
+from models.signatures import TrustRootsError, check_signed_copy, read_trust_roots, trust_roots
 from models.storage import store
 from models.ticket import Document, Ticket, TicketEvent
 from models.uploads import Upload
@@ -329,3 +329,31 @@ def test_the_tracking_page_refuses_a_wrong_signed_copy_with_the_message(
     assert response.status_code == 400
     assert "bukan dokumen yang diterbitkan" in response.get_data(as_text=True)
     assert Document.current(ticket.id, "ba_signed") is None
+
+
+def test_trust_roots_are_read_from_a_file_or_a_folder(tmp_path, roots_dir, national_ca):
+    (root,) = read_trust_roots(str(roots_dir))  # the folder: its .pem files only
+    assert root.subject.native["common_name"] == "Root CA Tanda Tangan Elektronik Uji"
+    assert [c.dump() for c in read_trust_roots(str(roots_dir / "root.pem"))] == [root.dump()]
+    assert read_trust_roots(None) == [] and read_trust_roots("") == []
+    with pytest.raises(TrustRootsError):
+        read_trust_roots(str(tmp_path / "missing"))
+    (tmp_path / "broken.pem").write_text("-----BEGIN CERTIFICATE-----\nxx\n")
+    with pytest.raises(TrustRootsError):
+        read_trust_roots(str(tmp_path / "broken.pem"))
+
+
+@pytest.mark.csrf_off
+def test_closing_from_the_ticket_page_needs_the_wet_ink_checkbox(client, db, issued, login_as):
+    ticket, _ba = issued
+    workflow.submit_signed(
+        ticket.tracking_token, Upload("sla.jpg", jpeg_scan()), Upload("ba.jpg", jpeg_scan())
+    )
+    login_as("agent")
+    url = f"/admin/tiket/{ticket.id}/aksi/close"
+    refused = client.post(url, data={"note": "Selesai"})
+    assert refused.status_code == 400
+    assert "bertanda tangan basah" in refused.get_data(as_text=True)
+    assert Ticket.get_by_id(ticket.id).status == "signed"
+    assert client.post(url, data={"confirm_wet_ink": "1"}).status_code == 303
+    assert Ticket.get_by_id(ticket.id).status == "closed"
