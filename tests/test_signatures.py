@@ -94,12 +94,12 @@ class Authority:
     def pem(self) -> bytes:
         return self.root.public_bytes(serialization.Encoding.PEM)
 
-    def sign(self, pdf: bytes) -> bytes:
+    def sign(self, pdf: bytes, field: str = "TandaTanganPemohon") -> bytes:
         """`pdf` signed as an incremental update (its bytes stay the file's first revision)."""
         out = io.BytesIO()
         signers.sign_pdf(
             IncrementalPdfFileWriter(io.BytesIO(pdf)),
-            signers.PdfSignatureMetadata(field_name="TandaTanganPemohon"),
+            signers.PdfSignatureMetadata(field_name=field),
             signer=self.signer,
             output=out,
         )
@@ -357,3 +357,16 @@ def test_closing_from_the_ticket_page_needs_the_wet_ink_checkbox(client, db, iss
     assert Ticket.get_by_id(ticket.id).status == "signed"
     assert client.post(url, data={"confirm_wet_ink": "1"}).status_code == 303
     assert Ticket.get_by_id(ticket.id).status == "closed"
+
+
+def test_a_second_signature_appended_later_keeps_the_first_intact(
+    db, issued, national_ca, rogue_ca
+):
+    ticket, ba = issued
+    twice = rogue_ca.sign(national_ca.sign(ba), "TandaTanganKedua")
+    workflow.submit_signed(ticket.tracking_token, None, Upload("ba.pdf", twice))
+    rows = verdicts_for(Document.current(ticket.id, "ba_signed"))
+    assert [(r.signer, r.intact, r.trusted, r.matches_issued) for r in rows] == [
+        ("Budi Santoso", True, True, True),
+        ("Budi Palsu", True, False, True),
+    ]
