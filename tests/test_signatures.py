@@ -370,3 +370,23 @@ def test_a_second_signature_appended_later_keeps_the_first_intact(
         ("Budi Santoso", True, True, True),
         ("Budi Palsu", True, False, True),
     ]
+
+
+def test_the_admin_sees_the_loaded_trust_roots_and_no_one_else(app, client, login_as):
+    login_as("admin")
+    html = client.get("/admin/akar-tepercaya/").get_data(as_text=True)
+    assert "Root CA Tanda Tangan Elektronik Uji" in html and 'id="trust-roots"' in html
+    app.config["SIGNATURE_TRUST_ROOTS"] = None
+    html = client.get("/admin/akar-tepercaya/").get_data(as_text=True)
+    assert 'id="trust-roots-none"' in html and "Root CA" not in html
+    app.config["SIGNATURE_TRUST_ROOTS"] = "/nonexistent/roots.pem"
+    response = client.get("/admin/akar-tepercaya/")
+    assert response.status_code == 200 and 'id="trust-roots-error"' in response.get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize("role", ["helpdesk", "agent"])
+def test_the_trust_roots_page_is_for_admins_only(client, login_as, role):
+    login_as(role)
+    assert client.get("/admin/akar-tepercaya/").status_code == 403
