@@ -45,7 +45,7 @@ def _close(ticket, actor, reason, t, note, now, label=None) -> None:
 def close(actor, ticket_id, note: str = "", *, confirm_wet_ink: bool = False, now=None) -> Ticket:
     """Close Tiket once the signed SLA and BA are in: the assigned agent, or helpdesk/admin.
     A current signed copy that is wet-ink (a scan, no signature to verify) needs the closer's
-    `confirm_wet_ink` (refused without it); the history notes the confirmation.
+    `confirm_wet_ink` (refused without it); the Close Tiket history entry notes it.
     Email: requester, helpdesk of the bidang, admins, Kepala Bidang, Kepala Seksi, the agent.
     """
     now = now or utcnow()
@@ -63,7 +63,7 @@ def close(actor, ticket_id, note: str = "", *, confirm_wet_ink: bool = False, no
             )
         if wet_ink:
             confirmed = signed_copies.confirm_wet_ink(wet_ink, actor, now)
-            _event(ticket, actor, "wet_ink_confirmed", confirmed, now=now)
+            note = f"{note.strip()} {confirmed}".strip() if note else confirmed
         _close(ticket, actor, "fulfilled", t, note, now)
     return ticket
 

@@ -148,7 +148,8 @@ def submit_signed(token: str, sla_signed=None, ba_signed=None, *, now=None) -> T
     (and not returned) the ticket is ready to close (signed); until then it stays Selesai and the
     history says which one is still awaited. Each copy's signatures are checked first
     (`signed_copies.check_copies`): a broken one or a signed document that is not the issued one
-    is refused and nothing is kept; the verdicts are stored and noted in the public history.
+    is refused and nothing is kept; the verdicts are stored and noted in the (public) history
+    entry of the upload.
     Email: the agent, once both are in.
     """
     now = now or utcnow()
@@ -164,9 +165,7 @@ def submit_signed(token: str, sla_signed=None, ba_signed=None, *, now=None) -> T
             kind: _store_documents(ticket, [item], kind, None, now)[0]
             for kind, item in stored.items()
         }
-        _event(
-            ticket, None, "signature_checked", signed_copies.record(ticket, docs, verdicts), now=now
-        )
+        verdict_note = signed_copies.record(ticket, docs, verdicts)
         awaited = [k for k in SIGNED_KINDS if k not in Document.signed_in(ticket.id)]
         from_status = transition(ticket, REQUESTER_ACTOR, t.action, now, partial=bool(awaited))
         if awaited:
@@ -175,9 +174,17 @@ def submit_signed(token: str, sla_signed=None, ba_signed=None, *, now=None) -> T
                 got=", ".join(str(DOCUMENT_KINDS[k]) for k in stored),
                 awaited=", ".join(str(DOCUMENT_KINDS[k]) for k in awaited),
             )
-            _event(ticket, None, t.partial, note, now=now)
+            _event(ticket, None, t.partial, f"{note} {verdict_note}", now=now)
             return ticket
-        event = _event(ticket, None, t.event, from_status=from_status, to_status=t.target, now=now)
+        event = _event(
+            ticket,
+            None,
+            t.event,
+            verdict_note,
+            from_status=from_status,
+            to_status=t.target,
+            now=now,
+        )
         agent = User.get_or_none(User.id == ticket.assigned_agent_id)
         notify(ticket, event, "signed", staff=("agent",), user=agent)
     return ticket

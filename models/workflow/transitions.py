@@ -307,14 +307,6 @@ EVENTS = {
         _l("Balasan SLA dan BA diterima"),
         _l("SLA dan Berita Acara bertanda tangan diunggah"),
     ),
-    "signature_checked": (
-        _l("Tanda tangan balasan diperiksa"),
-        _l("Tanda tangan pada balasan diperiksa"),
-    ),
-    "wet_ink_confirmed": (
-        _l("Tanda tangan basah diperiksa petugas"),
-        _l("Salinan bertanda tangan basah diperiksa petugas"),
-    ),
     "closed": (_l("Close Tiket"), _l("Tiket ditutup")),
     "rejected": (_l("Ditolak"), _l("Permohonan ditolak")),
     "expired": (_l("Kedaluwarsa"), _l("Tiket ditutup karena dokumen tidak dilengkapi")),
