@@ -120,10 +120,10 @@ __all__ = [
     "resume",
     "submit",
     "submit_signed",
+    "unconfirmed_wet_ink",
     "verify_complete",
     "verify_incomplete",
     "withdraw",
-    "unconfirmed_wet_ink",
 ]
 
 
