@@ -51,6 +51,9 @@ DEFAULTS = {
     "METRICS_TOKEN": None,  # bearer token of /metrics; unset: only from the machine itself
     "HEARTBEAT_MAX_AGE": 300,  # s: an older consumer heartbeat makes /healthz report an error
     "MIN_FREE_DISK_MB": 500,  # less free space for the documents makes /healthz report an error
+    # PEM certificates (a file or a folder) the signed copies' signatures must chain to;
+    # unset: signatures are checked for integrity only, their trust "tidak diperiksa".
+    "SIGNATURE_TRUST_ROOTS": None,
     "LOG_LEVEL": "INFO",  # of the `desk` loggers: DEBUG, INFO, WARNING or ERROR
     # The helpdesk's contact, on every public page and in every email to a requester.
     "HELPDESK_PHONE": None,

@@ -14,7 +14,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-from deskadmin import audit, catalog, compliance, outbox, skm, staff, template_files
+from deskadmin import audit, catalog, compliance, outbox, skm, staff, template_files, trust_roots
 from deskadmin.access import StaffAccess, current_roles
 from deskadmin.onbehalf import OnBehalfView
 from deskadmin.queues import QUEUES
@@ -62,6 +62,7 @@ def init_admin(app) -> None:
     compliance.add_views(admin)
     skm.add_views(admin)
     audit.add_views(admin)
+    trust_roots.add_views(admin)
     admin.add_link(MenuLink(name=_l("Halaman publik"), url="/"))
     admin.init_app(app)
     audit.init_app(app)

@@ -21,6 +21,7 @@ from deskadmin.tickets import TicketListBase, is_due_soon, status_badge
 from formatting import local_datetime
 from models import workflow
 from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
+from models.signature_records import SignedCopyCheck, verdicts_for
 from models.sop import STATES, step_of_row
 from models.staff import ADMIN, User
 from models.storage import CorruptDocument, store
@@ -96,7 +97,8 @@ def run_action(user, ticket, name):
     if name == "mark_selesai":
         return workflow.mark_selesai(user, ticket.id, note)
     if name == "close":
-        return workflow.close(user, ticket.id, note)
+        confirm = form.get("confirm_wet_ink") == "1"
+        return workflow.close(user, ticket.id, note, confirm_wet_ink=confirm)
     if name == "reject":
         return workflow.reject(user, ticket.id, form.get("reason", ""))
     if name == "receive_documents":
@@ -169,6 +171,14 @@ class TicketView(TicketListBase):
             intake_channels=INTAKE_CHANNELS,
             signed_kinds={k: DOCUMENT_KINDS[k] for k in SIGNED_KINDS},
             signed_in=Document.signed_in(ticket.id),
+            signature_checks={
+                d.id: (SignedCopyCheck.of(d.id), verdicts_for(d))
+                for d in others
+                if d.kind in SIGNED_KINDS
+            },
+            wet_ink_pending=[str(d.kind_label) for d in workflow.unconfirmed_wet_ink(ticket.id)]
+            if "close" in actions
+            else [],
             events=events,
             conversation=[e for e in events if e.action in CONVERSATION_EVENTS],
             steps=list(

@@ -96,6 +96,7 @@ def all_models():
     from models.operations import BeritaAcaraRequest, PeriodicRun
     from models.reminder import ReminderSent
     from models.sequence import Sequence
+    from models.signature_records import SignatureVerdict, SignedCopyCheck
     from models.skm import SurveyResponse
     from models.staff import Role, User, UserRoles
     from models.ticket import (
@@ -131,6 +132,8 @@ def all_models():
         ChainHead,
         AuditEntry,
         SurveyResponse,
+        SignedCopyCheck,
+        SignatureVerdict,
     ]
 
 

@@ -56,7 +56,7 @@ def _closed_ticket(person: dict, number: int, layanan, helpdesk, agent):
         _pdf("sla-ttd.pdf", f"sla-ttd-{number}"),
         _pdf("ba-ttd.pdf", f"ba-ttd-{number}"),
     )
-    workflow.close(agent, ticket.id)
+    workflow.close(agent, ticket.id, confirm_wet_ink=True)
     return ticket
 
 

@@ -452,7 +452,7 @@ def make_ticket(db, users):
                 Upload("b.png", PNG_BYTES),
                 now=now,
             ),
-            lambda: workflow.close(users["agent"], ticket.id, now=now),
+            lambda: workflow.close(users["agent"], ticket.id, confirm_wet_ink=True, now=now),
         ]
         for step in steps[:target]:
             step()

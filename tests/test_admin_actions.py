@@ -181,7 +181,7 @@ def test_close_only_once_signed(client, login_as, make_ticket):
     before = snapshot(selesai.id)
     refused(act(client, selesai, "close"), 409, "tindakan ini hanya untuk", selesai, before)
     login_as("agent")
-    assert act(client, signed, "close", note="Terima kasih").status_code == 303
+    assert act(client, signed, "close", note="Terima kasih", confirm_wet_ink="1").status_code == 303
     closed = Ticket.get_by_id(signed.id)
     assert (closed.status, closed.close_reason) == ("closed", "fulfilled")
 

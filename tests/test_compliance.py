@@ -80,7 +80,7 @@ def build_scenario(users):
     selesai(a, galih, wib(6, 3, 14))
     s, b = Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
     workflow.submit_signed(a.tracking_token, s, b, now=wib(6, 4, 9))
-    workflow.close(galih, a.id, now=wib(6, 4, 11))
+    workflow.close(galih, a.id, confirm_wet_ink=True, now=wib(6, 4, 11))
 
     b = submit("permintaan-subdomain", "DINKES", wib(6, 2, 10))
     workflow.verify_complete(helpdesk, b.id, now=wib(6, 3, 13))

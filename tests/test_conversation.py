@@ -127,7 +127,7 @@ def test_an_internal_note_never_reaches_the_requester(
         ticket.tracking_token, Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
     )
     workflow.post_note(users["agent"], ticket.id, f"Setelah balasan {marker}")
-    workflow.close(users["agent"], ticket.id, "Beres.")
+    workflow.close(users["agent"], ticket.id, "Beres.", confirm_wet_ink=True)
     assert len(outbox) >= 6
     for mail in outbox:
         assert marker not in mail.message().as_string(), mail.subject
@@ -354,7 +354,7 @@ def test_a_message_racing_a_close_lands_before_it_or_is_refused(any_app):
     results = race(
         app,
         [
-            lambda: workflow.close(agent, ticket.id),
+            lambda: workflow.close(agent, ticket.id, confirm_wet_ink=True),
             lambda: workflow.post_message(helpdesk, ticket.id, "Terakhir."),
         ],
     )

@@ -101,7 +101,7 @@ def test_full_sop_run_sends_every_email_of_the_table(db, users, smtp):
     workflow.submit_signed(
         ticket.tracking_token, Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
     )
-    workflow.close(agent2, ticket.id, "Terima kasih")
+    workflow.close(agent2, ticket.id, "Terima kasih", confirm_wet_ink=True)
     ticket = Ticket.get_by_id(ticket.id)
 
     rows = rows_of(ticket.id)

@@ -85,7 +85,7 @@ def _call(action, actor, ticket, actors):
         ),
         "generate_ba": lambda: workflow.prepare_berita_acara(actor, t.id, "Subdomain dibuat."),
         "mark_selesai": lambda: workflow.mark_selesai(actor, t.id),
-        "close": lambda: workflow.close(actor, t.id),
+        "close": lambda: workflow.close(actor, t.id, confirm_wet_ink=True),
         "reject": lambda: workflow.reject(actor, t.id, "Duplikat"),
         "receive_documents": lambda: workflow.receive_documents(
             actor,

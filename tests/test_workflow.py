@@ -151,7 +151,7 @@ def test_agent_attaches_sla_ba_marks_selesai_requester_signs_agent_closes(make_t
     assert Document.current(ticket.id, "ba_signed").content_type == "image/png"
     assert outbox_of(ticket, "signed") == {"agent": ["agen@example.go.id"]}
 
-    workflow.close(agent, ticket.id, "Terima kasih")
+    workflow.close(agent, ticket.id, "Terima kasih", confirm_wet_ink=True)
     ticket = Ticket.get_by_id(ticket.id)
     assert ticket.status == "closed" and ticket.close_reason == "fulfilled"
     assert ticket.due_at is None and ticket.step is None
@@ -168,7 +168,7 @@ def test_agent_attaches_sla_ba_marks_selesai_requester_signs_agent_closes(make_t
 
 def test_helpdesk_may_close_a_signed_ticket(make_ticket, users):
     ticket = make_ticket("signed")
-    workflow.close(users["helpdesk"], ticket.id)
+    workflow.close(users["helpdesk"], ticket.id, confirm_wet_ink=True)
     assert Ticket.get_by_id(ticket.id).close_reason == "fulfilled"
 
 

@@ -80,7 +80,10 @@ def test_concurrent_close_and_signed_upload_once(any_app):
         assert signed.count("ok") == 1, signed
         closed = race(
             app,
-            [lambda t=t: workflow.close(agent, t.id), lambda t=t: workflow.close(helpdesk, t.id)],
+            [
+                lambda t=t: workflow.close(agent, t.id, confirm_wet_ink=True),
+                lambda t=t: workflow.close(helpdesk, t.id, confirm_wet_ink=True),
+            ],
         )
         assert closed.count("ok") == 1, closed
         with app.app_context(), connection():

@@ -414,7 +414,7 @@ def _race_cases(users, ticket, case, missing):
         "signed": [
             lambda: workflow.return_signed(agent, ticket.id, ["sla_signed"], "Salah"),
             lambda: workflow.return_signed(hd, ticket.id, ["ba_signed"], "Salah"),
-            lambda: workflow.close(agent, ticket.id),
+            lambda: workflow.close(agent, ticket.id, confirm_wet_ink=True),
         ],
         "selesai": [
             lambda: workflow.dispute(token, "Belum selesai"),
@@ -490,7 +490,7 @@ def test_on_both_back_ends_one_dispute_or_one_return_wins(any_app):
                 app,
                 [
                     lambda: workflow.return_signed(agent, t.id, ["sla_signed"], "Salah"),
-                    lambda: workflow.close(agent, t.id),
+                    lambda: workflow.close(agent, t.id, confirm_wet_ink=True),
                 ],
             )
             assert results.count("ok") == 1, results

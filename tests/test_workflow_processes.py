@@ -39,7 +39,7 @@ def _race_worker(env: dict, plan: list, barrier, results) -> None:
                     agent = User.get(User.email == agent_email)
                     workflow.dispose(actor, ticket_id, agent.id)
                 elif action == "close":
-                    workflow.close(actor, ticket_id)
+                    workflow.close(actor, ticket_id, confirm_wet_ink=True)
                 else:
                     workflow.submit(None, new_request(), required_uploads())
                 results.put((number, level, "ok", os.getpid()))

@@ -54,7 +54,7 @@ def _calls(users, ticket):
             "close",
             {"signed"},
             {"agent", "helpdesk", "admin"},
-            lambda a: workflow.close(a, ticket.id),
+            lambda a: workflow.close(a, ticket.id, confirm_wet_ink=True),
         ),
         (
             "complete_documents",

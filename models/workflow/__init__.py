@@ -67,6 +67,7 @@ from models.workflow.intake import (
     verify_complete,
     verify_incomplete,
 )
+from models.workflow.signed_copies import unconfirmed_wet_ink
 from models.workflow.transitions import (
     EVENTS,
     REQUESTER_ACTOR,
@@ -119,6 +120,7 @@ __all__ = [
     "resume",
     "submit",
     "submit_signed",
+    "unconfirmed_wet_ink",
     "verify_complete",
     "verify_incomplete",
     "withdraw",

@@ -8,6 +8,7 @@ from models.db import database, utcnow, write_transaction
 from models.outbox import notify
 from models.staff import User
 from models.ticket import Ticket
+from models.workflow import signed_copies
 from models.workflow.base import (
     CLOSED_STAFF,
     SYSTEM_LABEL,
@@ -41,14 +42,28 @@ def _close(ticket, actor, reason, t, note, now, label=None) -> None:
     notify(ticket, event, "closed", requester=True, staff=CLOSED_STAFF, user=agent)
 
 
-def close(actor, ticket_id, note: str = "", *, now=None) -> Ticket:
+def close(actor, ticket_id, note: str = "", *, confirm_wet_ink: bool = False, now=None) -> Ticket:
     """Close Tiket once the signed SLA and BA are in: the assigned agent, or helpdesk/admin.
+    A current signed copy that is wet-ink (a scan, no signature to verify) needs the closer's
+    `confirm_wet_ink` (refused without it); the Close Tiket history entry notes it.
     Email: requester, helpdesk of the bidang, admins, Kepala Bidang, Kepala Seksi, the agent.
     """
     now = now or utcnow()
     with write_transaction():
         ticket = _load(ticket_id)
         t = check("close", actor, ticket)
+        wet_ink = signed_copies.unconfirmed_wet_ink(ticket.id)
+        if wet_ink and not confirm_wet_ink:
+            raise WorkflowError(
+                _(
+                    "%(docs)s bertanda tangan basah dan tidak dapat diverifikasi: periksa "
+                    "salinannya, lalu centang konfirmasi pemeriksaan sebelum menutup tiket.",
+                    docs=", ".join(str(d.kind_label) for d in wet_ink),
+                )
+            )
+        if wet_ink:
+            confirmed = signed_copies.confirm_wet_ink(wet_ink, actor, now)
+            note = f"{note.strip()} {confirmed}".strip() if note else confirmed
         _close(ticket, actor, "fulfilled", t, note, now)
     return ticket
 

@@ -13,6 +13,7 @@ from models.outbox import notify
 from models.sequence import next_value
 from models.staff import AGENT, User
 from models.ticket import DOCUMENT_KINDS, SIGNED_KINDS, Document, Ticket
+from models.workflow import signed_copies
 from models.workflow.base import (
     WorkflowError,
     _check_files,
@@ -145,7 +146,10 @@ def submit_signed(token: str, sla_signed=None, ba_signed=None, *, now=None) -> T
     """The requester uploads the counter-signed SLA and/or BA, together or one at a time (at
     least one per call; a second copy of one already in is a new version). When both are in
     (and not returned) the ticket is ready to close (signed); until then it stays Selesai and the
-    history says which one is still awaited.
+    history says which one is still awaited. Each copy's signatures are checked first
+    (`signed_copies.check_copies`): a broken one or a signed document that is not the issued one
+    is refused and nothing is kept; the verdicts are stored and noted in the (public) history
+    entry of the upload.
     Email: the agent, once both are in.
     """
     now = now or utcnow()
@@ -156,8 +160,12 @@ def submit_signed(token: str, sla_signed=None, ba_signed=None, *, now=None) -> T
         stored = dict(zip(given, staged, strict=True))
         ticket = _load_by_token(token)
         t = check("submit_signed", REQUESTER_ACTOR, ticket)
-        for kind, item in stored.items():
-            _store_documents(ticket, [item], kind, None, now)
+        verdicts = signed_copies.check_copies(ticket, stored)
+        docs = {
+            kind: _store_documents(ticket, [item], kind, None, now)[0]
+            for kind, item in stored.items()
+        }
+        verdict_note = signed_copies.record(ticket, docs, verdicts)
         awaited = [k for k in SIGNED_KINDS if k not in Document.signed_in(ticket.id)]
         from_status = transition(ticket, REQUESTER_ACTOR, t.action, now, partial=bool(awaited))
         if awaited:
@@ -166,9 +174,17 @@ def submit_signed(token: str, sla_signed=None, ba_signed=None, *, now=None) -> T
                 got=", ".join(str(DOCUMENT_KINDS[k]) for k in stored),
                 awaited=", ".join(str(DOCUMENT_KINDS[k]) for k in awaited),
             )
-            _event(ticket, None, t.partial, note, now=now)
+            _event(ticket, None, t.partial, f"{note} {verdict_note}", now=now)
             return ticket
-        event = _event(ticket, None, t.event, from_status=from_status, to_status=t.target, now=now)
+        event = _event(
+            ticket,
+            None,
+            t.event,
+            verdict_note,
+            from_status=from_status,
+            to_status=t.target,
+            now=now,
+        )
         agent = User.get_or_none(User.id == ticket.assigned_agent_id)
         notify(ticket, event, "signed", staff=("agent",), user=agent)
     return ticket

@@ -127,6 +127,9 @@ def test_whole_sop_from_public_form_to_close_tiket(
     browser_log_in(staff, live_server, "agen@example.go.id")
     open_ticket(staff, base, number)
     screenshot(staff, "sop-09-agen-siap-ditutup")
+    # the copies are unsigned PDFs: wet-ink, which the agent confirms having checked
+    assert staff.locator(".verdict-wet-ink").count() == 2
+    staff.check("#confirm-wet-ink")
     staff.click("#btn-close")
     staff.wait_for_selector("text=Tiket ditutup")
     screenshot(staff, "sop-10-agen-ditutup")
