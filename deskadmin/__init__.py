@@ -14,7 +14,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-from deskadmin import audit, catalog, compliance, outbox, staff, template_files
+from deskadmin import audit, catalog, compliance, monthly_report, outbox, staff, template_files
 from deskadmin.access import StaffAccess, current_roles
 from deskadmin.onbehalf import OnBehalfView
 from deskadmin.queues import QUEUES
@@ -60,6 +60,7 @@ def init_admin(app) -> None:
     staff.add_views(admin)
     outbox.add_views(admin)
     compliance.add_views(admin)
+    monthly_report.add_views(admin)
     audit.add_views(admin)
     admin.add_link(MenuLink(name=_l("Halaman publik"), url="/"))
     admin.init_app(app)
