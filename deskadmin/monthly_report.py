@@ -31,12 +31,6 @@ from tasks.monthly_report import monthly_report_pdf
 ALLOWED_ROLES = frozenset({ADMIN, KEPALA_BIDANG, KEPALA_SEKSI})
 
 
-def satisfaction_summary(period, user):
-    """The SKM summary the report prints, or None (then it says there are no survey data).
-    The hook for `models.skm.summary(period, user)` once the survey is merged."""
-    return None
-
-
 def requested_period(args):
     """The period of `periode` (TTTT-BB, TTTT-Tn, TTTT), else of the compliance page's `dari`
     and `sampai`, else the current month. Raises PeriodError with the reason."""
@@ -99,13 +93,7 @@ class MonthlyReportView(StaffAccess, BaseView):
         except PeriodError as exc:
             return self._form(str(exc), 400)
         now = utcnow()
-        report, data = monthly_report_pdf(
-            current_user,
-            period,
-            now,
-            bidang_id=bidang_id,
-            skm=satisfaction_summary(period, current_user),
-        )
+        report, data = monthly_report_pdf(current_user, period, now, bidang_id=bidang_id)
         audit_staff("export", f"laporan bulanan {report.number}", dict(request.args))
         name = report.number.lower().replace("/", "-") + ".pdf"  # lap-aptika-06-2026.pdf
         return send_file(

@@ -42,7 +42,7 @@ from models.sop import MUTU_BAKU_STATUSES, mutu_baku_step
 from models.staff import ADMIN, KEPALA_BIDANG, KEPALA_SEKSI, User
 from models.ticket import Ticket, TicketStep
 
-OVERDUE_LIMIT = 100
+OVERDUE_LIMIT = 25  # the most overdue; the whole list is the "Terlambat" queue
 DESK_CODE = "DISKOMINFO"
 MIN_YEAR, MAX_YEAR = 2000, 2100
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -379,10 +379,20 @@ class MonthlyReport:
         return satisfaction(self.skm)
 
 
+def satisfaction_summary(period: Period, who):
+    """The SKM summary of `period` in the scope `who` (a user or a `BidangScope`), or None.
+
+    The hook for the survey: once `models.skm` is merged this returns
+    `models.skm.summary(period, who)`; until then there are no survey data."""
+    return None
+
+
 def collect(user, period: Period, now, *, bidang_id=None, skm=None) -> MonthlyReport:
     """The report `user` prints for `period` at `now` (naive UTC) in their scope (an admin may
-    narrow to `bidang_id`), with the optional SKM summary `skm`."""
+    narrow to `bidang_id`), with the SKM summary `skm` (default: `satisfaction_summary`)."""
     scope, who = report_scope(user, bidang_id)
+    if skm is None:
+        skm = satisfaction_summary(period, who)
     steps, step_total = step_table(who, period, now)
     services, service_total = service_table(who, period, now)
     prepared_by, signer = signers(user, scope)

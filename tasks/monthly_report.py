@@ -8,12 +8,14 @@ network, no file outside `static/pdf/`.
 
 from __future__ import annotations
 
+from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from flask import render_template
 from flask_babel import force_locale
 
-from formatting import local_date, local_datetime
+from formatting import ZONE_ABBREVIATIONS, local_date, local_datetime
 from models import monthly_report
+from models.calendar import calendar
 from tasks.berita_acara import html_to_pdf
 
 LANGUAGE = "id"
@@ -21,7 +23,7 @@ LANGUAGE = "id"
 
 def cell(value, kind: str) -> str:
     """One table value as the report prints it: 83,3% / 12,5 / 82,53 /
-    "28 November 2026, 14.05 WIB";
+    "28 Nov 2026 14.05 WIB";
     "–" for none."""
     if value is None or value == "":
         return "–"
@@ -31,8 +33,10 @@ def cell(value, kind: str) -> str:
         return format_decimal(value, "0.00", locale=LANGUAGE)
     if kind == "hours":
         return format_decimal(value, "#,##0.0", locale=LANGUAGE)
-    if kind == "datetime":
-        return local_datetime(value)
+    if kind == "datetime":  # short, for a narrow column: "23 Okt 2026 09.00 WIB"
+        local = calendar.to_local(value)
+        text = format_datetime(local, "d MMM y HH.mm", tzinfo=local.tzinfo, locale=LANGUAGE)
+        return f"{text} {ZONE_ABBREVIATIONS.get(calendar.timezone, local.tzname())}"
     if kind == "date":
         return local_date(value)
     return str(value)
@@ -45,6 +49,7 @@ def render_html(report: monthly_report.MonthlyReport) -> str:
         report=report,
         cell=cell,
         issued_on=local_date(report.issued_at),
+        issued_at=local_datetime(report.issued_at),
         first=local_date(report.period.first),
         last=local_date(report.period.last),
     )

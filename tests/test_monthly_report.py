@@ -141,7 +141,7 @@ def test_kepala_bidang_report_holds_every_figure(scenario, users):
         "Penanganan gangguan aplikasi 2 2 0 100,0% 1",
         # the overdue list: C's step 5, due Friday 11.00, 4 working hours late at 15.00
         scenario["c"].number,
-        "Budi Santoso 5 Juni 2026, 11.00 WIB 4,0",
+        "Budi Santoso 5 Jun 2026 11.00 WIB 4,0",
         "Belum ada data survei kepuasan untuk periode ini.",
         # the signature block, the Kepala Bidang's own report: no "Disusun oleh"
         "Bandung, 5 Juni 2026",
@@ -173,9 +173,12 @@ def test_every_page_is_numbered_of_the_total(scenario, users, make_ticket):
         assert "LAP/APTIKA/06/2026" in page
     text = " ".join(pages)
     assert "terdapat 46 langkah yang masih terbuka" in text  # 45 step 4 rows and C's step 5
-    # the most overdue first: step 4 of the new tickets, due Wednesday 3 June 09.00
-    overdue = text.split("Langkah yang melewati batas waktu", 1)[1]
-    assert overdue.index("4. Disposisi") < overdue.index(scenario["c"].number)
+    # the most overdue first: step 4 of the new tickets (due Tuesday 2 June 10.00), the first
+    # OVERDUE_LIMIT of them; C's step 5 (due Friday) is counted but not listed
+    overdue = text.split("3. Langkah yang melewati batas waktu", 1)[1]
+    assert overdue.count("4. Disposisi") == monthly_report.OVERDUE_LIMIT == 25
+    assert "Ditampilkan 25 yang paling lama terlambat" in overdue
+    assert scenario["c"].number not in overdue
 
 
 def test_the_overdue_list_is_cut_with_its_total_given(scenario, users, monkeypatch):
@@ -185,7 +188,7 @@ def test_the_overdue_list_is_cut_with_its_total_given(scenario, users, monkeypat
     # E (step 6 due Friday 10.00, 5 working hours late) before C (due 11.00)
     assert report.overdue_total == 2 and len(report.overdue.rows) == 1
     assert report.overdue.rows[0][0] == scenario["e"].number
-    assert "Dewi Lestari 5 Juni 2026, 10.00 WIB 5,0" in text
+    assert "Dewi Lestari 5 Jun 2026 10.00 WIB 5,0" in text
     assert "Ditampilkan 1 yang paling lama terlambat" in text
 
 
