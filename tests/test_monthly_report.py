@@ -473,3 +473,54 @@ def test_page_one_renders_to_png(scenario, users, tmp_path, make_ticket):
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     if os.environ.get("UPDATE_DOCS"):
         shutil.copyfile(tmp_path / "page.png", DOCS_PNG)
+
+
+# --- the command and PostgreSQL ---------------------------------------------------------------
+
+
+def test_the_command_writes_the_report_and_audits_it(runner, scenario, users, tmp_path):
+    out = tmp_path / "laporan.pdf"
+    result = runner.invoke(
+        args=["monthly-report", "kabid@example.go.id", str(out), "--periode", "2026-06"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"LAP/APTIKA/06/2026: {out}, ")
+    assert "Jumlah 9 6 3 66,7%" in " ".join(pdf_pages(out.read_bytes()))
+    entry = AuditEntry.select().order_by(AuditEntry.id.desc()).first()
+    assert (entry.action, entry.actor_id) == ("export", users["kepala_bidang"].id)
+    result = runner.invoke(
+        args=["monthly-report", "admin@example.go.id", str(out), "--periode", "2026-06"]
+        + ["--bidang", "egov"]
+    )
+    assert result.output.startswith("LAP/EGOV/06/2026: ")
+    for args, message in (
+        (["--periode", "2026-13"], "Bulan periode harus antara 01 dan 12."),
+        (["--bidang", "tidak-ada"], "Bidang tidak dikenal: tidak-ada."),
+    ):
+        result = runner.invoke(args=["monthly-report", "admin@example.go.id", str(out), *args])
+        assert result.exit_code != 0 and message in result.output
+    result = runner.invoke(args=["monthly-report", "siapa@example.go.id", str(out)])
+    assert result.exit_code != 0 and "Tidak ada staf aktif" in result.output
+
+
+def test_the_figures_on_postgresql(postgres_url, make_app):
+    """The same data set, the same report, on PostgreSQL (the overdue list's joins, the scope,
+    an admin's bidang)."""
+    from models.db import connection, database
+
+    app = make_app(DATABASE_URL=postgres_url)
+    with app.app_context(), connection(), force_locale("id"):
+        users = {u.role_names.pop(): u for u in reversed(User.select().order_by(User.id))}
+        tickets = build_scenario(users)
+        report = monthly_report.collect(users["kepala_bidang"], JUNE, NOW)
+        total = report.step_total
+        assert (total.ended, total.on_time, total.late, total.overdue) == (9, 6, 3, 1)
+        assert [r[0] for r in report.overdue.rows] == [tickets["c"].number]
+        assert report.overdue.rows[0][4:] == ("Budi Santoso", wib(6, 5, 11), 4.0)
+        admin = monthly_report.collect(users["admin"], JUNE, NOW)
+        assert [r[0] for r in admin.overdue.rows] == [tickets["e"].number, tickets["c"].number]
+        egov = Bidang.get(Bidang.code == "egov")
+        narrowed = monthly_report.collect(users["admin"], JUNE, NOW, bidang_id=egov.id)
+        assert [r[0] for r in narrowed.overdue.rows] == [tickets["e"].number]
+        assert narrowed.number == "LAP/EGOV/06/2026"
+    database.close()
