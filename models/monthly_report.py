@@ -437,8 +437,8 @@ def _field(source, *names, default=None):
 def satisfaction(skm) -> Satisfaction | None:
     """The section from an SKM summary (`models.skm.summary(period, user)`: an object or dict
     with `respondents`, `ikm`, `grade`, optionally `grade_label`/`grade_words` and the element
-    means `per_unsur` as {name: mean} or [(name, mean)]); None when there is none or nobody
-    answered."""
+    means `per_unsur` as {name: mean}, [(name, mean)] or [mean of U1, ...]); None when there is
+    none or nobody answered."""
     if skm is None:
         return None
     respondents = int(_field(skm, "respondents", default=0) or 0)
@@ -447,6 +447,11 @@ def satisfaction(skm) -> Satisfaction | None:
     elements = _field(skm, "per_unsur", "elements", default=()) or ()
     if isinstance(elements, dict):
         elements = elements.items()
+    else:  # plain means in the regulation's order: U1..U9
+        elements = [
+            item if isinstance(item, tuple | list) else (f"U{number}", item)
+            for number, item in enumerate(elements, start=1)
+        ]
     return Satisfaction(
         respondents=respondents,
         ikm=_field(skm, "ikm", "index"),

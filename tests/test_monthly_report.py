@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import types
 
 import pytest
 from flask_babel import force_locale
@@ -236,6 +237,10 @@ def test_satisfaction_index_is_printed_when_given(scenario, users):
     assert "Nilai IKM : 82,53 (mutu pelayanan B, Baik)" in text
     assert "Responden : 12" in text and "Persyaratan 3,25" in text
     assert "Belum ada data survei" not in text
+    summary = types.SimpleNamespace(respondents=3, ikm=90.0, grade="A", per_unsur=[3.5, 3.75])
+    _, _, pages = render(users["kepala_bidang"], skm=summary)
+    text = " ".join(pages)
+    assert "Nilai IKM : 90,00 (mutu pelayanan A)" in text and "U1 3,50 U2 3,75" in text
     _, _, pages = render(users["kepala_bidang"], skm={"respondents": 0, "ikm": None})
     assert "Belum ada data survei kepuasan untuk periode ini." in " ".join(pages)
 
