@@ -154,7 +154,7 @@ def period_code(period: Period) -> str:
 @dataclass(frozen=True)
 class BidangScope:
     """The scope of one bidang's Kepala Bidang, for an admin printing that bidang's report: it
-    only narrows what an admin sees (`models.scope.visible_tickets` reads these three)."""
+    only narrows what an admin sees (`models.scope.visible_tickets` reads nothing else)."""
 
     bidang_id: int
     seksi_id: None = None
@@ -227,7 +227,8 @@ def _title_of(user, scope: Scope) -> str:
 
 
 def signers(user, scope: Scope) -> tuple[Signer | None, Signer]:
-    """(who prepared it, or None when the signer printed it themself; the Kepala Bidang)."""
+    """(who prepared it, or None when the signer printed it themself; the Kepala Bidang of the
+    scope's bidang, or for the whole desk a Kepala Dinas line to sign by hand)."""
     if scope.bidang is None:
         head = None
         head_title = _("Kepala Dinas Komunikasi dan Informatika")
