@@ -25,6 +25,7 @@ def init_app(app) -> None:
         restore,
         documents_group,
         audit_group,
+        monthly_report,
     )
     for command in commands:
         app.cli.add_command(command)
@@ -286,3 +287,45 @@ def audit_verify():
         click.echo(f"Rantai rusak: {broken}", err=True)
         raise SystemExit(1)
     click.echo("Semua rantai utuh.")
+
+
+@click.command("monthly-report")
+@with_appcontext
+@click.argument("email")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.option("--periode", default="", help="TTTT-BB, TTTT-T1..T4 atau TTTT (bawaan: bulan ini).")
+@click.option("--bidang", "bidang_code", help="Kode bidang (hanya admin; bawaan: seluruh bidang).")
+def monthly_report(email, out, periode, bidang_code):
+    """Write the monthly report PDF that staff member EMAIL would download to OUT (audited as
+    their export); prints its number, size and the time it took."""
+    import time
+
+    from models import audit, compliance
+    from models import monthly_report as report_model
+    from models.catalog import Bidang
+    from models.db import utcnow
+    from models.staff import User
+    from tasks.monthly_report import monthly_report_pdf
+
+    with connection():
+        user = User.get_or_none(User.email == email.strip().lower())
+        if user is None or not user.active:
+            raise click.ClickException(f"Tidak ada staf aktif dengan email {email}.")
+        try:
+            period = report_model.parse_period(periode) if periode else compliance.current_month()
+        except report_model.PeriodError as exc:
+            raise click.ClickException(str(exc)) from None
+        bidang = Bidang.get_or_none(Bidang.code == bidang_code) if bidang_code else None
+        if bidang_code and bidang is None:
+            raise click.ClickException(f"Bidang tidak dikenal: {bidang_code}.")
+        started = time.perf_counter()
+        report, data = monthly_report_pdf(
+            user, period, utcnow(), bidang_id=bidang.id if bidang else None
+        )
+        elapsed = time.perf_counter() - started
+        audit.record(
+            "export", user, target=f"laporan bulanan {report.number}", detail={"via": "cli"}
+        )
+    with open(out, "wb") as f:
+        f.write(data)
+    click.echo(f"{report.number}: {out}, {len(data)} bita, {elapsed:.2f} s")

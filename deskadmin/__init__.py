@@ -14,7 +14,17 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-from deskadmin import audit, catalog, compliance, outbox, skm, staff, template_files, trust_roots
+from deskadmin import (
+    audit,
+    catalog,
+    compliance,
+    monthly_report,
+    outbox,
+    skm,
+    staff,
+    template_files,
+    trust_roots,
+)
 from deskadmin.access import StaffAccess, current_roles
 from deskadmin.onbehalf import OnBehalfView
 from deskadmin.queues import QUEUES
@@ -61,6 +71,7 @@ def init_admin(app) -> None:
     outbox.add_views(admin)
     compliance.add_views(admin)
     skm.add_views(admin)
+    monthly_report.add_views(admin)
     audit.add_views(admin)
     trust_roots.add_views(admin)
     admin.add_link(MenuLink(name=_l("Halaman publik"), url="/"))

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
+from deskadmin import monthly_report
 from deskadmin.access import StaffAccess
 from deskadmin.audit import audit_staff
 from deskadmin.tickets import FORMULA_STARTS
@@ -137,6 +138,7 @@ class ComplianceView(StaffAccess, BaseView):
             row_label=row_label,
             percent_text=percent_text,
             local_date=local_date,
+            report_url=monthly_report.report_url(period),
         )
 
     @expose("/csv/<table>")

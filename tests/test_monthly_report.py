@@ -1,0 +1,531 @@
+"""The monthly report PDF: its figures for a known data set, its number, date, pages and
+signature block, the renderer's guard, the scope of each head, the page's refusals.
+
+The data set (June 2026, times in WIB; "now" is Friday 5 June 15.00 WIB):
+
+  A subdomain           DISDIK   3 ok, 4 ok, 5 ok, 6 ok, 7 late (closed 11.00, due 10.00)  Galih
+  B subdomain           DINKES   3 late, 4 late, 5 open (not yet due)                       Galih
+  C gangguan-aplikasi   DISDIK   3 ok, 4 ok, 5 open and overdue (due Fri 11.00: 4 working
+                                 hours late)                                                 Budi
+  E gangguan-jaringan   DINKES   3 late, 4 ok, 5 ok, 6 open and overdue (due Fri 10.00: 5
+    (Bidang e-Government)        working hours late)                                        Dewi
+
+The Kepala Bidang of Aplikasi Informatika sees A, B, C; the Kepala Seksi Rekayasa Aplikasi A
+and B; the admin everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import types
+
+import pytest
+from flask_babel import force_locale
+from pypdf import PdfReader
+from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+from models import compliance, monthly_report, workflow
+from models.audit import AuditEntry
+from models.catalog import Bidang, Layanan, PerangkatDaerah
+from models.compliance import Period
+from models.seed import create_staff_user
+from models.staff import User
+from models.uploads import Upload
+from tasks import monthly_report as report_pdf
+from tasks.berita_acara import ASSETS_DIR, resource_policy
+from tests.helpers import PDF_BYTES, PNG_BYTES, new_request, required_uploads
+
+pytestmark = pytest.mark.csrf_off  # the tests log in and out without the forms' tokens
+
+JUNE = Period(dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+KABID_NIP = "197001012000031001"
+
+
+def wib(month, day, hour, minute=0):
+    """A local (WIB, UTC+7) time of 2026 as the naive UTC the workflow stores."""
+    return dt.datetime(2026, month, day, hour, minute) - dt.timedelta(hours=7)
+
+
+NOW = wib(6, 5, 15)
+
+
+def build_scenario(users):
+    budi, _ = create_staff_user(
+        "budi@example.go.id", "Budi Santoso", "agent", seksi_code="pengelolaan-aplikasi"
+    )
+    dewi, _ = create_staff_user(
+        "dewi@example.go.id", "Dewi Lestari", "agent", seksi_code="layanan-infrastruktur"
+    )
+    helpdesk, admin, galih = users["helpdesk"], users["admin"], users["agent"]
+    User.update(nip=KABID_NIP).where(User.id == users["kepala_bidang"].id).execute()
+
+    def submit(code, pd, now):
+        layanan = Layanan.get(Layanan.code == code)
+        pd_id = PerangkatDaerah.get(PerangkatDaerah.code == pd).id
+        request = new_request(layanan=layanan, perangkat_daerah_id=pd_id)
+        return workflow.submit(None, request, required_uploads(layanan), now=now)
+
+    def selesai(ticket, agent, now):
+        for kind in ("sla", "ba"):
+            upload = Upload(f"{kind}.pdf", PDF_BYTES + kind.encode())
+            workflow.attach_document(agent, ticket.id, kind, upload, now=now)
+        workflow.mark_selesai(agent, ticket.id, now=now)
+
+    a = submit("permintaan-subdomain", "DISDIK", wib(6, 2, 10))
+    workflow.verify_complete(helpdesk, a.id, now=wib(6, 2, 11))
+    workflow.dispose(helpdesk, a.id, galih.id, now=wib(6, 2, 11, 30))
+    selesai(a, galih, wib(6, 3, 14))
+    s, b = Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
+    workflow.submit_signed(a.tracking_token, s, b, now=wib(6, 4, 9))
+    workflow.close(galih, a.id, confirm_wet_ink=True, now=wib(6, 4, 11))
+
+    b = submit("permintaan-subdomain", "DINKES", wib(6, 2, 10))
+    workflow.verify_complete(helpdesk, b.id, now=wib(6, 3, 13))
+    workflow.dispose(helpdesk, b.id, galih.id, now=wib(6, 3, 15, 30))
+
+    c = submit("gangguan-aplikasi", "DISDIK", wib(6, 2, 10))
+    workflow.verify_complete(helpdesk, c.id, now=wib(6, 2, 10, 30))
+    workflow.dispose(helpdesk, c.id, budi.id, now=wib(6, 2, 11))
+
+    e = submit("gangguan-jaringan", "DINKES", wib(6, 2, 10))
+    workflow.verify_complete(admin, e.id, now=wib(6, 3, 11))
+    workflow.dispose(admin, e.id, dewi.id, now=wib(6, 3, 11, 30))
+    selesai(e, dewi, wib(6, 4, 10))
+    return {"a": a, "b": b, "c": c, "e": e}
+
+
+@pytest.fixture
+def scenario(db, users):
+    return build_scenario(users)
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page, whitespace collapsed."""
+    return [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages]
+
+
+def render(user, period=JUNE, now=NOW, **kwargs):
+    report, data = report_pdf.monthly_report_pdf(User.get_by_id(user.id), period, now, **kwargs)
+    assert data.startswith(b"%PDF-")
+    return report, data, pdf_pages(data)
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+
+def test_kepala_bidang_report_holds_every_figure(scenario, users):
+    report, data, pages = render(users["kepala_bidang"])
+    text = " ".join(pages)
+    assert report.number == "LAP/APTIKA/06/2026"
+    for expected in (
+        "PEMERINTAH DAERAH PROVINSI JAWA BARAT",
+        "LAPORAN KEPATUHAN MUTU BAKU SERVICE DESK",
+        "Nomor: LAP/APTIKA/06/2026",
+        "Periode : Juni 2026 (1 Juni 2026 sampai 30 Juni 2026)",
+        "Unit : Bidang Aplikasi Informatika",
+        "Tanggal laporan : 5 Juni 2026",
+        # per step: ended, on time, late, percent, open and overdue
+        "3. Verifikasi dokumen 1 hari kerja 3 2 1 66,7% 0",
+        "4. Disposisi 1 jam kerja 3 2 1 66,7% 0",
+        "6. Balasan SLA dan BA 1 hari kerja 1 1 0 100,0% 0",
+        "7. Close Tiket 1 jam kerja 1 0 1 0,0% 0",
+        "Jumlah 9 6 3 66,7% 1",
+        # per service
+        "Permintaan subdomain jabarprov.go.id 7 4 3 57,1% 0",
+        "Penanganan gangguan aplikasi 2 2 0 100,0% 1",
+        # the overdue list: C's step 5, due Friday 11.00, 4 working hours late at 15.00
+        scenario["c"].number,
+        "Budi Santoso 5 Jun 2026 11.00 WIB 4,0",
+        "Belum ada data survei kepuasan untuk periode ini.",
+        # the signature block, the Kepala Bidang's own report: no "Disusun oleh"
+        "Bandung, 5 Juni 2026",
+        "Mengetahui, Kepala Bidang Aplikasi Informatika",
+        f"{users['kepala_bidang'].name} NIP {KABID_NIP}",
+    ):
+        assert expected in text, expected
+    assert "Disusun oleh" not in text
+    # not this bidang's: E (e-Government) and its agent
+    assert scenario["e"].number not in text and "Dewi Lestari" not in text
+    assert "Penanganan gangguan jaringan" not in text
+    # the same numbers as the compliance page
+    kabid = users["kepala_bidang"]
+    step3 = compliance.by_step(kabid, JUNE, NOW)[0]
+    assert (step3.ended, step3.on_time, step3.overdue) == (3, 2, 0)
+    step5 = " ".join(pages).split("5. Pengerjaan", 1)[1].split("6. Balasan", 1)[0]
+    assert re.search(r"1 1 0 100,0% 1\s*$", step5), step5
+
+
+def test_every_page_is_numbered_of_the_total(scenario, users, make_ticket):
+    """Enough overdue steps (made on 2 June, open since) for several pages: each page says
+    "Halaman i dari N" and carries the report number."""
+    for _ in range(45):
+        make_ticket("verified", now=wib(6, 2, 9))
+    report, data, pages = render(users["kepala_bidang"])
+    assert len(pages) >= 2
+    for i, page in enumerate(pages, start=1):
+        assert f"Halaman {i} dari {len(pages)}" in page
+        assert "LAP/APTIKA/06/2026" in page
+    text = " ".join(pages)
+    assert "terdapat 46 langkah yang masih terbuka" in text  # 45 step 4 rows and C's step 5
+    # the most overdue first: step 4 of the new tickets (due Tuesday 2 June 10.00), the first
+    # OVERDUE_LIMIT of them; C's step 5 (due Friday) is counted but not listed
+    overdue = text.split("3. Langkah yang melewati batas waktu", 1)[1]
+    assert overdue.count("4. Disposisi") == monthly_report.OVERDUE_LIMIT == 25
+    assert "Ditampilkan 25 yang paling lama terlambat" in overdue
+    assert scenario["c"].number not in overdue
+
+
+def test_the_overdue_list_is_cut_with_its_total_given(scenario, users, monkeypatch):
+    monkeypatch.setattr(monthly_report, "OVERDUE_LIMIT", 1)
+    report, data, pages = render(users["admin"])
+    text = " ".join(pages)
+    # E (step 6 due Friday 10.00, 5 working hours late) before C (due 11.00)
+    assert report.overdue_total == 2 and len(report.overdue.rows) == 1
+    assert report.overdue.rows[0][0] == scenario["e"].number
+    assert "Dewi Lestari 5 Jun 2026 10.00 WIB 5,0" in text
+    assert "Ditampilkan 1 yang paling lama terlambat" in text
+
+
+def test_kepala_seksi_report_is_their_seksi_signed_by_their_kepala_bidang(scenario, users):
+    kasi = users["kepala_seksi"]
+    report, data, pages = render(kasi)
+    text = " ".join(pages)
+    assert report.number == "LAP/APTIKA/REKAYASA-APLIKASI/06/2026"
+    assert "Unit : Seksi Rekayasa Aplikasi, Bidang Aplikasi Informatika" in text
+    assert "Jumlah 7 4 3 57,1% 0" in text  # A and B only
+    assert "Penanganan gangguan aplikasi" not in text and scenario["c"].number not in text
+    assert "Tidak ada langkah yang melewati batas waktu pada tanggal laporan." in text
+    assert "Disusun oleh, Kepala Seksi Rekayasa Aplikasi" in text
+    assert "Mengetahui, Kepala Bidang Aplikasi Informatika" in text
+    assert f"{users['kepala_bidang'].name} NIP {KABID_NIP}" in text
+    assert f"{kasi.name} NIP ....." in text  # no NIP on the row: a line to write it on
+
+
+def test_admin_prints_the_whole_desk_or_one_bidang(scenario, users):
+    admin = users["admin"]
+    report, data, pages = render(admin)
+    text = " ".join(pages)
+    assert report.number == "LAP/DISKOMINFO/06/2026"
+    assert "Unit : Seluruh bidang" in text and scenario["e"].number in text
+    assert "Jumlah 12 8 4 66,7% 2" in text  # E adds 3 late, 4 ok, 5 ok, 6 open and overdue
+    aptika = Bidang.get(Bidang.code == "aptika")
+    report, data, pages = render(admin, bidang_id=aptika.id)
+    text = " ".join(pages)
+    assert report.number == "LAP/APTIKA/06/2026"
+    assert "Jumlah 9 6 3 66,7% 1" in text and scenario["e"].number not in text
+    assert "Disusun oleh, Admin Service Desk" in text
+    assert f"NIP {KABID_NIP}" in text
+
+
+def test_satisfaction_index_is_printed_when_given(scenario, users):
+    skm = {
+        "respondents": 12,
+        "ikm": 82.53,
+        "grade": "B",
+        "grade_label": "Baik",
+        "per_unsur": {"Persyaratan": 3.25, "Waktu Penyelesaian": 3.5},
+    }
+    report, data, pages = render(users["kepala_bidang"], skm=skm)
+    text = " ".join(pages)
+    assert "Nilai IKM : 82,53 (mutu pelayanan B, Baik)" in text
+    assert "Responden : 12" in text and "Persyaratan 3,25" in text
+    assert "Belum ada data survei" not in text
+    summary = types.SimpleNamespace(respondents=3, ikm=90.0, grade="A", per_unsur=[3.5, 3.75])
+    _, _, pages = render(users["kepala_bidang"], skm=summary)
+    text = " ".join(pages)
+    assert "Nilai IKM : 90,00 (mutu pelayanan A)" in text and "U1 3,50 U2 3,75" in text
+    _, _, pages = render(users["kepala_bidang"], skm={"respondents": 0, "ikm": None})
+    assert "Belum ada data survei kepuasan untuk periode ini." in " ".join(pages)
+
+
+def test_periods_labels_and_numbers(app):
+    with app.app_context(), force_locale("id"):
+        assert monthly_report.parse_period("2026-06") == JUNE
+        q2 = monthly_report.parse_period("2026-T2")
+        assert q2 == Period(dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+        year = monthly_report.parse_period("2026")
+        assert year == Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+        other = Period(dt.date(2026, 6, 1), dt.date(2026, 6, 15))
+        assert [monthly_report.period_label(p) for p in (JUNE, q2, year, other)] == [
+            "Juni 2026",
+            "Triwulan II 2026",
+            "Tahun 2026",
+            "1 Juni 2026 s.d. 15 Juni 2026",
+        ]
+        assert [monthly_report.period_code(p) for p in (JUNE, q2, year, other)] == [
+            "06/2026",
+            "TW2/2026",
+            "2026",
+            "20260601-20260615",
+        ]
+        assert monthly_report.period_kind(Period(dt.date(2026, 2, 1), dt.date(2026, 2, 28))) == (
+            "month"
+        )
+        for bad in ("2026-13", "2026-00", "1999-01", "2026-T5", "juni", "2026-06-01", ""):
+            with pytest.raises(monthly_report.PeriodError):
+                monthly_report.parse_period(bad)
+
+
+# --- the renderer's guard ---------------------------------------------------------------------
+
+
+def test_names_with_markup_are_printed_as_text(scenario, users):
+    Layanan.update(name='<img src="https://example.org/x.png"> <b>Layanan</b>').where(
+        Layanan.code == "gangguan-aplikasi"
+    ).execute()
+    _, _, pages = render(users["kepala_bidang"])
+    assert '<img src="https://example.org/x.png"> <b>Layanan</b>' in " ".join(pages)
+
+
+def _template_with(app, extra: str) -> str:
+    """The report's template with `extra` markup placed in its body."""
+    with open(f"{app.root_path}/templates/pdf/monthly_report.html", encoding="utf-8") as f:
+        return f.read().replace("<body>", "<body>" + extra, 1)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        '<img src="https://example.org/a.png">',
+        '<link rel="stylesheet" type="text/css" href="https://example.org/y.css">',
+        "<style>body { background-image: url(http://example.org/bg.png); }</style>",
+    ],
+    ids=["img", "stylesheet", "background"],
+)
+def test_a_template_loading_a_remote_url_fetches_nothing(scenario, users, app, extra, monkeypatch):
+    """The report goes through the BA's guard: a remote reference is refused before any DNS
+    lookup or connection."""
+    import socket
+
+    calls = []
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: calls.append(a) or [])
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: calls.append(a))
+    source = _template_with(app, extra)
+    monkeypatch.setattr(
+        report_pdf,
+        "render_template",
+        lambda name, **ctx: app.jinja_env.from_string(source).render(**ctx),
+    )
+    _, _, pages = render(users["kepala_bidang"])
+    assert "LAP/APTIKA/06/2026" in " ".join(pages)
+    assert calls == []
+
+
+_opened: list[str] | None = None
+_recording_thread: int | None = None
+
+
+def _audit(event, args):
+    # Audit hooks cannot be removed: this one records only while `watch_opens` has set its
+    # list, and only the thread that set it.
+    if event == "open" and _opened is not None and threading.get_ident() == _recording_thread:
+        if args and isinstance(args[0], str | bytes):
+            _opened.append(str(args[0]))
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture
+def watch_opens():
+    """Every file this test's thread opens meanwhile (any API: the interpreter's audit event)."""
+    global _opened, _recording_thread
+    _opened, _recording_thread = [], threading.get_ident()
+    yield _opened
+    _opened = None
+
+
+def test_a_template_reading_a_file_outside_the_assets_reads_nothing(
+    scenario, users, app, tmp_path, monkeypatch, watch_opens
+):
+    """A local image or stylesheet outside `static/pdf/` is never opened, the bundled font is,
+    and every local path is judged by the BA's guard (not by xhtml2pdf's default policy)."""
+    judged = []
+    check_path = ResourceAccessPolicy.check_path
+
+    def spy(policy, path):
+        judged.append((policy, str(path)))
+        return check_path(policy, path)
+
+    monkeypatch.setattr(ResourceAccessPolicy, "check_path", spy)
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(PNG_BYTES)
+    (tmp_path / "secret.css").write_text("p { color: #ff0000; }")
+    extra = (
+        f'<img src="{secret}"><img src="file://{secret}">'
+        f'<link rel="stylesheet" type="text/css" href="{tmp_path}/secret.css">'
+        '<img src="../../app.py">'
+    )
+    source = _template_with(app, extra)
+    monkeypatch.setattr(
+        report_pdf,
+        "render_template",
+        lambda name, **ctx: app.jinja_env.from_string(source).render(**ctx),
+    )
+    watch_opens.clear()
+    render(users["kepala_bidang"])
+    assert not [p for p in watch_opens if "secret" in p or p.endswith("app.py")]
+    assert any(p.startswith(ASSETS_DIR) and p.endswith(".ttf") for p in watch_opens)
+    assert any("secret" in p for _, p in judged)
+    assert {policy for policy, _ in judged} == {resource_policy()}
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+PDF_URL = "/admin/laporan-bulanan/pdf?periode=2026-06"
+
+
+def test_the_page_downloads_the_pdf_and_audits_it(client, login_as, scenario, users):
+    login_as("kepala_bidang")
+    assert client.get("/admin/laporan-bulanan/").status_code == 200
+    response = client.get(PDF_URL)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "lap-aptika-06-2026.pdf" in response.headers["Content-Disposition"]
+    text = " ".join(pdf_pages(response.data))
+    assert "Nomor: LAP/APTIKA/06/2026" in text and "Jumlah 9 6 3 66,7%" in text
+    entry = AuditEntry.select().order_by(AuditEntry.id.desc()).first()
+    assert entry.action == "export" and entry.target == "laporan bulanan LAP/APTIKA/06/2026"
+    assert entry.actor_id == users["kepala_bidang"].id
+
+
+def test_the_pdf_is_indonesian_on_an_english_page(client, login_as, scenario):
+    login_as("kepala_seksi")
+    client.get("/admin/?lang=en")
+    text = " ".join(pdf_pages(client.get(PDF_URL).data))
+    assert "Halaman 1 dari" in text and "Disusun oleh" in text
+
+
+def test_compliance_page_links_the_report_for_its_period(client, login_as, db):
+    login_as("kepala_seksi")
+    html = client.get("/admin/kepatuhan/?dari=2026-06-01&sampai=2026-06-30").get_data(True)
+    assert 'href="/admin/laporan-bulanan/pdf?dari=2026-06-01&amp;sampai=2026-06-30"' in html
+    login_as("helpdesk")  # the compliance page, but not the report
+    html = client.get("/admin/kepatuhan/").get_data(True)
+    assert "laporan-bulanan" not in html
+    assert client.get(PDF_URL).status_code == 403
+
+
+def test_agents_are_refused(client, login_as, db):
+    login_as("agent")
+    assert client.get("/admin/laporan-bulanan/").status_code == 403
+    assert client.get(PDF_URL).status_code == 403
+    assert "laporan-bulanan" not in client.get("/admin/").get_data(True)
+    client.post("/staf/logout")
+    response = client.get(PDF_URL)
+    assert response.status_code == 302 and "/staf/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("periode=2026-13", "Bulan periode harus antara 01 dan 12."),
+        ("periode=juni", "Periode tidak valid"),
+        ("periode=1999", "Tahun periode harus antara 2000 dan 2100."),
+        ("dari=2026-06-31", "Tanggal awal tidak valid"),
+        ("dari=2026-07-01&sampai=2026-06-30", "Tanggal awal tidak boleh sesudah tanggal akhir."),
+        ("periode=2026-06&bidang=999999", "Bidang tidak dikenal."),
+        ("periode=2026-06&bidang=x", "Bidang tidak dikenal."),
+    ],
+)
+def test_a_bad_period_is_a_400_with_its_reason(client, login_as, db, query, message):
+    login_as("admin")
+    before = AuditEntry.select().where(AuditEntry.action == "export").count()
+    response = client.get(f"/admin/laporan-bulanan/pdf?{query}")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert AuditEntry.select().where(AuditEntry.action == "export").count() == before
+
+
+def test_a_kepala_bidang_cannot_print_another_bidang(client, login_as, scenario):
+    """`bidang` is an admin's choice; anyone else keeps their own scope whatever they send."""
+    login_as("kepala_bidang")
+    egov = Bidang.get(Bidang.code == "egov")
+    response = client.get(f"{PDF_URL}&bidang={egov.id}")
+    text = " ".join(pdf_pages(response.data))
+    assert "Nomor: LAP/APTIKA/06/2026" in text and scenario["e"].number not in text
+
+
+# --- the picture ------------------------------------------------------------------------------
+
+
+DOCS_PNG = os.path.join(os.path.dirname(ASSETS_DIR), "..", "docs", "monthly-report.png")
+
+
+@pytest.mark.skipif(
+    shutil.which("pdftoppm") is None and not os.environ.get("CI"),
+    reason="pdftoppm (poppler-utils) missing",
+)
+def test_page_one_renders_to_png(scenario, users, tmp_path, make_ticket):
+    """Page 1 as an image with pdftoppm; with UPDATE_DOCS=1 it becomes docs/monthly-report.png
+    (the kepala seksi's report, one overdue disposition, a satisfaction summary)."""
+    make_ticket("verified", now=wib(6, 2, 9))
+    skm = {"respondents": 12, "ikm": 82.53, "grade": "B", "grade_label": "Baik"}
+    _, data, pages = render(users["kepala_seksi"], skm=skm)
+    (tmp_path / "report.pdf").write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"]
+        + [str(tmp_path / "report.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
+    png = (tmp_path / "page.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    if os.environ.get("UPDATE_DOCS"):
+        shutil.copyfile(tmp_path / "page.png", DOCS_PNG)
+
+
+# --- the command and PostgreSQL ---------------------------------------------------------------
+
+
+def test_the_command_writes_the_report_and_audits_it(runner, scenario, users, tmp_path):
+    out = tmp_path / "laporan.pdf"
+    result = runner.invoke(
+        args=["monthly-report", "kabid@example.go.id", str(out), "--periode", "2026-06"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"LAP/APTIKA/06/2026: {out}, ")
+    assert "Jumlah 9 6 3 66,7%" in " ".join(pdf_pages(out.read_bytes()))
+    entry = AuditEntry.select().order_by(AuditEntry.id.desc()).first()
+    assert (entry.action, entry.actor_id) == ("export", users["kepala_bidang"].id)
+    result = runner.invoke(
+        args=["monthly-report", "admin@example.go.id", str(out), "--periode", "2026-06"]
+        + ["--bidang", "egov"]
+    )
+    assert result.output.startswith("LAP/EGOV/06/2026: ")
+    for args, message in (
+        (["--periode", "2026-13"], "Bulan periode harus antara 01 dan 12."),
+        (["--bidang", "tidak-ada"], "Bidang tidak dikenal: tidak-ada."),
+    ):
+        result = runner.invoke(args=["monthly-report", "admin@example.go.id", str(out), *args])
+        assert result.exit_code != 0 and message in result.output
+    result = runner.invoke(args=["monthly-report", "siapa@example.go.id", str(out)])
+    assert result.exit_code != 0 and "Tidak ada staf aktif" in result.output
+
+
+def test_the_figures_on_postgresql(postgres_url, make_app):
+    """The same data set, the same report, on PostgreSQL (the overdue list's joins, the scope,
+    an admin's bidang)."""
+    from models.db import connection, database
+
+    app = make_app(DATABASE_URL=postgres_url)
+    with app.app_context(), connection(), force_locale("id"):
+        users = {u.role_names.pop(): u for u in reversed(User.select().order_by(User.id))}
+        tickets = build_scenario(users)
+        report = monthly_report.collect(users["kepala_bidang"], JUNE, NOW)
+        total = report.step_total
+        assert (total.ended, total.on_time, total.late, total.overdue) == (9, 6, 3, 1)
+        assert [r[0] for r in report.overdue.rows] == [tickets["c"].number]
+        assert report.overdue.rows[0][4:] == ("Budi Santoso", wib(6, 5, 11), 4.0)
+        admin = monthly_report.collect(users["admin"], JUNE, NOW)
+        assert [r[0] for r in admin.overdue.rows] == [tickets["e"].number, tickets["c"].number]
+        egov = Bidang.get(Bidang.code == "egov")
+        narrowed = monthly_report.collect(users["admin"], JUNE, NOW, bidang_id=egov.id)
+        assert [r[0] for r in narrowed.overdue.rows] == [tickets["e"].number]
+        assert narrowed.number == "LAP/EGOV/06/2026"
+    database.close()
