@@ -24,6 +24,7 @@ from flask_security import current_user
 from deskadmin.access import StaffAccess
 from deskadmin.audit import audit_staff
 from deskadmin.exports import FORMATS, export_response, scope_label
+from errors import error_response
 from formatting import local_date
 from models import compliance
 from models.db import utcnow
@@ -178,7 +179,7 @@ class ComplianceView(StaffAccess, BaseView):
             abort(404)
         period, error = self._period()
         if error:
-            abort(400, error)
+            return error_response(400, message=error)
         audit_staff("export", f"kepatuhan {table} {fmt}", dict(request.args))
         name = f"kepatuhan-{table}-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
         return export_response(compliance_table(table, current_user, period), fmt, name)

@@ -9,12 +9,14 @@ returning the response.
 
 from __future__ import annotations
 
-from flask import Response, abort, request, stream_with_context
+from flask import Response, abort, make_response, request, stream_with_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 from werkzeug.utils import secure_filename
 
+from errors import error_response
 from formatting import local_datetime
 from models.calendar import calendar
 from models.db import utcnow
@@ -39,7 +41,8 @@ def export_response(table: Table, fmt: str, filename: str, sep: str | None = Non
         try:
             style = csv_format(get_locale(), request.args.get("sep") if sep is None else sep)
         except ValueError:
-            abort(400, _("Pemisah kolom tidak dikenal: pilih titik koma (;) atau koma (,)."))
+            message = _("Pemisah kolom tidak dikenal: pilih titik koma (;) atau koma (,).")
+            return make_response(error_response(400, message=message))
         body = csv_stream(table, style)
     else:
         body = xlsx_stream(table)
@@ -84,6 +87,8 @@ def list_conditions(view) -> str:
 
 # columns exported as Excel dates; every other column as the list's export text
 DATETIME_COLUMNS = frozenset({"due_at", "created_at"})
+# the list shows the age; the export the time itself
+EXPORT_LABELS = {"created_at": _l("Dibuat pada")}
 
 
 def ticket_list_table(view) -> Table:
@@ -92,7 +97,11 @@ def ticket_list_table(view) -> Table:
     chunk at a time (`view._export_data`)."""
     names = [name for name, _label in view._export_columns]
     columns = [
-        Column(name, label, "datetime" if name in DATETIME_COLUMNS else "text")
+        Column(
+            name,
+            EXPORT_LABELS.get(name, label),
+            "datetime" if name in DATETIME_COLUMNS else "text",
+        )
         for name, label in view._export_columns
     ]
     _count, tickets = view._export_data()

@@ -39,6 +39,9 @@ from models.report_table import Column, Table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC_KINDS = ("int", "percent", "hours")
+DATE_KINDS = ("date", "datetime")
+# a string beginning so is written as a string cell: formulas, and "#N/A" and the like
+TEXT_CELL_STARTS = (*FORMULA_STARTS, "#")
 CSV_ROWS_PER_CHUNK = 500
 FILE_CHUNK_BYTES = 64 * 1024
 BOM = "\ufeff"
@@ -127,7 +130,7 @@ def csv_cell(value, column: Column, fmt: CsvFormat) -> str:
         if kind == "int":
             return str(int(value))
         return f"{float(value):.1f}".replace(".", fmt.decimal)
-    if kind in ("date", "datetime") and isinstance(value, (dt.date, dt.datetime)):
+    if kind in DATE_KINDS and isinstance(value, dt.date):
         local = local_value(value, kind)
         return local.strftime("%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M")
     return guard_text(str(value))
@@ -162,27 +165,54 @@ def column_width(column: Column) -> float:
 
 
 def text_cell(ws, value: str) -> WriteOnlyCell:
-    """A string cell whatever it begins with: never a formula. Characters XML cannot hold
-    (control characters other than tab and line breaks) are dropped."""
+    """A string cell whatever it begins with: never a formula (nor an error value such as
+    "#N/A", which openpyxl would also make of a plain string)."""
     cell = WriteOnlyCell(ws)
-    cell._value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell._value = value
     cell.data_type = "s"
     return cell
 
 
-def xlsx_cell(ws, value, column: Column):
-    """One value as an Excel cell by its column's kind (None: an empty cell)."""
-    if value is None or value == "":
-        return None
-    kind = column.kind
-    if kind in NUMERIC_KINDS and _is_number(value):
-        cell = WriteOnlyCell(ws, value=round(value / 100, 6) if kind == "percent" else value)
-    elif kind in ("date", "datetime") and isinstance(value, (dt.date, dt.datetime)):
-        cell = WriteOnlyCell(ws, value=local_value(value, kind))
-    else:
-        return text_cell(ws, str(value))
-    cell.number_format = XLSX_FORMATS[kind]
-    return cell
+def xlsx_text(ws, value):
+    """A text value for a row: the plain string, or a string cell where openpyxl would read it
+    as a formula or an error. Characters XML cannot hold (control characters other than tab
+    and line breaks) are dropped rather than failing the download."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text_cell(ws, text) if text[:1] in TEXT_CELL_STARTS else text
+
+
+def row_converter(ws, columns: list[Column]):
+    """A function making a table row into the values of a sheet row by the columns' kinds:
+    numbers and dates in one formatted cell per column, set anew for every row (a write-only
+    sheet writes each appended row at once, so the cell is free again: building a styled cell
+    per value would cost more than writing it)."""
+    formatted = []
+    for column in columns:
+        cell = None
+        if column.kind in XLSX_FORMATS:
+            cell = WriteOnlyCell(ws)
+            cell.number_format = XLSX_FORMATS[column.kind]
+        formatted.append(cell)
+    kinds = [c.kind for c in columns]
+
+    def convert(row):
+        values = []
+        for value, kind, cell in zip(row, kinds, formatted, strict=False):
+            if value is None or value == "":
+                values.append(None)
+            elif kind in NUMERIC_KINDS and _is_number(value):
+                cell._value = round(value / 100, 6) if kind == "percent" else value
+                cell.data_type = "n"
+                values.append(cell)
+            elif kind in DATE_KINDS and isinstance(value, dt.date):
+                cell._value = local_value(value, kind)
+                cell.data_type = "d"
+                values.append(cell)
+            else:
+                values.append(xlsx_text(ws, value))
+        return values
+
+    return convert
 
 
 def sheet_title(table: Table) -> str:
@@ -208,9 +238,9 @@ def write_xlsx(table: Table, path: str) -> None:
         cell.font = Font(bold=True)
         header.append(cell)
     ws.append(header)
-    columns = table.columns
+    convert = row_converter(ws, table.columns)
     for row in table.rows:
-        ws.append([xlsx_cell(ws, v, c) for v, c in zip(row, columns, strict=False)])
+        ws.append(convert(row))
     wb.save(path)
 
 

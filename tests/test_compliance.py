@@ -21,6 +21,7 @@ Agent of A, B (and H's seksi): Galih (rekayasa-aplikasi, the demo agent).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -349,7 +350,8 @@ def test_default_period_and_bad_input(client, login_as, db):
     assert "Tanggal awal tidak boleh sesudah tanggal akhir." in html
     html = client.get("/admin/kepatuhan/?dari=0001-01-01").get_data(True)
     assert "harus antara tahun 2000 dan 2100" in html
-    assert client.get("/admin/kepatuhan/csv/langkah?dari=x").status_code == 400
+    refused = client.get("/admin/kepatuhan/csv/langkah?dari=x")
+    assert refused.status_code == 400 and "Tanggal awal tidak valid" in refused.get_data(True)
     assert client.get("/admin/kepatuhan/csv/lainnya").status_code == 404
     assert client.get("/admin/kepatuhan/export/langkah/pdf").status_code == 404
     assert client.get("/admin/kepatuhan/export/langkah/csv?sep=tab").status_code == 400
@@ -379,6 +381,23 @@ def test_csv_downloads(client, login_as, scenario):
     )
     rows = export_rows(response.get_data(), delimiter=",")
     assert ["Budi Santoso", "0", "0", "0", "", "1"] in rows
+
+
+def test_excel_downloads(client, login_as, scenario):
+    from openpyxl import load_workbook
+
+    login_as("kepala_seksi")
+    response = client.get("/admin/kepatuhan/export/langkah/xlsx?dari=2026-06-01&sampai=2026-06-30")
+    assert response.status_code == 200
+    assert "kepatuhan-langkah-20260601-20260630.xlsx" in response.headers["Content-Disposition"]
+    ws = load_workbook(io.BytesIO(response.get_data())).active
+    title = ws["A1"].value
+    assert "1 Juni 2026 sampai 30 Juni 2026" in title and "Seksi Rekayasa Aplikasi" in title
+    assert [c.value for c in ws[2]][:3] == ["Langkah", "Mutu baku", "Selesai dalam periode"]
+    step3 = [c.value for c in ws[3]]
+    assert step3[:5] == ["3. Verifikasi dokumen", "1 hari kerja", 5, 3, 2]
+    assert step3[5] == pytest.approx(0.6) and ws["F3"].number_format == "0.0%"
+    assert ws.freeze_panes == "A3"
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
