@@ -235,6 +235,14 @@ def test_the_export_is_audited_and_english_uses_commas(client, login_as, tickets
     assert entry.action == "export" and entry.target == "tickets csv"
 
 
+def test_the_list_offers_both_formats_with_its_filters(client, login_as, tickets):
+    login_as("helpdesk")
+    html = client.get("/admin/tiket/?flt0_0=assigned&search=Tiket").get_data(as_text=True)
+    for fmt, label in (("csv", "Ekspor CSV"), ("xlsx", "Ekspor Excel")):
+        assert f'href="/admin/tiket/export/{fmt}/?flt0_0=assigned&amp;search=Tiket"' in html
+        assert label in html
+
+
 def test_bad_format_or_separator(client, login_as, tickets):
     login_as("admin")
     assert client.get("/admin/tiket/export/pdf/").status_code == 404
