@@ -105,14 +105,18 @@ def ticket_list_table(view) -> Table:
         for name, label in view._export_columns
     ]
     _count, tickets = view._export_data()
+    # the list's export formatters themselves (Flask-Admin's lookup per cell costs a third of
+    # the export), the attribute where a column has none
+    formatters = [
+        None if name in DATETIME_COLUMNS else view.column_formatters_export.get(name)
+        for name in names
+    ]
 
     def rows():
         for ticket in tickets:
             yield tuple(
-                getattr(ticket, name)
-                if name in DATETIME_COLUMNS
-                else view.get_export_value(ticket, name)
-                for name in names
+                getattr(ticket, name) if f is None else f(view, None, ticket, name)
+                for name, f in zip(names, formatters, strict=True)
             )
 
     period = _("per %(when)s", when=local_datetime(utcnow()))
