@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -44,6 +45,7 @@ DATE_KINDS = ("date", "datetime")
 TEXT_CELL_STARTS = (*FORMULA_STARTS, "#")
 CSV_ROWS_PER_CHUNK = 500
 FILE_CHUNK_BYTES = 64 * 1024
+EXCEL_MAX_ROWS = 1_048_576  # of one sheet
 BOM = "\ufeff"
 
 # Excel's display formats; the values themselves are real dates and numbers.
@@ -221,9 +223,19 @@ def sheet_title(table: Table) -> str:
     return (name or "Sheet")[:31]
 
 
+def truncated_note():
+    return _(
+        "Baris berikutnya tidak dimuat: satu lembar Excel memuat paling banyak %(n)s baris. "
+        "Unduh CSV untuk semua baris.",
+        n=f"{EXCEL_MAX_ROWS:,}".replace(",", "."),
+    )
+
+
 def write_xlsx(table: Table, path: str) -> None:
     """Write the table as a workbook at `path` (openpyxl's write-only mode: each row goes to a
-    temporary file as it is appended, strings inline, so memory does not grow with the rows)."""
+    temporary file as it is appended, strings inline, so memory does not grow with the rows).
+    Beyond Excel's 1,048,576 rows a sheet cannot go: the last row then says that the rest is
+    in the CSV."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title(table))
     for index, column in enumerate(table.columns, 1):
@@ -239,7 +251,11 @@ def write_xlsx(table: Table, path: str) -> None:
         header.append(cell)
     ws.append(header)
     convert = row_converter(ws, table.columns)
-    for row in table.rows:
+    room = EXCEL_MAX_ROWS - 3  # the title, the header and the note below
+    for written, row in enumerate(table.rows):
+        if written == room:
+            ws.append([text_cell(ws, str(truncated_note()))])
+            break
         ws.append(convert(row))
     wb.save(path)
 

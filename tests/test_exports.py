@@ -138,6 +138,16 @@ def test_the_temporary_file_is_deleted_also_when_a_download_is_abandoned(ctx, tm
         tempfile.tempdir = before
 
 
+def test_excel_stops_at_its_row_limit_and_says_so(ctx, monkeypatch):
+    from models import exports
+
+    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 6)
+    ws = workbook(b"".join(xlsx_stream(table(ROW for _ in range(10)))))
+    rows = list(ws.iter_rows(values_only=True))
+    assert len(rows) == 6 and [r[0] for r in rows[2:5]] == ["Dinas Kominfo"] * 3
+    assert "paling banyak 6 baris" in rows[5][0] and "CSV" in rows[5][0]
+
+
 def peak_bytes(write, rows: int) -> int:
     """The peak of memory allocated while `write` streams a generated table of `rows` rows (a
     text, a number, a time: tracemalloc slows openpyxl down a lot, so few columns)."""
