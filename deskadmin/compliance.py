@@ -1,7 +1,8 @@
 """Kepatuhan mutu baku: the heads' page of on-time SOP steps (SPEC "Time standards").
 
 Four tables for a period of local dates (GET form, default the current month): per step, per
-service, per Perangkat Daerah, per agent; each also as a CSV download. The counting and its rule
+service, per Perangkat Daerah, per agent; each also as a CSV or Excel download
+(`models.exports`). The counting and its rule
 are in `models.compliance`; this module only reads the form and shows the numbers.
 
 Who: admin (everything), kepala_bidang and helpdesk (their bidang), kepala_seksi (their seksi);
@@ -10,12 +11,10 @@ an agent gets 403.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from babel.numbers import format_decimal
-from flask import abort, request, send_file
+from flask import abort, request
 from flask_admin import BaseView, expose
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -25,10 +24,12 @@ from flask_security import current_user
 from deskadmin import monthly_report
 from deskadmin.access import StaffAccess
 from deskadmin.audit import audit_staff
-from deskadmin.tickets import FORMULA_STARTS
+from deskadmin.exports import FORMATS, export_response, scope_label
+from errors import error_response
 from formatting import local_date
 from models import compliance
 from models.db import utcnow
+from models.report_table import Column, Table
 from models.sop import mutu_baku_step
 from models.staff import ADMIN, HELPDESK, KEPALA_BIDANG, KEPALA_SEKSI
 
@@ -86,12 +87,10 @@ def read_period(args, today: dt.date | None = None) -> compliance.Period:
     return compliance.Period(first, last)
 
 
-def percent_text(row, csv_format=False) -> str:
-    """83,3% on the page (Indonesian decimal comma), 83.3 in the CSV; "–" / "" for none."""
+def percent_text(row) -> str:
+    """83,3% on the page (Indonesian decimal comma); "–" for none."""
     if row.percent is None:
-        return "" if csv_format else "–"
-    if csv_format:
-        return f"{row.percent:.1f}"
+        return "–"
     return format_decimal(row.percent, "0.0", locale=str(get_locale() or "id")) + "%"
 
 
@@ -106,10 +105,38 @@ def step_standard(number: int):
     return mutu_baku_step(number).standard
 
 
-def safe_cell(value) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    value = str(value)
-    return "'" + value if value[:1] in FORMULA_STARTS else value
+def compliance_table(key: str, user, period: compliance.Period, now=None) -> Table:
+    """Compliance table `key` of `user`'s scope for `period` as a report table (the page's
+    columns; the percentage a number, none when nothing ended)."""
+    title, label, query = TABLES[key]
+    columns = [Column("label", label, width=40)]
+    if key == "langkah":
+        columns.append(Column("standard", _l("Mutu baku"), width=24))
+    columns += [
+        Column("ended", _l("Selesai dalam periode"), "int"),
+        Column("on_time", _l("Tepat waktu"), "int"),
+        Column("late", _l("Terlambat"), "int"),
+        Column("percent", _l("Persentase tepat waktu"), "percent"),
+        Column("overdue", _l("Masih terbuka dan melewati batas waktu"), "int"),
+    ]
+    rows = []
+    for row in query(user, period, now or utcnow()):
+        line = [row_label(key, row)]
+        if key == "langkah":
+            line.append(str(step_standard(row.key)))
+        rows.append((*line, row.ended, row.on_time, row.late, row.percent, row.overdue))
+    return Table(
+        slug=f"kepatuhan-{key}",
+        title=_("Kepatuhan mutu baku: %(table)s", table=title),
+        columns=columns,
+        rows=rows,
+        period_label=_(
+            "periode %(first)s sampai %(last)s",
+            first=local_date(period.first),
+            last=local_date(period.last),
+        ),
+        scope_label=scope_label(user),
+    )
 
 
 class ComplianceView(StaffAccess, BaseView):
@@ -143,35 +170,21 @@ class ComplianceView(StaffAccess, BaseView):
 
     @expose("/csv/<table>")
     def csv(self, table):
-        if table not in TABLES:
+        """The old address of a table's CSV download."""
+        return self.export(table, "csv")
+
+    @expose("/export/<table>/<fmt>")
+    def export(self, table, fmt):
+        """One table of the period as CSV or Excel (`models.exports`), audited; an unknown
+        table or format: 404; a period that cannot be read: 400."""
+        if table not in TABLES or fmt not in FORMATS:
             abort(404)
         period, error = self._period()
         if error:
-            abort(400, error)
-        title, column, query = TABLES[table]
-        audit_staff("export", f"kepatuhan {table}", dict(request.args))
-        rows = query(current_user, period, utcnow())
-        out = io.StringIO()
-        writer = csv.writer(out)
-        header = [column, _("Selesai dalam periode"), _("Tepat waktu"), _("Terlambat")]
-        header += [_("Persentase tepat waktu"), _("Masih terbuka dan melewati batas waktu")]
-        if table == "langkah":
-            header.insert(1, _("Mutu baku"))
-        writer.writerow(header)
-        for row in rows:
-            line = [safe_cell(row_label(table, row))]
-            if table == "langkah":
-                line.append(str(step_standard(row.key)))
-            line += [row.ended, row.on_time, row.late, percent_text(row, True), row.overdue]
-            writer.writerow(line)
-        name = f"kepatuhan-{table}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"
-        return send_file(
-            io.BytesIO(out.getvalue().encode("utf-8")),
-            mimetype="text/csv",
-            as_attachment=True,
-            download_name=name,
-            max_age=0,
-        )
+            return error_response(400, message=error)
+        audit_staff("export", f"kepatuhan {table} {fmt}", dict(request.args))
+        name = f"kepatuhan-{table}-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+        return export_response(compliance_table(table, current_user, period), fmt, name)
 
 
 def add_views(admin) -> None:

@@ -21,11 +21,13 @@ KINDS = ("text", "int", "percent", "hours", "decimal", "date", "datetime")
 
 @dataclass(frozen=True)
 class Column:
-    """One column: a key for code, a label (a lazy gettext string) for people, its kind."""
+    """One column: a key for code, a label (a lazy gettext string) for people, its kind, and
+    optionally its width in characters in an Excel export (default: by its kind)."""
 
     key: str
     label: object
     kind: str = "text"
+    width: float | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:

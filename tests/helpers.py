@@ -6,7 +6,8 @@
 - `race` (calls in threads started together), `wait_for` (poll with a deadline), `free_port`,
   `unavailable` (skip, or fail when CI is set);
 - `SmtpServer`, a real SMTP server on loopback (aiosmtpd) keeping what it receives;
-- what a requester types into the form in a browser (`fill_requester_fields`, `real_pdf`).
+- what a requester types into the form in a browser (`fill_requester_fields`, `real_pdf`);
+- the rows of a CSV export (`export_rows`).
 """
 
 from __future__ import annotations
@@ -423,3 +424,13 @@ class HttpsWatch:
     def check(self, page):
         assert page.url.startswith("https://"), page.url
         assert self.problems() == [], self.problems()
+
+
+def export_rows(data: bytes, delimiter: str = ";") -> list[list[str]]:
+    """The rows of a CSV export (`models.exports`): it starts with the UTF-8 BOM; the title row
+    is dropped, the header row is the first one returned."""
+    import csv
+
+    assert data.startswith(b"\xef\xbb\xbf"), data[:20]
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))
+    return rows[1:]

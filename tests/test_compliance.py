@@ -20,7 +20,6 @@ Agent of A, B (and H's seksi): Galih (rekayasa-aplikasi, the demo agent).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -34,7 +33,7 @@ from models.db import connection, database
 from models.seed import create_staff_user
 from models.staff import User
 from models.uploads import Upload
-from tests.helpers import PDF_BYTES, PNG_BYTES, new_request, required_uploads
+from tests.helpers import PDF_BYTES, PNG_BYTES, export_rows, new_request, required_uploads
 
 pytestmark = pytest.mark.csrf_off  # forms are posted without their token
 
@@ -306,7 +305,9 @@ def test_page_for_kepala_seksi(client, login_as, scenario):
     assert "Penanganan gangguan aplikasi" not in html  # another seksi of the same bidang
     assert "Budi Santoso" not in html and "Dewi Lestari" not in html
     assert 'class="text-danger font-weight-bold overdue"' in html  # D's step 3, at least
-    assert 'href="/admin/kepatuhan/csv/layanan?dari=2026-06-01&amp;sampai=2026-06-30"' in html
+    for fmt in ("csv", "xlsx"):
+        link = f"/admin/kepatuhan/export/layanan/{fmt}?dari=2026-06-01&amp;sampai=2026-06-30"
+        assert f'href="{link}"' in html
 
 
 def test_page_for_admin_and_kepala_bidang_and_helpdesk(client, login_as, scenario):
@@ -328,6 +329,7 @@ def test_page_is_refused_to_an_agent_and_hidden_from_their_menu(client, login_as
     login_as("agent")
     assert client.get("/admin/kepatuhan/").status_code == 403
     assert client.get("/admin/kepatuhan/csv/langkah").status_code == 403
+    assert client.get("/admin/kepatuhan/export/langkah/xlsx").status_code == 403
     assert "/admin/kepatuhan/" not in client.get("/admin/").get_data(as_text=True)
     client.post("/staf/logout")
     response = client.get("/admin/kepatuhan/")
@@ -348,8 +350,11 @@ def test_default_period_and_bad_input(client, login_as, db):
     assert "Tanggal awal tidak boleh sesudah tanggal akhir." in html
     html = client.get("/admin/kepatuhan/?dari=0001-01-01").get_data(True)
     assert "harus antara tahun 2000 dan 2100" in html
-    assert client.get("/admin/kepatuhan/csv/langkah?dari=x").status_code == 400
+    refused = client.get("/admin/kepatuhan/csv/langkah?dari=x")
+    assert refused.status_code == 400 and "Tanggal awal tidak valid" in refused.get_data(True)
     assert client.get("/admin/kepatuhan/csv/lainnya").status_code == 404
+    assert client.get("/admin/kepatuhan/export/langkah/pdf").status_code == 404
+    assert client.get("/admin/kepatuhan/export/langkah/csv?sep=tab").status_code == 400
     today = dt.date(2026, 11, 28)
     assert read_period({"dari": "2026-11-10"}, today) == Period(
         dt.date(2026, 11, 10), dt.date(2026, 11, 30)
@@ -364,16 +369,35 @@ def test_csv_downloads(client, login_as, scenario):
     response = client.get("/admin/kepatuhan/csv/langkah?dari=2026-06-01&sampai=2026-06-30")
     assert response.mimetype == "text/csv"
     assert "kepatuhan-langkah-20260601-20260630.csv" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = export_rows(response.get_data())
     assert rows[0][:3] == ["Langkah", "Mutu baku", "Selesai dalam periode"]
-    assert rows[1][:6] == ["3. Verifikasi dokumen", "1 hari kerja", "7", "4", "3", "57.1"]
+    assert rows[1][:6] == ["3. Verifikasi dokumen", "1 hari kerja", "7", "4", "3", "57,1"]
     assert len(rows) == 6
     response = client.get("/admin/kepatuhan/csv/perangkat-daerah?dari=2026-06-01&sampai=2026-06-30")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert ['\'=HYPERLINK("http://x.example")', "1", "0", "1", "0.0", "0"] in rows
-    response = client.get("/admin/kepatuhan/csv/petugas?dari=2026-06-01&sampai=2026-06-30")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = export_rows(response.get_data())
+    assert ['\'=HYPERLINK("http://x.example")', "1", "0", "1", "0,0", "0"] in rows
+    response = client.get(
+        "/admin/kepatuhan/export/petugas/csv?dari=2026-06-01&sampai=2026-06-30&sep=,"
+    )
+    rows = export_rows(response.get_data(), delimiter=",")
     assert ["Budi Santoso", "0", "0", "0", "", "1"] in rows
+
+
+def test_excel_downloads(client, login_as, scenario):
+    from openpyxl import load_workbook
+
+    login_as("kepala_seksi")
+    response = client.get("/admin/kepatuhan/export/langkah/xlsx?dari=2026-06-01&sampai=2026-06-30")
+    assert response.status_code == 200
+    assert "kepatuhan-langkah-20260601-20260630.xlsx" in response.headers["Content-Disposition"]
+    ws = load_workbook(io.BytesIO(response.get_data())).active
+    title = ws["A1"].value
+    assert "1 Juni 2026 sampai 30 Juni 2026" in title and "Seksi Rekayasa Aplikasi" in title
+    assert [c.value for c in ws[2]][:3] == ["Langkah", "Mutu baku", "Selesai dalam periode"]
+    step3 = [c.value for c in ws[3]]
+    assert step3[:5] == ["3. Verifikasi dokumen", "1 hari kerja", 5, 3, 2]
+    assert step3[5] == pytest.approx(0.6) and ws["F3"].number_format == "0.0%"
+    assert ws.freeze_panes == "A3"
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ the emails and their recipients, and concurrency. An internal note reaches no re
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 
@@ -17,7 +16,16 @@ from models.seed import create_staff_user
 from models.storage import store
 from models.ticket import Document, Notification, Ticket, TicketEvent
 from models.uploads import Upload
-from tests.helpers import PDF_BYTES, PNG_BYTES, T0, new_request, race, required_uploads, snapshot
+from tests.helpers import (
+    PDF_BYTES,
+    PNG_BYTES,
+    T0,
+    export_rows,
+    new_request,
+    race,
+    required_uploads,
+    snapshot,
+)
 
 
 def _events(ticket, action):
@@ -372,7 +380,7 @@ def test_csv_export_has_no_conversation_column(client, db, make_ticket, users, l
     ticket = make_ticket("open")
     workflow.post_message(users["helpdesk"], ticket.id, "Pesan publik unik-123.")
     login_as("helpdesk")
-    rows = list(csv.reader(io.StringIO(client.get("/admin/tiket/export/csv/").get_data(True))))
+    rows = export_rows(client.get("/admin/tiket/export/csv/").get_data())
     assert any(ticket.number in row for row in rows)
     assert not any("unik-123" in cell for row in rows for cell in row)
 

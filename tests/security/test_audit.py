@@ -83,7 +83,7 @@ def test_documents_exports_and_changes_are_recorded(app, db, client, login_as, m
         by_action.setdefault(e.action, []).append(e)
     assert doc.filename in by_action["document_download"][0].target
     assert ticket.number in by_action["document_preview"][0].target
-    assert [e.target for e in by_action["export"]] == ["tickets csv", "kepatuhan layanan"]
+    assert [e.target for e in by_action["export"]] == ["tickets csv", "kepatuhan layanan csv"]
     assert json.loads(by_action["export"][0].detail) == {"search": "PPDB"}
     (created,) = by_action["created"]
     assert created.target.startswith("holiday ") and "Cuti bersama" in created.detail
