@@ -202,10 +202,13 @@ class TicketStep(BaseModel):
     # step 5 paused (menunggu_pemohon): since when, and the working time paused so far
     paused_at = DateTimeField(null=True)
     paused_seconds = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    # once ended: its working time, paused time excluded (`models.step_duration`, migration 0011)
+    working_seconds = IntegerField(null=True)
 
     class Meta:
         indexes = (
             (("ticket", "step"), False),
+            (("step", "ended_at"), False),  # the dashboard: one step's rows ended in a period
             (("ticket", "ended_at"), False),  # the open step of one ticket (migration 0009)
             (("ended_at", "due_at"), False),  # compliance: ended in a period, open and overdue
         )
