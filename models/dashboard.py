@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, Case, Select, fn
+from peewee import SQL, Case, SqliteDatabase, fn
 
+from models import figure_cache
 from models.calendar import calendar
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
 from models.compliance import AGENT_STEPS, Period
@@ -73,6 +74,20 @@ def _percent(part, whole) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+def _sees_everything(user) -> bool:
+    """Whether `visible_tickets` leaves a query as it is for `user` (an admin): the step
+    queries then need no join to the ticket."""
+    probe = Ticket.select()
+    return visible_tickets(user, probe) is probe
+
+
+def _scoped_steps(user, query, need_ticket=False):
+    """A TicketStep query restricted to the steps of the tickets `user` may see."""
+    if need_ticket or not _sees_everything(user):
+        query = query.join(Ticket, on=(TicketStep.ticket == Ticket.id))
+    return visible_tickets(user, query)
+
+
 def _ended_in(period: Period):
     start, end = period.bounds()
     return (TicketStep.ended_at >= start) & (TicketStep.ended_at < end)
@@ -102,90 +117,107 @@ class Duration:
         )
 
 
-def durations(user, period: Period, dimension: str | None = None, steps=MUTU_BAKU_NUMBERS):
+def ended_steps(user, period: Period) -> list[tuple]:
+    """(step, layanan id, Perangkat Daerah id, assigned agent id, working seconds, on time 0/1)
+    of every staff step ended in the period that the user may see, by working seconds: one
+    query, read from the step index (`ended_at, due_at, status, step, working_seconds`)."""
+    on_time = Case(None, [(TicketStep.ended_at <= TicketStep.due_at, 1)], 0)
+    query = (
+        TicketStep.select(
+            TicketStep.step,
+            Ticket.layanan,
+            Ticket.perangkat_daerah,
+            Ticket.assigned_agent,
+            TicketStep.working_seconds,
+            on_time,
+        )
+        .join(Ticket, on=(TicketStep.ticket == Ticket.id))
+        .where(
+            _ended_in(period),
+            TicketStep.status.in_(MUTU_BAKU_STATUSES),
+            TicketStep.working_seconds.is_null(False),
+        )
+        .order_by(TicketStep.working_seconds)
+    )
+    return list(visible_tickets(user, query).tuples())
+
+
+def nearest_rank(values: list, percent: int):
+    """The value at rank ceil(percent / 100 * n) of sorted `values` (None when empty)."""
+    if not values:
+        return None
+    return values[(len(values) * percent + 99) // 100 - 1]
+
+
+def _labels(dimension):
+    """id -> label of a dimension (small catalogue tables, read whole)."""
+    if dimension == "layanan":
+        return dict(Layanan.select(Layanan.id, Layanan.name).tuples())
+    if dimension == "duration":
+        return dict(Layanan.select(Layanan.id, Layanan.duration).tuples())
+    if dimension == "perangkat_daerah":
+        return dict(PerangkatDaerah.select(PerangkatDaerah.id, PerangkatDaerah.name).tuples())
+    if dimension == "agent":
+        return dict(User.select(User.id, User.name).tuples())
+    return {}
+
+
+COLUMN_OF = {"layanan": 1, "duration": 1, "perangkat_daerah": 2, "agent": 3}
+
+
+def durations(
+    user, period: Period, dimension: str | None = None, steps=MUTU_BAKU_NUMBERS, rows=None
+):
     """The ended steps of the period per (dimension, step): how many, how many on time, the
-    median and the 90th-percentile working duration. `dimension`: None (per step only),
-    "layanan", "duration" (the service's duration class), "perangkat_daerah" or "agent" (the
-    ticket's assigned agent, steps 5 and 7 only). Sorted by label, then step."""
-    key, label, join = DIMENSIONS[dimension]
+    median and the 90th-percentile working duration (nearest rank). `dimension`: None (per
+    step only), "layanan", "duration" (the service's duration class), "perangkat_daerah" or
+    "agent" (the ticket's assigned agent, steps 5 and 7 only). `rows`: `ended_steps` when the
+    page already has them. Sorted by label, then step."""
+    rows = ended_steps(user, period) if rows is None else rows
     if dimension == "agent":
         steps = tuple(s for s in steps if s in AGENT_STEPS)
-    group = [key, TicketStep.step]
-    window = {"partition_by": group}
-    inner = TicketStep.select(
-        key.alias("key"),
-        label.alias("label"),
-        TicketStep.step.alias("step"),
-        TicketStep.working_seconds.alias("seconds"),
-        fn.ROW_NUMBER()
-        .over(partition_by=group, order_by=[TicketStep.working_seconds, TicketStep.id])
-        .alias("rank"),
-        fn.COUNT(TicketStep.id).over(**window).alias("n"),
-        fn.SUM(Case(None, [(TicketStep.ended_at <= TicketStep.due_at, 1)], 0))
-        .over(**window)
-        .alias("on_time"),
-    ).join(Ticket, on=(TicketStep.ticket == Ticket.id))
-    inner = join(inner).where(
-        _ended_in(period),
-        TicketStep.status.in_(MUTU_BAKU_STATUSES),
-        TicketStep.step.in_(steps),
-        TicketStep.working_seconds.is_null(False),
-    )
-    inner = visible_tickets(user, inner).alias("d")
-    median_rank = (inner.c.n * 50 + 99) / 100  # ceil(n / 2) in integer arithmetic
-    p90_rank = (inner.c.n * 90 + 99) / 100
-    query = (
-        Select(
-            [inner],
-            [
-                inner.c.key,
-                inner.c.label,
-                inner.c.step,
-                inner.c.seconds,
-                inner.c.n,
-                inner.c.on_time,
-                (inner.c.rank == median_rank).alias("is_median"),
-                (inner.c.rank == p90_rank).alias("is_p90"),
-            ],
+    labels = _labels(dimension)
+    groups: dict = {}
+    for row in rows:  # sorted by working seconds, so each group's list is sorted too
+        step = row[0]
+        if step not in steps:
+            continue
+        if dimension is None:
+            key = step
+        else:
+            key = row[COLUMN_OF[dimension]]
+            if dimension == "duration":
+                key = labels.get(key)
+            if key is None:
+                continue
+        group = groups.setdefault((key, step), ([], [0]))
+        group[0].append(row[4])
+        group[1][0] += row[5]
+    found = []
+    for (key, step), (seconds, on_time) in groups.items():
+        if dimension is None:
+            label = step_label(step)
+        elif dimension == "duration":
+            label = key
+        else:
+            label = labels.get(key, "")
+        found.append(
+            Duration(
+                key,
+                label,
+                step,
+                len(seconds),
+                on_time[0],
+                nearest_rank(seconds, 50),
+                nearest_rank(seconds, 90),
+            )
         )
-        .where((inner.c.rank == median_rank) | (inner.c.rank == p90_rank))
-        .bind(TicketStep._meta.database)
-    )
-    found: dict = {}
-    for key_value, label_value, step, seconds, n, on_time, is_median, is_p90 in query.tuples():
-        row = found.setdefault(
-            (key_value, step), [key_value, label_value, step, int(n), int(on_time), None, None]
-        )
-        if is_median:
-            row[5] = seconds
-        if is_p90:
-            row[6] = seconds
-    rows = [Duration(*row) for row in found.values()]
     if dimension is None:  # every step listed, zero when none ended
-        by_step = {r.step: r for r in rows}
+        by_step = {r.step: r for r in found}
         return [by_step.get(s, Duration(s, step_label(s), s, 0, 0, None, None)) for s in steps]
-    return sorted(rows, key=lambda r: (str(r.label), r.step))
+    return sorted(found, key=lambda r: (str(r.label), r.step))
 
 
-def _no_join(query):
-    return query
-
-
-DIMENSIONS = {
-    None: (TicketStep.step, TicketStep.step, _no_join),
-    "layanan": (Layanan.id, Layanan.name, lambda q: q.switch(Ticket).join(Layanan)),
-    "duration": (Layanan.duration, Layanan.duration, lambda q: q.switch(Ticket).join(Layanan)),
-    "perangkat_daerah": (
-        PerangkatDaerah.id,
-        PerangkatDaerah.name,
-        lambda q: q.switch(Ticket).join(PerangkatDaerah),
-    ),
-    "agent": (
-        User.id,
-        User.name,
-        lambda q: q.switch(Ticket).join(User, JOIN.INNER, on=(Ticket.assigned_agent == User.id)),
-    ),
-}
 DIMENSION_COLUMNS = {
     "layanan": Column("layanan", _l("Layanan")),
     "duration": Column("duration", _l("Kelas durasi")),
@@ -194,24 +226,25 @@ DIMENSION_COLUMNS = {
 }
 
 
-def steps_table(user, period: Period) -> Table:
+def steps_table(user, period: Period, ended=None) -> Table:
     """Per SOP step 3-7: ended in the period, share on time, median and p90 working hours."""
-    rows = [(step_label(r.step), *r.cells()) for r in durations(user, period)]
+    rows = [(step_label(r.step), *r.cells()) for r in durations(user, period, rows=ended)]
     return Table("langkah", _l("Durasi kerja per langkah SOP"), [STEP, *DURATION_COLUMNS], rows)
 
 
-def dimension_table(user, period: Period, dimension: str, slug: str, title) -> Table:
+def dimension_table(user, period: Period, dimension: str, slug: str, title, ended=None) -> Table:
     """The step figures per (service | duration class | agency | agent, step)."""
     rows = []
-    for r in durations(user, period, dimension):
+    for r in durations(user, period, dimension, rows=ended):
         label = DURATION_CLASSES.get(r.label, r.label) if dimension == "duration" else r.label
         rows.append((str(label), step_label(r.step), *r.cells()))
     return Table(slug, title, [DIMENSION_COLUMNS[dimension], STEP, *DURATION_COLUMNS], rows)
 
 
-def signed_wait_table(user, period: Period) -> Table:
+def signed_wait_table(user, period: Period, ended=None) -> Table:
     """Step 6, the wait for the signed SLA and BA, per Perangkat Daerah."""
-    rows = [(r.label, *r.cells()) for r in durations(user, period, "perangkat_daerah", steps=(6,))]
+    by_agency = durations(user, period, "perangkat_daerah", steps=(6,), rows=ended)
+    rows = [(r.label, *r.cells()) for r in by_agency]
     return Table(
         "balasan",
         _l("Menunggu balasan SLA dan BA bertanda tangan (langkah 6)"),
@@ -243,26 +276,28 @@ def open_by_step_table(user) -> Table:
     )
 
 
-def _overdue_steps(user, now):
+def overdue_steps(user, now) -> list[tuple]:
+    """(step, assigned agent's name or None, count) of the tickets whose current staff step is
+    past its due time: the ticket carries its open step's due time (moved with it on a resume
+    or an extension; none while paused), so the ticket table alone answers."""
     query = (
-        TicketStep.select(TicketStep.step, User.name, fn.COUNT(TicketStep.id))
-        .join(Ticket, on=(TicketStep.ticket == Ticket.id))
-        .join(User, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == User.id))
-        .where(
-            TicketStep.ended_at.is_null(True),
-            TicketStep.paused_at.is_null(True),
-            TicketStep.due_at < now,
-            TicketStep.status.in_(MUTU_BAKU_STATUSES),
-        )
-        .group_by(TicketStep.step, User.name)
+        Ticket.select(Ticket.step, Ticket.assigned_agent, fn.COUNT(Ticket.id))
+        .where(Ticket.status.in_(MUTU_BAKU_STATUSES), Ticket.due_at < now)
+        .group_by(Ticket.step, Ticket.assigned_agent)
     )
-    return list(visible_tickets(user, query).tuples())
+    counts = list(visible_tickets(user, query).tuples())
+    agents = {a for _s, a, _n in counts if a is not None}
+    names = (
+        dict(User.select(User.id, User.name).where(User.id.in_(agents)).tuples()) if agents else {}
+    )
+    return [(step, names.get(agent), n) for step, agent, n in counts]
 
 
-def overdue_by_step_table(user, now=None) -> Table:
-    """Open steps past their due time now, per step (every staff step listed)."""
+def overdue_by_step_table(user, now=None, found=None) -> Table:
+    """Open steps past their due time now, per step (every staff step listed); `found`: the
+    result of `overdue_steps` when the page already has it."""
     counts: dict = {}
-    for step, _name, n in _overdue_steps(user, now or utcnow()):
+    for step, _name, n in found if found is not None else overdue_steps(user, now or utcnow()):
         counts[step] = counts.get(step, 0) + n
     rows = [(step_label(s), counts.get(s, 0)) for s in MUTU_BAKU_NUMBERS]
     return Table(
@@ -273,12 +308,12 @@ def overdue_by_step_table(user, now=None) -> Table:
     )
 
 
-def overdue_by_person_table(user, now=None) -> Table:
+def overdue_by_person_table(user, now=None, found=None) -> Table:
     """Open steps past their due time now, per the one who answers for the step: the assigned
     agent (steps 5 and 7), the helpdesk (3 and 4), the requester (6). Most first."""
     owners = {HELPDESK: _("Helpdesk"), AGENT: _("Petugas belum ditentukan")}
     counts: dict = {}
-    for step, name, n in _overdue_steps(user, now or utcnow()):
+    for step, name, n in found if found is not None else overdue_steps(user, now or utcnow()):
         owner = mutu_baku_step(step).owner
         if owner == AGENT:
             person = name or owners[AGENT]
@@ -325,8 +360,8 @@ def period_figures(user, periods: list[Period]) -> list[tuple]:
     tickets = visible_tickets(user, Ticket.select())
     received = _bucket_sums(tickets, Ticket.created_at, ordered)
     closed = _bucket_sums(visible_tickets(user, Ticket.select()), Ticket.closed_at, ordered)
-    steps = TicketStep.select().join(Ticket, on=(TicketStep.ticket == Ticket.id))
-    steps = visible_tickets(user, steps).where(TicketStep.status.in_(MUTU_BAKU_STATUSES))
+    steps = _scoped_steps(user, TicketStep.select())
+    steps = steps.where(TicketStep.status.in_(MUTU_BAKU_STATUSES))
     ended = _bucket_sums(steps, TicketStep.ended_at, ordered)
     on_time = _bucket_sums(
         steps.where(TicketStep.ended_at <= TicketStep.due_at), TicketStep.ended_at, ordered
@@ -345,7 +380,18 @@ def period_text(period: Period) -> str:
 def comparison_table(user, period: Period) -> Table:
     """This period and the previous one of the same length (`Period.previous`)."""
     previous = period.previous()
-    this_row, last_row = period_figures(user, [period, previous])
+    today = calendar.to_local(utcnow()).date()
+    if period.last < today:
+        this_row, last_row = figure_cache.remember(
+            ("compare", figure_cache.scope_key(user), period),
+            lambda: period_figures(user, [period, previous]),
+        )
+    else:
+        this_row = period_figures(user, [period])[0]
+        last_row = figure_cache.remember(
+            ("period", figure_cache.scope_key(user), previous),
+            lambda: period_figures(user, [previous])[0],
+        )
     rows = [
         (_("Periode ini (%(p)s)", p=period_text(period)), *this_row),
         (_("Periode sebelumnya (%(p)s)", p=period_text(previous)), *last_row),
@@ -362,10 +408,78 @@ def trend_months(period: Period) -> list[Period]:
     return months[::-1]
 
 
+def _constant_offset(periods) -> int | None:
+    """The zone's UTC offset in seconds if it is the same at every bound of `periods` (no
+    daylight saving between: every Indonesian zone), else None."""
+    offsets = set()
+    for period in periods:
+        for bound in period.bounds():
+            offsets.add(calendar.to_local(bound).utcoffset())
+    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
+
+
+def _local_month(column, offset: int):
+    """The local month "YYYY-MM" of a stored UTC time, in SQL, for a fixed UTC offset."""
+    if isinstance(Ticket._meta.database.obj, SqliteDatabase):
+        return fn.strftime("%Y-%m", column, f"{offset:+d} seconds")
+    return fn.to_char(column + SQL(f"INTERVAL '{offset:d} seconds'"), "YYYY-MM")
+
+
+def _month_counts(query, column, months, offset, *extra):
+    """{"YYYY-MM": (count, *SUM(extra))} of `query`'s rows by the local month of `column`."""
+    first, _ = months[0].bounds()
+    _, last = months[-1].bounds()
+    month = _local_month(column, offset)
+    sums = [fn.SUM(Case(None, [(e, 1)], 0)) for e in extra]
+    query = (
+        query.select(month.alias("month"), fn.COUNT(SQL("*")), *sums)
+        .where(column >= first, column < last)
+        .group_by(month)
+    )
+    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in query.tuples()}
+
+
+def monthly_figures(user, months: list[Period]) -> list[tuple] | None:
+    """`period_figures` of whole calendar months, by one GROUP BY on the local month per
+    figure (a fixed UTC offset over the months); None when the offset changes between them."""
+    offset = _constant_offset(months)
+    if offset is None:
+        return None
+    received = _month_counts(
+        visible_tickets(user, Ticket.select()), Ticket.created_at, months, offset
+    )
+    closed = _month_counts(visible_tickets(user, Ticket.select()), Ticket.closed_at, months, offset)
+    steps = _scoped_steps(user, TicketStep.select()).where(
+        TicketStep.status.in_(MUTU_BAKU_STATUSES)
+    )
+    ended = _month_counts(
+        steps, TicketStep.ended_at, months, offset, TicketStep.ended_at <= TicketStep.due_at
+    )
+    figures = []
+    for m in months:
+        key = f"{m.first:%Y-%m}"
+        n, on_time = ended.get(key, (0, 0))
+        figures.append(
+            (received.get(key, (0,))[0], closed.get(key, (0,))[0], n, _percent(on_time, n))
+        )
+    return figures
+
+
+def _months_figures(user, months):
+    return monthly_figures(user, months) or period_figures(user, months) if months else []
+
+
 def trend_table(user, period: Period) -> Table:
-    """The monthly trend: the twelve months up to the period's last month."""
+    """The monthly trend: the twelve months up to the period's last month (the months already
+    over are read once per CACHE_SECONDS: `figure_cache`)."""
     months = trend_months(period)
-    figures = period_figures(user, months)
+    today = calendar.to_local(utcnow()).date()
+    past = [m for m in months if m.last < today]
+    rest = months[len(past) :]
+    figures = figure_cache.remember(
+        ("trend", figure_cache.scope_key(user), tuple(past)),
+        lambda: _months_figures(user, past),
+    ) + _months_figures(user, rest)
     rows = [(f"{m.first:%Y-%m}", *f) for m, f in zip(months, figures, strict=True)]
     return Table("tren", _l("Tren bulanan (12 bulan)"), PERIOD_COLUMNS, rows)
 
@@ -377,8 +491,10 @@ def incomplete_table(user, period: Period) -> Table:
     """Per Perangkat Daerah: tickets received in the period, how many of them went to status
     incomplete (documents missing) at least once, and that share."""
     start, end = period.bounds()
-    went_incomplete = TicketStep.select(TicketStep.ticket).where(TicketStep.status == INCOMPLETE)
-    flag = Case(None, [(Ticket.id.in_(went_incomplete), 1)], 0)
+    went_incomplete = TicketStep.select(TicketStep.id).where(
+        TicketStep.ticket == Ticket.id, TicketStep.status == INCOMPLETE
+    )
+    flag = Case(None, [(fn.EXISTS(went_incomplete), 1)], 0)
     query = (
         Ticket.select(PerangkatDaerah.name, fn.COUNT(Ticket.id), fn.SUM(flag))
         .join(PerangkatDaerah)
@@ -507,29 +623,59 @@ def desk_table(user, condition, now=None) -> Table:
 def head_tables() -> dict:
     """slug -> callable(user, period, now) -> Table: every table of the heads' home page, in
     page order."""
-    return {
-        "terbuka": lambda u, p, n: open_by_step_table(u),
-        "terlambat-langkah": lambda u, p, n: overdue_by_step_table(u, n),
-        "terlambat-petugas": lambda u, p, n: overdue_by_person_table(u, n),
-        "banding": lambda u, p, n: comparison_table(u, p),
-        "langkah": lambda u, p, n: steps_table(u, p),
-        "per-layanan": lambda u, p, n: dimension_table(
-            u, p, "layanan", "per-layanan", _l("Durasi kerja per layanan")
+    overdue: dict = {}  # one query for both overdue tables of a page
+
+    def found(user, now):
+        key = (user.id, now)
+        if key not in overdue:
+            overdue[key] = overdue_steps(user, now)
+        return overdue[key]
+
+    def past(slug, make):
+        """A table of a period already over: the same figures for CACHE_SECONDS."""
+
+        def table(user, period, now):
+            if period.last >= calendar.to_local(now).date():
+                return make(user, period, now)
+            key = (slug, figure_cache.scope_key(user), period)
+            return figure_cache.remember(key, lambda: make(user, period, now))
+
+        return table
+
+    ended: dict = {}  # one fetch of the period's ended steps for every duration table
+
+    def rows(user, period):
+        key = (user.id, period)
+        if key not in ended:
+            ended[key] = ended_steps(user, period)
+        return ended[key]
+
+    def per(dimension, slug, title):
+        return lambda u, p, n: dimension_table(u, p, dimension, slug, title, rows(u, p))
+
+    period_tables = {
+        "langkah": lambda u, p, n: steps_table(u, p, rows(u, p)),
+        "per-layanan": per("layanan", "per-layanan", _l("Durasi kerja per layanan")),
+        "per-kelas-durasi": per(
+            "duration", "per-kelas-durasi", _l("Durasi kerja per kelas durasi layanan")
         ),
-        "per-kelas-durasi": lambda u, p, n: dimension_table(
-            u, p, "duration", "per-kelas-durasi", _l("Durasi kerja per kelas durasi layanan")
+        "per-perangkat-daerah": per(
+            "perangkat_daerah", "per-perangkat-daerah", _l("Durasi kerja per Perangkat Daerah")
         ),
-        "per-perangkat-daerah": lambda u, p, n: dimension_table(
-            u,
-            p,
-            "perangkat_daerah",
-            "per-perangkat-daerah",
-            _l("Durasi kerja per Perangkat Daerah"),
-        ),
-        "per-petugas": lambda u, p, n: dimension_table(
-            u, p, "agent", "per-petugas", _l("Durasi kerja per petugas (langkah 5 dan 7)")
+        "per-petugas": per(
+            "agent", "per-petugas", _l("Durasi kerja per petugas (langkah 5 dan 7)")
         ),
         "kelengkapan": lambda u, p, n: incomplete_table(u, p),
-        "balasan": lambda u, p, n: signed_wait_table(u, p),
+        "balasan": lambda u, p, n: signed_wait_table(u, p, rows(u, p)),
+    }
+    cached = {slug: past(slug, make) for slug, make in period_tables.items()}
+    return {
+        "terbuka": lambda u, p, n: open_by_step_table(u),
+        "terlambat-langkah": lambda u, p, n: overdue_by_step_table(u, n, found(u, n)),
+        "terlambat-petugas": lambda u, p, n: overdue_by_person_table(u, n, found(u, n)),
+        "banding": lambda u, p, n: comparison_table(u, p),
+        **{slug: cached[slug] for slug in ("langkah", "per-layanan", "per-kelas-durasi")},
+        **{slug: cached[slug] for slug in ("per-perangkat-daerah", "per-petugas")},
+        **{slug: cached[slug] for slug in ("kelengkapan", "balasan")},
         "tren": lambda u, p, n: trend_table(u, p),
     }
