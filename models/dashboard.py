@@ -12,12 +12,14 @@ The rules, for every table here:
 - "Tepat waktu" (on time): `ended_at <= due_at` (the due time already moved by paused time).
 - Durations are working time with paused time excluded (`TicketStep.working_seconds`, stored
   when a step ends: `models.step_duration`), shown in working hours. The median and the 90th
-  percentile are nearest-rank: the value at rank ceil(p * n) of the sorted durations, read by a
-  window query (ROW_NUMBER / COUNT over the group), the same on SQLite and PostgreSQL.
-- Overdue: an open step, not paused, whose due time has passed (now).
+  percentile are nearest-rank: the value at rank ceil(p * n) of the group's sorted durations.
+- Overdue: the tickets whose current staff step is past its due time now (a paused step has
+  none).
 
-Every figure is counted in the database (GROUP BY, window functions, CASE per period bucket);
-Python only names the rows.
+The counts are GROUP BY queries (received, closed, ended per period bucket or local month;
+open; overdue; incomplete). The duration tables share one query per page: the period's ended
+steps with their group keys, sorted by duration and read from the step index, grouped here, so
+that the five duration tables cost one index range scan instead of five window queries.
 """
 
 from __future__ import annotations

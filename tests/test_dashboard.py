@@ -350,3 +350,15 @@ def test_bad_period_on_the_page_is_400_with_the_message(client, login_as, scenar
     assert 'id="period-error"' in html and "Bulan tidak valid" in html
     assert client.get("/admin/tabel/langkah?periode=kuartal&kuartal=9").status_code == 400
     assert Ticket.select().count() >= 6  # nothing changed
+
+
+def test_figures_of_a_period_over_are_remembered_per_scope(scenario, users, app):
+    """June is over (today is later): its comparison is kept per app for CACHE_SECONDS, keyed
+    by the scope, so the kepala seksi never gets the admin's figures."""
+    admin, kasi = users["admin"], users["kepala_seksi"]
+    assert rows(dashboard.comparison_table(admin, JUNE))[0][1:] == (5, 1, 10, 70.0)
+    assert rows(dashboard.comparison_table(kasi, JUNE))[0][1:3] == (4, 1)  # B D E F; A closed
+    workflow.submit(None, new_request(), required_uploads(), now=wib(6, 10, 9))
+    assert rows(dashboard.comparison_table(admin, JUNE))[0][1] == 5  # remembered
+    app.extensions["desk_figure_cache"].clear()
+    assert rows(dashboard.comparison_table(admin, JUNE))[0][1] == 6
