@@ -1,18 +1,17 @@
 """The staff side: Flask-Admin views per role, with the SOP's actions.
 
-`/admin/` shows the user's queues with their counts; the ticket lists and the ticket page are in
-`tickets.py` / `ticket_page.py`, the on-behalf form in `onbehalf.py`, the catalogue and the staff
-accounts (admin only) in `catalog.py` and `staff.py`, the email outbox in `outbox.py`. Who sees
-what: `access.py`.
+`/admin/` is the home page per role (`dashboard.py`: queues, urgent tickets, the heads'
+figures); the ticket lists and the ticket page are in `tickets.py` / `ticket_page.py`, the
+on-behalf form in `onbehalf.py`, the catalogue and the staff accounts (admin only) in
+`catalog.py` and `staff.py`, the email outbox in `outbox.py`. Who sees what: `access.py`.
 """
 
 from __future__ import annotations
 
-from flask_admin import Admin, AdminIndexView, expose
+from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
-from flask_security import current_user
 
 from deskadmin import (
     audit,
@@ -25,28 +24,12 @@ from deskadmin import (
     template_files,
     trust_roots,
 )
-from deskadmin.access import StaffAccess, current_roles
+from deskadmin.dashboard import DeskIndexView
 from deskadmin.onbehalf import OnBehalfView
 from deskadmin.queues import QUEUES
 from deskadmin.ticket_page import TicketView
 from deskadmin.tickets import QueueView
-from models.scope import visible_tickets
 from security_headers import nonce
-
-
-class DeskIndexView(StaffAccess, AdminIndexView):
-    """The landing page after login: this user's queues and how many tickets wait in each."""
-
-    @expose("/")
-    def index(self):
-        roles = current_roles()
-        rows = [
-            (queue, queue.where(visible_tickets(current_user), current_user).count())
-            for queue in QUEUES
-            if roles & queue.roles
-        ]
-        total = visible_tickets(current_user).count()
-        return self.render("admin/index.html", queues=rows, total=total, roles=roles)
 
 
 def init_admin(app) -> None:

@@ -55,6 +55,48 @@ class Period:
         end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
         return calendar.to_utc(start), calendar.to_utc(end)
 
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        """The calendar month `month` of `year`."""
+        first = dt.date(year, month, 1)
+        next_month = (first + dt.timedelta(days=32)).replace(day=1)
+        return cls(first, next_month - dt.timedelta(days=1))
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        """Quarter 1-4 of `year`: three calendar months."""
+        first = dt.date(year, 3 * quarter - 2, 1)
+        return cls(first, cls.month(year, 3 * quarter).last)
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        """1 January to 31 December of `year`."""
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one; a whole month, quarter or year
+        gives the previous month, quarter or year (so February follows January's 31 days)."""
+        whole_months = self.first.day == 1 and (self.last + dt.timedelta(days=1)).day == 1
+        if whole_months:
+            months = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month
+            index = self.first.year * 12 + self.first.month - 1 - (months + 1)
+            first = dt.date(index // 12, index % 12 + 1, 1)
+            return Period(first, self.first - dt.timedelta(days=1))
+        return Period(self.first - dt.timedelta(days=self.days), self.first - dt.timedelta(days=1))
+
+    def months(self) -> list[Period]:
+        """The calendar months this period touches, each cut to the period."""
+        result, first = [], self.first
+        while first <= self.last:
+            whole = Period.month(first.year, first.month)
+            result.append(Period(first, min(whole.last, self.last)))
+            first = whole.last + dt.timedelta(days=1)
+        return result
+
 
 def current_month(today: dt.date | None = None) -> Period:
     """The calendar month of `today` (default: today's local date), first to last day."""

@@ -39,7 +39,7 @@ from models.calendar import calendar
 from models.report_table import Column, Table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-NUMERIC_KINDS = ("int", "percent", "hours")
+NUMERIC_KINDS = ("int", "percent", "hours", "decimal")
 DATE_KINDS = ("date", "datetime")
 # a string beginning so is written as a string cell: formulas, and "#N/A" and the like
 TEXT_CELL_STARTS = (*FORMULA_STARTS, "#")
@@ -53,6 +53,7 @@ XLSX_FORMATS = {
     "int": "0",
     "percent": "0.0%",
     "hours": "0.0",
+    "decimal": "0.00",
     "date": "dd/mm/yyyy",
     "datetime": "dd/mm/yyyy hh:mm",
 }
@@ -131,7 +132,8 @@ def csv_cell(value, column: Column, fmt: CsvFormat) -> str:
     if kind in NUMERIC_KINDS and _is_number(value):
         if kind == "int":
             return str(int(value))
-        return f"{float(value):.1f}".replace(".", fmt.decimal)
+        places = 2 if kind == "decimal" else 1
+        return f"{float(value):.{places}f}".replace(".", fmt.decimal)
     if kind in DATE_KINDS and isinstance(value, dt.date):
         local = local_value(value, kind)
         return local.strftime("%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M")

@@ -14,7 +14,9 @@ import pytest
 from peewee import IntegrityError, SqliteDatabase
 
 from models import migrate
+from models.calendar import WorkingCalendar
 from models.db import create_tables, database, make_database
+from models.step_duration import working_seconds
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 HEAD = migrate.migration_names()
@@ -333,6 +335,10 @@ def fill_previous_release() -> dict:
     return tickets
 
 
+def _as_datetime(value) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
 def snapshot() -> dict:
     """Every row of every table (the ledger aside), keyed by today's table name."""
     rows = {}
@@ -405,6 +411,15 @@ def test_previous_release_upgrades_and_keeps_every_row(previous_release):
     assert after.pop("missing_document")
     # 0006: every ticket of the previous release was submitted in Bahasa Indonesia
     assert {row.pop("requester_language") for row in after["ticket"]} == {"id"}
+    # 0011: every ended step gets its working duration from the calendar, an open one none
+    calendar = WorkingCalendar(holidays=lambda a, b: {r["date"] for r in before["holiday"]})
+    for row in after["ticket_step"]:
+        expected = None
+        if row["ended_at"] is not None:
+            ended, started = (_as_datetime(row[k]) for k in ("ended_at", "started_at"))
+            expected = working_seconds(calendar, started, ended, row["paused_seconds"])
+        assert row.pop("working_seconds") == expected, row
+    assert any(r["ended_at"] is not None for r in after["ticket_step"])
     for table, rows in after.items():  # a later migration's new column: empty or its default
         if not before.get(table):
             continue

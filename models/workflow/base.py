@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from models import hashchain, uploads
+from models.calendar import calendar
 from models.catalog import Layanan
 from models.db import database, utcnow
 from models.sop import STATES, step_for_status
 from models.staff import User
+from models.step_duration import working_seconds
 from models.storage import Staged, StoreFull, store
 from models.ticket import Document, Ticket, TicketEvent, TicketStep
 from models.workflow.transitions import TRANSITIONS, Transition, actor_fits, allowed_from
@@ -223,10 +225,16 @@ def due_time(status: str, layanan: Layanan, start):
 
 
 def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> None:
-    """Change status with the step bookkeeping: end the open step, start the next one."""
-    TicketStep.update(ended_at=now, actor=_staff(actor)).where(
+    """Change status with the step bookkeeping: end the open step (with its working duration,
+    `models.step_duration`), start the next one."""
+    open_rows = TicketStep.select().where(
         TicketStep.ticket == ticket.id, TicketStep.ended_at.is_null(True)
-    ).execute()
+    )
+    for row in open_rows:
+        seconds = working_seconds(calendar, row.started_at, now, row.paused_seconds, row.paused_at)
+        TicketStep.update(ended_at=now, actor=_staff(actor), working_seconds=seconds).where(
+            TicketStep.id == row.id
+        ).execute()
     step = step_for_status(to_status)
     due = step.due(now, ticket.layanan) if step else None
     _apply(

@@ -1,0 +1,683 @@
+"""The figures of the staff home page (dashboard), each a `models.report_table.Table`.
+
+The rules, for every table here:
+
+- Only the tickets the user may see count (`models.scope.visible_tickets`).
+- A period is local dates (`models.compliance.Period`, DESK_TIMEZONE); a step counts in the
+  period its `ended_at` falls in, a ticket in the period it was received (`created_at`) or
+  closed (`closed_at`).
+- Steps are the staff time standards (mutu baku) of the step table, as in `models.compliance`:
+  3 verifikasi, 4 disposisi, 5 pengerjaan, 6 balasan SLA/BA, 7 close; the requester's window
+  for missing documents and the paused part of step 5 are not steps of their own.
+- "Tepat waktu" (on time): `ended_at <= due_at` (the due time already moved by paused time).
+- Durations are working time with paused time excluded (`TicketStep.working_seconds`, stored
+  when a step ends: `models.step_duration`), shown in working hours. The median and the 90th
+  percentile are nearest-rank: the value at rank ceil(p * n) of the group's sorted durations.
+- Overdue: the tickets whose current staff step is past its due time now (a paused step has
+  none).
+
+The counts are GROUP BY queries (received, closed, ended per period bucket or local month;
+open; overdue; incomplete). The duration tables share one query per page: the period's ended
+steps with their group keys, sorted by duration and read from the step index, grouped here, so
+that the five duration tables cost one index range scan instead of five window queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from peewee import SQL, Case, SqliteDatabase, fn
+
+from models import figure_cache
+from models.calendar import calendar
+from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
+from models.compliance import AGENT_STEPS, Period
+from models.db import utcnow
+from models.report_table import Column, Table
+from models.scope import visible_tickets
+from models.sop import (
+    AGENT,
+    CLOSED,
+    HELPDESK,
+    INCOMPLETE,
+    MUTU_BAKU_NUMBERS,
+    MUTU_BAKU_STATUSES,
+    STATES,
+    mutu_baku_step,
+    step_for_status,
+)
+from models.staff import User
+from models.ticket import Ticket, TicketStep
+
+TREND_MONTHS = 12
+DEADLINE_ROWS = 50
+
+STEP = Column("step", _l("Langkah SOP"))
+ENDED = Column("ended", _l("Selesai dalam periode"), "int")
+ON_TIME = Column("on_time_percent", _l("Tepat waktu"), "percent")
+MEDIAN = Column("median_hours", _l("Median (jam kerja)"), "hours")
+P90 = Column("p90_hours", _l("Persentil ke-90 (jam kerja)"), "hours")
+DURATION_COLUMNS = [ENDED, ON_TIME, MEDIAN, P90]
+
+
+def step_label(number: int) -> str:
+    """ "5. Pengerjaan oleh petugas": the step number and its name from the step table."""
+    return f"{number}. {mutu_baku_step(number).name}"
+
+
+def _hours(seconds) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 1)
+
+
+def _percent(part, whole) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _sees_everything(user) -> bool:
+    """Whether `visible_tickets` leaves a query as it is for `user` (an admin): the step
+    queries then need no join to the ticket."""
+    probe = Ticket.select()
+    return visible_tickets(user, probe) is probe
+
+
+def _scoped_steps(user, query, need_ticket=False):
+    """A TicketStep query restricted to the steps of the tickets `user` may see."""
+    if need_ticket or not _sees_everything(user):
+        query = query.join(Ticket, on=(TicketStep.ticket == Ticket.id))
+    return visible_tickets(user, query)
+
+
+def _ended_in(period: Period):
+    start, end = period.bounds()
+    return (TicketStep.ended_at >= start) & (TicketStep.ended_at < end)
+
+
+# --- durations: share on time, median, 90th percentile ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Duration:
+    """The figures of one group of ended steps."""
+
+    key: object
+    label: str
+    step: int
+    ended: int
+    on_time: int
+    median_seconds: int | None
+    p90_seconds: int | None
+
+    def cells(self) -> tuple:
+        return (
+            self.ended,
+            _percent(self.on_time, self.ended),
+            _hours(self.median_seconds),
+            _hours(self.p90_seconds),
+        )
+
+
+def ended_steps(user, period: Period) -> list[tuple]:
+    """(step, layanan id, Perangkat Daerah id, assigned agent id, working seconds, on time 0/1)
+    of every staff step ended in the period that the user may see, by working seconds: one
+    query, read from the step index (`ended_at, due_at, status, step, working_seconds`)."""
+    on_time = Case(None, [(TicketStep.ended_at <= TicketStep.due_at, 1)], 0)
+    query = (
+        TicketStep.select(
+            TicketStep.step,
+            Ticket.layanan,
+            Ticket.perangkat_daerah,
+            Ticket.assigned_agent,
+            TicketStep.working_seconds,
+            on_time,
+        )
+        .join(Ticket, on=(TicketStep.ticket == Ticket.id))
+        .where(
+            _ended_in(period),
+            TicketStep.status.in_(MUTU_BAKU_STATUSES),
+            TicketStep.working_seconds.is_null(False),
+        )
+        .order_by(TicketStep.working_seconds)
+    )
+    return list(visible_tickets(user, query).tuples())
+
+
+def nearest_rank(values: list, percent: int):
+    """The value at rank ceil(percent / 100 * n) of sorted `values` (None when empty)."""
+    if not values:
+        return None
+    return values[(len(values) * percent + 99) // 100 - 1]
+
+
+def _labels(dimension):
+    """id -> label of a dimension (small catalogue tables, read whole)."""
+    if dimension == "layanan":
+        return dict(Layanan.select(Layanan.id, Layanan.name).tuples())
+    if dimension == "duration":
+        return dict(Layanan.select(Layanan.id, Layanan.duration).tuples())
+    if dimension == "perangkat_daerah":
+        return dict(PerangkatDaerah.select(PerangkatDaerah.id, PerangkatDaerah.name).tuples())
+    if dimension == "agent":
+        return dict(User.select(User.id, User.name).tuples())
+    return {}
+
+
+COLUMN_OF = {"layanan": 1, "duration": 1, "perangkat_daerah": 2, "agent": 3}
+
+
+def durations(
+    user, period: Period, dimension: str | None = None, steps=MUTU_BAKU_NUMBERS, rows=None
+):
+    """The ended steps of the period per (dimension, step): how many, how many on time, the
+    median and the 90th-percentile working duration (nearest rank). `dimension`: None (per
+    step only), "layanan", "duration" (the service's duration class), "perangkat_daerah" or
+    "agent" (the ticket's assigned agent, steps 5 and 7 only). `rows`: `ended_steps` when the
+    page already has them. Sorted by label, then step."""
+    rows = ended_steps(user, period) if rows is None else rows
+    if dimension == "agent":
+        steps = tuple(s for s in steps if s in AGENT_STEPS)
+    labels = _labels(dimension)
+    groups: dict = {}
+    for row in rows:  # sorted by working seconds, so each group's list is sorted too
+        step = row[0]
+        if step not in steps:
+            continue
+        if dimension is None:
+            key = step
+        else:
+            key = row[COLUMN_OF[dimension]]
+            if dimension == "duration":
+                key = labels.get(key)
+            if key is None:
+                continue
+        group = groups.setdefault((key, step), ([], [0]))
+        group[0].append(row[4])
+        group[1][0] += row[5]
+    found = []
+    for (key, step), (seconds, on_time) in groups.items():
+        if dimension is None:
+            label = step_label(step)
+        elif dimension == "duration":
+            label = key
+        else:
+            label = labels.get(key, "")
+        found.append(
+            Duration(
+                key,
+                label,
+                step,
+                len(seconds),
+                on_time[0],
+                nearest_rank(seconds, 50),
+                nearest_rank(seconds, 90),
+            )
+        )
+    if dimension is None:  # every step listed, zero when none ended
+        by_step = {r.step: r for r in found}
+        return [by_step.get(s, Duration(s, step_label(s), s, 0, 0, None, None)) for s in steps]
+    return sorted(found, key=lambda r: (str(r.label), r.step))
+
+
+DIMENSION_COLUMNS = {
+    "layanan": Column("layanan", _l("Layanan")),
+    "duration": Column("duration", _l("Kelas durasi")),
+    "perangkat_daerah": Column("perangkat_daerah", _l("Perangkat Daerah")),
+    "agent": Column("agent", _l("Petugas")),
+}
+
+
+def steps_table(user, period: Period, ended=None) -> Table:
+    """Per SOP step 3-7: ended in the period, share on time, median and p90 working hours."""
+    rows = [(step_label(r.step), *r.cells()) for r in durations(user, period, rows=ended)]
+    return Table("langkah", _l("Durasi kerja per langkah SOP"), [STEP, *DURATION_COLUMNS], rows)
+
+
+def dimension_table(user, period: Period, dimension: str, slug: str, title, ended=None) -> Table:
+    """The step figures per (service | duration class | agency | agent, step)."""
+    rows = []
+    for r in durations(user, period, dimension, rows=ended):
+        label = DURATION_CLASSES.get(r.label, r.label) if dimension == "duration" else r.label
+        rows.append((str(label), step_label(r.step), *r.cells()))
+    return Table(slug, title, [DIMENSION_COLUMNS[dimension], STEP, *DURATION_COLUMNS], rows)
+
+
+def signed_wait_table(user, period: Period, ended=None) -> Table:
+    """Step 6, the wait for the signed SLA and BA, per Perangkat Daerah."""
+    by_agency = durations(user, period, "perangkat_daerah", steps=(6,), rows=ended)
+    rows = [(r.label, *r.cells()) for r in by_agency]
+    return Table(
+        "balasan",
+        _l("Menunggu balasan SLA dan BA bertanda tangan (langkah 6)"),
+        [DIMENSION_COLUMNS["perangkat_daerah"], *DURATION_COLUMNS],
+        rows,
+    )
+
+
+# --- open and overdue now ----------------------------------------------------------------------
+
+
+def open_by_step_table(user) -> Table:
+    """The tickets not closed, per state (in the order of the state table) with its step."""
+    query = visible_tickets(
+        user, Ticket.select(Ticket.status, fn.COUNT(Ticket.id)).where(Ticket.status != CLOSED)
+    ).group_by(Ticket.status)
+    counts = dict(query.tuples())
+    rows = []
+    for code, state in STATES.items():
+        if code == CLOSED:
+            continue
+        step = step_for_status(code)
+        rows.append((f"{step.number}. {step.name}", str(state.label), counts.get(code, 0)))
+    return Table(
+        "terbuka",
+        _l("Tiket terbuka per langkah"),
+        [STEP, Column("status", _l("Status")), Column("count", _l("Jumlah tiket"), "int")],
+        rows,
+    )
+
+
+def overdue_steps(user, now) -> list[tuple]:
+    """(step, assigned agent's name or None, count) of the tickets whose current staff step is
+    past its due time: the ticket carries its open step's due time (moved with it on a resume
+    or an extension; none while paused), so the ticket table alone answers."""
+    query = (
+        Ticket.select(Ticket.step, Ticket.assigned_agent, fn.COUNT(Ticket.id))
+        .where(Ticket.status.in_(MUTU_BAKU_STATUSES), Ticket.due_at < now)
+        .group_by(Ticket.step, Ticket.assigned_agent)
+    )
+    counts = list(visible_tickets(user, query).tuples())
+    agents = {a for _s, a, _n in counts if a is not None}
+    names = (
+        dict(User.select(User.id, User.name).where(User.id.in_(agents)).tuples()) if agents else {}
+    )
+    return [(step, names.get(agent), n) for step, agent, n in counts]
+
+
+def overdue_by_step_table(user, now=None, found=None) -> Table:
+    """Open steps past their due time now, per step (every staff step listed); `found`: the
+    result of `overdue_steps` when the page already has it."""
+    counts: dict = {}
+    for step, _name, n in found if found is not None else overdue_steps(user, now or utcnow()):
+        counts[step] = counts.get(step, 0) + n
+    rows = [(step_label(s), counts.get(s, 0)) for s in MUTU_BAKU_NUMBERS]
+    return Table(
+        "terlambat-langkah",
+        _l("Terlambat saat ini per langkah"),
+        [STEP, Column("count", _l("Langkah terlambat"), "int")],
+        rows,
+    )
+
+
+def overdue_by_person_table(user, now=None, found=None) -> Table:
+    """Open steps past their due time now, per the one who answers for the step: the assigned
+    agent (steps 5 and 7), the helpdesk (3 and 4), the requester (6). Most first."""
+    owners = {HELPDESK: _("Helpdesk"), AGENT: _("Petugas belum ditentukan")}
+    counts: dict = {}
+    for step, name, n in found if found is not None else overdue_steps(user, now or utcnow()):
+        owner = mutu_baku_step(step).owner
+        if owner == AGENT:
+            person = name or owners[AGENT]
+        else:
+            person = owners.get(owner) or _("Pemohon")
+        counts[person] = counts.get(person, 0) + n
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return Table(
+        "terlambat-petugas",
+        _l("Terlambat saat ini per penanggung jawab"),
+        [Column("person", _l("Penanggung jawab")), Column("count", _l("Langkah terlambat"), "int")],
+        rows,
+    )
+
+
+# --- periods side by side: this against the last, the monthly trend --------------------------
+
+
+PERIOD_COLUMNS = [
+    Column("period", _l("Periode")),
+    Column("received", _l("Tiket masuk"), "int"),
+    Column("closed", _l("Tiket ditutup"), "int"),
+    Column("ended", _l("Langkah selesai"), "int"),
+    Column("on_time_percent", _l("Tepat waktu"), "percent"),
+]
+
+
+def _bucket_sums(query, column, periods):
+    """One SELECT of SUM(CASE column in bucket) per period: the counts of all buckets at once."""
+    sums = []
+    for i, period in enumerate(periods):
+        start, end = period.bounds()
+        sums.append(fn.SUM(Case(None, [((column >= start) & (column < end), 1)], 0)).alias(f"b{i}"))
+    first, _ = periods[0].bounds()
+    _, last = periods[-1].bounds()
+    row = query.select(*sums).where(column >= first, column < last).tuples().first()
+    return [int(v or 0) for v in (row or [0] * len(periods))]
+
+
+def period_figures(user, periods: list[Period]) -> list[tuple]:
+    """For each period (in order, earliest first): tickets received, tickets closed, staff steps
+    ended and the share of them on time."""
+    ordered = sorted(periods, key=lambda p: p.first)
+    tickets = visible_tickets(user, Ticket.select())
+    received = _bucket_sums(tickets, Ticket.created_at, ordered)
+    closed = _bucket_sums(visible_tickets(user, Ticket.select()), Ticket.closed_at, ordered)
+    steps = _scoped_steps(user, TicketStep.select())
+    steps = steps.where(TicketStep.status.in_(MUTU_BAKU_STATUSES))
+    ended = _bucket_sums(steps, TicketStep.ended_at, ordered)
+    on_time = _bucket_sums(
+        steps.where(TicketStep.ended_at <= TicketStep.due_at), TicketStep.ended_at, ordered
+    )
+    figures = {
+        p: (received[i], closed[i], ended[i], _percent(on_time[i], ended[i]))
+        for i, p in enumerate(ordered)
+    }
+    return [figures[p] for p in periods]
+
+
+def period_text(period: Period) -> str:
+    return f"{period.first.isoformat()} – {period.last.isoformat()}"
+
+
+def comparison_table(user, period: Period) -> Table:
+    """This period and the previous one of the same length (`Period.previous`)."""
+    previous = period.previous()
+    today = calendar.to_local(utcnow()).date()
+    if period.last < today:
+        this_row, last_row = figure_cache.remember(
+            ("compare", figure_cache.scope_key(user), period),
+            lambda: period_figures(user, [period, previous]),
+        )
+    else:
+        this_row = period_figures(user, [period])[0]
+        last_row = figure_cache.remember(
+            ("period", figure_cache.scope_key(user), previous),
+            lambda: period_figures(user, [previous])[0],
+        )
+    rows = [
+        (_("Periode ini (%(p)s)", p=period_text(period)), *this_row),
+        (_("Periode sebelumnya (%(p)s)", p=period_text(previous)), *last_row),
+    ]
+    return Table("banding", _l("Periode ini dibanding periode sebelumnya"), PERIOD_COLUMNS, rows)
+
+
+def trend_months(period: Period) -> list[Period]:
+    """The twelve calendar months ending with the month of the period's last day."""
+    months, year, month = [], period.last.year, period.last.month
+    for _i in range(TREND_MONTHS):
+        months.append(Period.month(year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def _constant_offset(periods) -> int | None:
+    """The zone's UTC offset in seconds if it is the same at every bound of `periods` (no
+    daylight saving between: every Indonesian zone), else None."""
+    offsets = set()
+    for period in periods:
+        for bound in period.bounds():
+            offsets.add(calendar.to_local(bound).utcoffset())
+    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
+
+
+def _local_month(column, offset: int):
+    """The local month "YYYY-MM" of a stored UTC time, in SQL, for a fixed UTC offset."""
+    if isinstance(Ticket._meta.database.obj, SqliteDatabase):
+        return fn.strftime("%Y-%m", column, f"{offset:+d} seconds")
+    return fn.to_char(column + SQL(f"INTERVAL '{offset:d} seconds'"), "YYYY-MM")
+
+
+def _month_counts(query, column, months, offset, *extra):
+    """{"YYYY-MM": (count, *SUM(extra))} of `query`'s rows by the local month of `column`."""
+    first, _ = months[0].bounds()
+    _, last = months[-1].bounds()
+    month = _local_month(column, offset)
+    sums = [fn.SUM(Case(None, [(e, 1)], 0)) for e in extra]
+    query = (
+        query.select(month.alias("month"), fn.COUNT(SQL("*")), *sums)
+        .where(column >= first, column < last)
+        .group_by(month)
+    )
+    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in query.tuples()}
+
+
+def monthly_figures(user, months: list[Period]) -> list[tuple] | None:
+    """`period_figures` of whole calendar months, by one GROUP BY on the local month per
+    figure (a fixed UTC offset over the months); None when the offset changes between them."""
+    offset = _constant_offset(months)
+    if offset is None:
+        return None
+    received = _month_counts(
+        visible_tickets(user, Ticket.select()), Ticket.created_at, months, offset
+    )
+    closed = _month_counts(visible_tickets(user, Ticket.select()), Ticket.closed_at, months, offset)
+    steps = _scoped_steps(user, TicketStep.select()).where(
+        TicketStep.status.in_(MUTU_BAKU_STATUSES)
+    )
+    ended = _month_counts(
+        steps, TicketStep.ended_at, months, offset, TicketStep.ended_at <= TicketStep.due_at
+    )
+    figures = []
+    for m in months:
+        key = f"{m.first:%Y-%m}"
+        n, on_time = ended.get(key, (0, 0))
+        figures.append(
+            (received.get(key, (0,))[0], closed.get(key, (0,))[0], n, _percent(on_time, n))
+        )
+    return figures
+
+
+def _months_figures(user, months):
+    return monthly_figures(user, months) or period_figures(user, months) if months else []
+
+
+def trend_table(user, period: Period) -> Table:
+    """The monthly trend: the twelve months up to the period's last month (the months already
+    over are read once per CACHE_SECONDS: `figure_cache`)."""
+    months = trend_months(period)
+    today = calendar.to_local(utcnow()).date()
+    past = [m for m in months if m.last < today]
+    rest = months[len(past) :]
+    figures = figure_cache.remember(
+        ("trend", figure_cache.scope_key(user), tuple(past)),
+        lambda: _months_figures(user, past),
+    ) + _months_figures(user, rest)
+    rows = [(f"{m.first:%Y-%m}", *f) for m, f in zip(months, figures, strict=True)]
+    return Table("tren", _l("Tren bulanan (12 bulan)"), PERIOD_COLUMNS, rows)
+
+
+# --- incomplete documents ------------------------------------------------------------------------
+
+
+def incomplete_table(user, period: Period) -> Table:
+    """Per Perangkat Daerah: tickets received in the period, how many of them went to status
+    incomplete (documents missing) at least once, and that share."""
+    start, end = period.bounds()
+    went_incomplete = TicketStep.select(TicketStep.id).where(
+        TicketStep.ticket == Ticket.id, TicketStep.status == INCOMPLETE
+    )
+    flag = Case(None, [(fn.EXISTS(went_incomplete), 1)], 0)
+    query = (
+        Ticket.select(PerangkatDaerah.name, fn.COUNT(Ticket.id), fn.SUM(flag))
+        .join(PerangkatDaerah)
+        .where(Ticket.created_at >= start, Ticket.created_at < end)
+        .group_by(PerangkatDaerah.id, PerangkatDaerah.name)
+        .order_by(PerangkatDaerah.name)
+    )
+    rows = [
+        (name, int(n), int(k or 0), _percent(int(k or 0), int(n)))
+        for name, n, k in visible_tickets(user, query).tuples()
+    ]
+    return Table(
+        "kelengkapan",
+        _l("Dokumen tidak lengkap per Perangkat Daerah"),
+        [
+            DIMENSION_COLUMNS["perangkat_daerah"],
+            Column("received", _l("Tiket masuk"), "int"),
+            Column("incomplete", _l("Pernah tidak lengkap"), "int"),
+            Column("incomplete_percent", _l("Persentase tidak lengkap"), "percent"),
+        ],
+        rows,
+    )
+
+
+# --- the desk's own list: overdue, due today and tomorrow, unread replies ----------------------
+
+
+def local_day_bounds(now) -> tuple[dt.datetime, dt.datetime]:
+    """(end of today, end of tomorrow) in local dates (DESK_TIMEZONE), as naive UTC."""
+    today = calendar.to_local(now).date()
+    ends = []
+    for days in (1, 2):
+        local = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(0), tzinfo=calendar.tz)
+        ends.append(calendar.to_utc(local))
+    return ends[0], ends[1]
+
+
+@dataclass(frozen=True)
+class DeskCounts:
+    overdue: int
+    due_today: int
+    due_tomorrow: int
+    unread: int
+
+
+def _urgent(user, now, condition):
+    end_today, end_tomorrow = local_day_bounds(now)
+    query = Ticket.select().where(
+        Ticket.status != CLOSED,
+        condition,
+        ((Ticket.due_at < end_tomorrow) | (Ticket.reply_unread == True)),  # noqa: E712
+    )
+    return visible_tickets(user, query), end_today, end_tomorrow
+
+
+def desk_counts(user, condition, now=None) -> DeskCounts:
+    """Of the tickets `condition` gives (the ones whose current step `user` answers for): how
+    many are overdue, fall due later today, fall due tomorrow (local dates), carry an unread
+    reply. One query."""
+    now = now or utcnow()
+    query, end_today, end_tomorrow = _urgent(user, now, condition)
+
+    def count(expr):
+        return fn.SUM(Case(None, [(expr, 1)], 0))
+
+    row = (
+        query.select(
+            count(Ticket.due_at < now),
+            count((Ticket.due_at >= now) & (Ticket.due_at < end_today)),
+            count((Ticket.due_at >= end_today) & (Ticket.due_at < end_tomorrow)),
+            count(Ticket.reply_unread == True),  # noqa: E712
+        )
+        .tuples()
+        .first()
+    )
+    return DeskCounts(*(int(v or 0) for v in row))
+
+
+def urgency(ticket, now, end_today, end_tomorrow) -> str:
+    if ticket.due_at is not None and ticket.due_at < now:
+        return _("Terlambat")
+    if ticket.due_at is not None and ticket.due_at < end_today:
+        return _("Jatuh tempo hari ini")
+    if ticket.due_at is not None and ticket.due_at < end_tomorrow:
+        return _("Jatuh tempo besok")
+    return _("Balasan baru")
+
+
+def desk_table(user, condition, now=None) -> Table:
+    """The urgent tickets `user` answers for, most urgent first: by due time (overdue first),
+    then the ones with only an unread reply (oldest reply first); at most DEADLINE_ROWS."""
+    now = now or utcnow()
+    query, end_today, end_tomorrow = _urgent(user, now, condition)
+    query = query.order_by(
+        Ticket.due_at.is_null(True), Ticket.due_at, Ticket.last_reply_at, Ticket.id
+    ).limit(DEADLINE_ROWS)
+    rows = [
+        (
+            t.number,
+            t.subject,
+            str(t.status_label),
+            t.due_at,
+            urgency(t, now, end_today, end_tomorrow),
+            _("ya") if t.reply_unread else "",
+        )
+        for t in query
+    ]
+    return Table(
+        "mendesak",
+        _l("Perlu perhatian: terlambat, jatuh tempo hari ini dan besok, balasan baru"),
+        [
+            Column("number", _l("Nomor tiket")),
+            Column("subject", _l("Perihal")),
+            Column("status", _l("Status")),
+            Column("due_at", _l("Batas waktu"), "datetime"),
+            Column("urgency", _l("Keterangan")),
+            Column("unread", _l("Balasan belum dibaca")),
+        ],
+        rows,
+    )
+
+
+# --- the heads' tables by slug ---------------------------------------------------------------
+
+
+def head_tables() -> dict:
+    """slug -> callable(user, period, now) -> Table: every table of the heads' home page, in
+    page order."""
+    overdue: dict = {}  # one query for both overdue tables of a page
+
+    def found(user, now):
+        key = (user.id, now)
+        if key not in overdue:
+            overdue[key] = overdue_steps(user, now)
+        return overdue[key]
+
+    def past(slug, make):
+        """A table of a period already over: the same figures for CACHE_SECONDS."""
+
+        def table(user, period, now):
+            if period.last >= calendar.to_local(now).date():
+                return make(user, period, now)
+            key = (slug, figure_cache.scope_key(user), period)
+            return figure_cache.remember(key, lambda: make(user, period, now))
+
+        return table
+
+    ended: dict = {}  # one fetch of the period's ended steps for every duration table
+
+    def rows(user, period):
+        key = (user.id, period)
+        if key not in ended:
+            ended[key] = ended_steps(user, period)
+        return ended[key]
+
+    def per(dimension, slug, title):
+        return lambda u, p, n: dimension_table(u, p, dimension, slug, title, rows(u, p))
+
+    period_tables = {
+        "langkah": lambda u, p, n: steps_table(u, p, rows(u, p)),
+        "per-layanan": per("layanan", "per-layanan", _l("Durasi kerja per layanan")),
+        "per-kelas-durasi": per(
+            "duration", "per-kelas-durasi", _l("Durasi kerja per kelas durasi layanan")
+        ),
+        "per-perangkat-daerah": per(
+            "perangkat_daerah", "per-perangkat-daerah", _l("Durasi kerja per Perangkat Daerah")
+        ),
+        "per-petugas": per(
+            "agent", "per-petugas", _l("Durasi kerja per petugas (langkah 5 dan 7)")
+        ),
+        "kelengkapan": lambda u, p, n: incomplete_table(u, p),
+        "balasan": lambda u, p, n: signed_wait_table(u, p, rows(u, p)),
+    }
+    cached = {slug: past(slug, make) for slug, make in period_tables.items()}
+    return {
+        "terbuka": lambda u, p, n: open_by_step_table(u),
+        "terlambat-langkah": lambda u, p, n: overdue_by_step_table(u, n, found(u, n)),
+        "terlambat-petugas": lambda u, p, n: overdue_by_person_table(u, n, found(u, n)),
+        "banding": lambda u, p, n: comparison_table(u, p),
+        **{slug: cached[slug] for slug in ("langkah", "per-layanan", "per-kelas-durasi")},
+        **{slug: cached[slug] for slug in ("per-perangkat-daerah", "per-petugas")},
+        **{slug: cached[slug] for slug in ("kelengkapan", "balasan")},
+        "tren": lambda u, p, n: trend_table(u, p),
+    }
