@@ -1,7 +1,9 @@
 """The benchmark: the desk against gunicorn, next to the bare ceiling app, in one run.
 
     .venv/bin/python -m bench.run --tickets 100000 [--database-url postgresql://...]
-        [--workdir DIR] [--duration 10] [--connections 8] [--only W1,W2,...]
+        [--redis-url redis://...] [--workdir DIR] [--duration 10] [--connections 8]
+        [--only W1,W2,...] [--w7-path /admin/kepatuhan/] [--w4-due 10000] [--w6-batch 2,50]
+        [--emails 10000]
 
 Seeds a database (`flask init-db`, `seed-demo`, `seed-bench --tickets N`; kept in --workdir and
 reused when it is already seeded), starts the desk and `bench/bare.py` under gunicorn (2 workers
@@ -301,20 +303,24 @@ def timed(fn, repeat: int) -> dict:
 
 
 # --- set-up ----------------------------------------------------------------------------------
-def environment(workdir: Path, database_url: str | None) -> dict:
+def environment(workdir: Path, database_url: str | None, redis_url: str | None = None) -> dict:
     env = dict(os.environ)
+    name = f"bench-{uuid.uuid4().hex[:8]}"
     env.update(
         DESK_DATABASE_URL=database_url or f"sqlite:///{workdir}/desk.sqlite3",
         DESK_DOCUMENTS_DIR=str(workdir / "documents"),
         DESK_OUTBOX_DIR=str(workdir / "outbox"),
         DESK_HUEY_FILE=str(workdir / "huey.sqlite3"),
-        DESK_HUEY_NAME=f"bench-{uuid.uuid4().hex[:8]}",
+        DESK_HUEY_NAME=name,
+        DESK_RATELIMIT_KEY_PREFIX=f"{name}-limit",
         DESK_SECRET_KEY="bench-secret-key-not-for-production",
         DESK_TRUSTED_PROXIES="1",
         DESK_LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
     env.pop("DESK_REDIS_URL", None)
+    if redis_url:  # the queue (its own name) and the rate limiter on Redis
+        env["DESK_REDIS_URL"] = redis_url
     return env
 
 
@@ -369,6 +375,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--database-url")
+    parser.add_argument("--redis-url", help="huey and the rate limiter on Redis")
     parser.add_argument("--workdir")
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
@@ -381,7 +388,7 @@ def main() -> None:
     only = set(args.only.split(","))
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="desk-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    env = environment(workdir, args.database_url)
+    env = environment(workdir, args.database_url, args.redis_url)
     prepare(env, workdir, args.tickets)
     bare_env = dict(
         env, BARE_DATABASE_URL=env["DESK_DATABASE_URL"], BARE_FILES=str(workdir / "bare")
@@ -462,9 +469,23 @@ def main() -> None:
     if "W6" in only:
         for batch in (int(b) for b in args.w6_batch.split(",")):
             rows.append(w6_emails(env, args.emails, batch))
+    if args.redis_url:
+        forget_redis_keys(args.redis_url, env["DESK_HUEY_NAME"])
     out = workdir / "results.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"results: {out}")
+
+
+def forget_redis_keys(url: str, name: str) -> None:
+    """Delete the run's queue and rate-limit keys (every key of this run starts with `name`
+    or huey's prefix for it) from the shared Redis."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for pattern in (f"{name}*", f"huey.*{name}*", f"*{name}-limit*"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
 
 
 def w8_export(env, cookies: dict) -> dict:
@@ -479,7 +500,8 @@ def w8_export(env, cookies: dict) -> dict:
         (pid,) = server.worker_pids()
         before = memory_kb(pid, "VmRSS")
         t0 = time.perf_counter()
-        status, body, _ = admin.request("GET", "/admin/tiket/export/csv/")
+        # every ticket: "Tampilkan: Semua" (the list opens on the open ones)
+        status, body, _ = admin.request("GET", "/admin/tiket/export/csv/?flt0_6=all")
         elapsed = time.perf_counter() - t0
         peak = memory_kb(pid, "VmHWM")
     finally:

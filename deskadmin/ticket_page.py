@@ -168,7 +168,7 @@ class TicketView(TicketListBase):
             missing_names=[r.name for r in required if r.id in missing],
             intake_channels=INTAKE_CHANNELS,
             signed_kinds={k: DOCUMENT_KINDS[k] for k in SIGNED_KINDS},
-            signed_in=Document.signed_in(ticket.id),
+            signed_in=Document.signed_in_among(others),
             events=events,
             conversation=[e for e in events if e.action in CONVERSATION_EVENTS],
             steps=list(
