@@ -477,15 +477,14 @@ def main() -> None:
 
 
 def forget_redis_keys(url: str, name: str) -> None:
-    """Delete the run's queue and rate-limit keys (every key of this run starts with `name`
-    or huey's prefix for it) from the shared Redis."""
+    """Delete the run's queue and rate-limit keys (each names the run: huey's queue, the
+    limiter's prefixes) from the shared Redis."""
     import redis
 
     client = redis.Redis.from_url(url)
-    for pattern in (f"{name}*", f"huey.*{name}*", f"*{name}-limit*"):
-        keys = list(client.scan_iter(match=pattern, count=1000))
-        if keys:
-            client.delete(*keys)
+    keys = list(client.scan_iter(match=f"*{name}*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 def w8_export(env, cookies: dict) -> dict:
