@@ -214,7 +214,8 @@ def _pd_options():
     return [(str(i), name) for i, name in query.order_by(PerangkatDaerah.name).tuples()]
 
 
-# What a list row shows (the page reads these, not every column of four tables).
+# What a list row shows (the page reads these, not every column of four tables; a ticket column
+# added to `column_list` is read too, see `_row_columns`).
 LIST_COLUMNS = (
     Ticket.id,
     Ticket.number,
@@ -402,8 +403,16 @@ class TicketListBase(TicketScope, ModelView):
             page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
         )
         if execute:
-            rows = list(rows.select(*LIST_COLUMNS))
+            rows = list(rows.select(*self._row_columns()))
         return capped_count(self._filtered_count_query(search, filters)), rows
+
+    def _row_columns(self) -> list:
+        """LIST_COLUMNS and any other ticket column this list shows (a column added to
+        `column_list` is read without being added here too)."""
+        fields = Ticket._meta.fields
+        have = {c.name for c in LIST_COLUMNS if c.model is Ticket}
+        extra = [fields[n] for n, _label in self._list_columns if n in fields and n not in have]
+        return [*LIST_COLUMNS, *extra]
 
     def _filtered_count_query(self, search, filters):
         query = self.count_query()

@@ -13,7 +13,7 @@ from models.db import database
 from models.outbox import notifications_committed, notify
 from models.staff import User
 from models.staff_admin import create_staff, update_staff
-from models.ticket import Notification, TicketEvent
+from models.ticket import Notification, Ticket, TicketEvent
 from tests.helpers import T0, new_request, required_uploads
 
 
@@ -120,3 +120,16 @@ def test_a_rolled_back_transaction_queues_nothing(db, committed):
     with database.atomic():
         (row,) = notify(ticket, event, "opened", requester=True)
     assert committed == [[row.id]]  # only its own row, not the rolled-back one's
+
+
+def test_a_list_reads_every_ticket_column_it_shows(app, monkeypatch):
+    from deskadmin.tickets import TicketListBase
+
+    (view,) = [
+        v for admin in app.extensions["admin"] for v in admin._views if v.endpoint == "tickets"
+    ]
+    assert isinstance(view, TicketListBase)
+    read = {c.name for c in view._row_columns() if c.model is Ticket}
+    assert {name for name, _label in view._list_columns} <= read
+    monkeypatch.setattr(view, "_list_columns", [*view._list_columns, ("requester_name", "x")])
+    assert "requester_name" in {c.name for c in view._row_columns() if c.model is Ticket}
