@@ -1,7 +1,9 @@
 """The benchmark: the desk against gunicorn, next to the bare ceiling app, in one run.
 
     .venv/bin/python -m bench.run --tickets 100000 [--database-url postgresql://...]
-        [--workdir DIR] [--duration 10] [--connections 8] [--only W1,W2,...]
+        [--redis-url redis://...] [--workdir DIR] [--duration 10] [--connections 8]
+        [--only W1,W2,...] [--w7-path /admin/kepatuhan/] [--w4-due 10000] [--w6-batch 2,50]
+        [--emails 10000]
 
 Seeds a database (`flask init-db`, `seed-demo`, `seed-bench --tickets N`; kept in --workdir and
 reused when it is already seeded), starts the desk and `bench/bare.py` under gunicorn (2 workers
@@ -148,16 +150,49 @@ def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def staff_client(port: int, email: str) -> Client:
+def staff_client(port: int, email: str, totp_code=None) -> Client:
+    """A client logged in through the login form (and the second-factor form with
+    `totp_code()` when the user has an authenticator app, as the admin does)."""
     client = Client(port)
     _, html, _ = client.request("GET", "/staf/login")
     token = CSRF_RE.search(html.decode()).group(1)
-    status, _, _ = client.post_form(
+    status, _, headers = client.post_form(
         "/staf/login", {"email": email, "password": PASSWORD, "csrf_token": token}
     )
-    if status not in (302, 303):
-        raise RuntimeError(f"login of {email} failed: {status}")
+    if status in (302, 303) and "/staf/tf-validate" in headers.get("Location", ""):
+        _, html, _ = client.request("GET", "/staf/tf-validate")
+        token = CSRF_RE.search(html.decode()).group(1)
+        status, _, headers = client.post_form(
+            "/staf/tf-validate", {"code": totp_code(), "csrf_token": token}
+        )
+    if status not in (302, 303) or "/staf/" in headers.get("Location", ""):
+        raise RuntimeError(f"login of {email} failed: {status} {headers.get('Location')}")
     return client
+
+
+def admin_totp(email: str = "admin@example.go.id"):
+    """Give the admin an authenticator secret (once; inside `desk_app`) and return a function
+    making its current code (each code is accepted once: the last counter is forgotten)."""
+    from flask import current_app
+
+    from models.db import connection
+    from models.staff import User
+
+    factory = current_app.extensions["security"]._totp_factory
+    with connection():
+        user = User.get(User.email == email)
+        if not user.tf_totp_secret:
+            user.tf_totp_secret = factory.generate_totp_secret()
+            user.tf_primary_method = "authenticator"
+            user.save()
+        secret = user.tf_totp_secret
+
+    def code():
+        with connection():
+            User.update(tf_totp_last_counter=None).where(User.id == user.id).execute()
+        return factory.generate_totp_password(secret)
+
+    return code
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -219,7 +254,7 @@ def w1_desk(port, layanan_id, pdf):
             "requester_name": "Asep Sunarya",
             "requester_nip": "198201012006041001",
             "requester_position": "Pranata Komputer",
-            "requester_email": f"asep{n}@jabarprov.go.id",
+            "requester_email": f"asep{n}@unit{n}.jabarprov.go.id",  # the limits are per domain
             "requester_phone": "081234567890",
             "subject": f"Permohonan beban uji {n}",
             "description": "Mohon ditindaklanjuti.",
@@ -268,20 +303,24 @@ def timed(fn, repeat: int) -> dict:
 
 
 # --- set-up ----------------------------------------------------------------------------------
-def environment(workdir: Path, database_url: str | None) -> dict:
+def environment(workdir: Path, database_url: str | None, redis_url: str | None = None) -> dict:
     env = dict(os.environ)
+    name = f"bench-{uuid.uuid4().hex[:8]}"
     env.update(
         DESK_DATABASE_URL=database_url or f"sqlite:///{workdir}/desk.sqlite3",
         DESK_DOCUMENTS_DIR=str(workdir / "documents"),
         DESK_OUTBOX_DIR=str(workdir / "outbox"),
         DESK_HUEY_FILE=str(workdir / "huey.sqlite3"),
-        DESK_HUEY_NAME=f"bench-{uuid.uuid4().hex[:8]}",
+        DESK_HUEY_NAME=name,
+        DESK_RATELIMIT_KEY_PREFIX=f"{name}-limit",
         DESK_SECRET_KEY="bench-secret-key-not-for-production",
         DESK_TRUSTED_PROXIES="1",
         DESK_LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
     env.pop("DESK_REDIS_URL", None)
+    if redis_url:  # the queue (its own name) and the rate limiter on Redis
+        env["DESK_REDIS_URL"] = redis_url
     return env
 
 
@@ -336,16 +375,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--database-url")
+    parser.add_argument("--redis-url", help="huey and the rate limiter on Redis")
     parser.add_argument("--workdir")
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--emails", type=int, default=10_000)
     parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6,W7,W8")
+    parser.add_argument("--w7-path", default="/admin/kepatuhan/", help="the page W7 times")
+    parser.add_argument("--w6-batch", default="2,50", help="W6's rows per task, each in turn")
+    parser.add_argument("--w4-due", type=int, default=10_000, help="tickets W4 finds due")
     args = parser.parse_args()
     only = set(args.only.split(","))
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="desk-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    env = environment(workdir, args.database_url)
+    env = environment(workdir, args.database_url, args.redis_url)
     prepare(env, workdir, args.tickets)
     bare_env = dict(
         env, BARE_DATABASE_URL=env["DESK_DATABASE_URL"], BARE_FILES=str(workdir / "bare")
@@ -367,6 +410,7 @@ def main() -> None:
             visible = visible_tickets(helpdesk, Ticket.select(Ticket.id, Ticket.layanan))
             sample = [t.id for t in visible.order_by(Ticket.id.desc()).limit(2000)]
             layanan_id = visible.first().layanan_id
+        admin_code = admin_totp()
 
     desk = Gunicorn("app:create_app()", env)
     bare = Gunicorn("bench.bare:create_app()", bare_env)
@@ -400,41 +444,63 @@ def main() -> None:
                 connections=n, duration=d,
             )  # fmt: skip
             rows.append(report("W3", measured, ceiling))
+        if "W7" in only or "W8" in only:
+            with desk_app(env):
+                admin = staff_client(desk.port, "admin@example.go.id", admin_code)
         if "W7" in only:
-            admin = staff_client(desk.port, "admin@example.go.id")
-            admin.request("GET", "/admin/kepatuhan/")
-            w7 = timed(lambda: admin.request("GET", "/admin/kepatuhan/"), 10)
-            print(f"W7   compliance page: p50 {w7['p50']:.0f} ms, max {w7['max']:.0f} ms")
-            rows.append({"workload": "W7", **w7})
+            status, _, _ = admin.request("GET", args.w7_path)
+            if status != 200:
+                raise RuntimeError(f"W7 {args.w7_path}: {status}")
+            w7 = timed(lambda: admin.request("GET", args.w7_path), 10)
+            print(f"W7   {args.w7_path}: p50 {w7['p50']:.0f} ms, max {w7['max']:.0f} ms")
+            rows.append({"workload": "W7", "path": args.w7_path, **w7})
     finally:
         desk.stop()
         bare.stop()
 
     if "W8" in only:
-        rows.append(w8_export(env))
-    with desk_app(env):
-        if "W5" in only:
+        rows.append(w8_export(env, admin.cookies))
+    if "W5" in only:
+        with desk_app(env):
             rows.append(w5_berita_acara())
-        if "W4" in only:
-            rows.append(w4_sweep())
+    if "W4" in only:
+        with database_copy(env, workdir) as copy_env, desk_app(copy_env):
+            rows.append(w4_sweep(args.w4_due))
     if "W6" in only:
-        rows.append(w6_emails(env, args.emails))
+        for batch in (int(b) for b in args.w6_batch.split(",")):
+            rows.append(w6_emails(env, args.emails, batch))
+    if args.redis_url:
+        forget_redis_keys(args.redis_url, env["DESK_HUEY_NAME"])
     out = workdir / "results.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"results: {out}")
 
 
-def w8_export(env) -> dict:
-    """The CSV export of every ticket by the admin, on a fresh one-worker gunicorn: the time and
-    the worker's peak memory above its resident size after a first page."""
+def forget_redis_keys(url: str, name: str) -> None:
+    """Delete the run's queue and rate-limit keys (each names the run: huey's queue, the
+    limiter's prefixes) from the shared Redis."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=f"*{name}*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def w8_export(env, cookies: dict) -> dict:
+    """The CSV export of every ticket by the admin (the session logged in for W7), on a fresh
+    one-worker gunicorn: the time and the worker's peak memory above its resident size after a
+    first page."""
     server = Gunicorn("app:create_app()", env, workers=1)
     try:
-        admin = staff_client(server.port, "admin@example.go.id")
+        admin = Client(server.port)
+        admin.cookies = dict(cookies)
         admin.request("GET", "/admin/tiket/")
         (pid,) = server.worker_pids()
         before = memory_kb(pid, "VmRSS")
         t0 = time.perf_counter()
-        status, body, _ = admin.request("GET", "/admin/tiket/export/csv/")
+        # every ticket: "Tampilkan: Semua" (the list opens on the open ones)
+        status, body, _ = admin.request("GET", "/admin/tiket/export/csv/?flt0_6=all")
         elapsed = time.perf_counter() - t0
         peak = memory_kb(pid, "VmHWM")
     finally:
@@ -468,34 +534,83 @@ def w5_berita_acara() -> dict:
     return {"workload": "W5", **w5}
 
 
-def w4_sweep() -> dict:
-    """The expiry sweep over the whole table with every incomplete ticket made due."""
+@contextmanager
+def database_copy(env, workdir: Path):
+    """The bench database copied (SQLite: the backup API; PostgreSQL: a template copy) and
+    dropped afterwards, so that a destructive workload (W4) leaves the seeded one as it was."""
+    url = env["DESK_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        copy = workdir / "copy.sqlite3"
+        source = sqlite3.connect(url.split("///", 1)[1])
+        target = sqlite3.connect(copy)
+        source.backup(target)
+        source.close()
+        target.close()
+        try:
+            yield dict(env, DESK_DATABASE_URL=f"sqlite:///{copy}")
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{copy}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg2
+
+    base, _, name = url.rpartition("/")
+    admin = psycopg2.connect(f"{base}/postgres")
+    admin.autocommit = True
+    copy = f"{name}_copy"
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+        cursor.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+    try:
+        yield dict(env, DESK_DATABASE_URL=f"{base}/{copy}")
+    finally:
+        from models.db import database
+
+        if not database.is_closed():
+            database.close()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        admin.close()
+
+
+def w4_sweep(wanted: int) -> dict:
+    """The expiry sweep over the whole table at the time when `wanted` incomplete tickets are
+    past their window (all of them when there are fewer)."""
+    import datetime as dt
     import resource
 
-    from models.db import connection
+    from models.db import connection, utcnow
     from models.ticket import INCOMPLETE, Ticket
     from models.workflow import expire_overdue
 
     with connection():
-        due = Ticket.select().where(Ticket.status == INCOMPLETE).count()
+        incomplete = Ticket.select(Ticket.due_at).where(Ticket.status == INCOMPLETE)
+        total = incomplete.count()
+        nth = incomplete.order_by(Ticket.due_at).offset(wanted - 1).limit(1).scalar()
+        now = nth if nth is not None and total > wanted else utcnow() + dt.timedelta(days=62)
+        due = Ticket.expired_incomplete(now).count()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t0 = time.perf_counter()
-        import datetime as dt
-
-        from models.db import utcnow
-
-        closed = expire_overdue(now=utcnow() + dt.timedelta(days=62))
+        closed = expire_overdue(now=now)
         elapsed = time.perf_counter() - t0
         grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss
+        tickets = Ticket.select().count()
     print(
-        f"W4   sweep: {closed} of {due} incomplete expired in {elapsed:.1f} s, "
-        f"peak +{grown / 1024:.0f} MB"
+        f"W4   sweep over {tickets} tickets: {closed} of {due} due ({total} incomplete) expired "
+        f"in {elapsed:.1f} s, peak +{grown / 1024:.0f} MB"
     )
-    return {"workload": "W4", "expired": closed, "seconds": elapsed, "peak_growth_mb": grown / 1024}
+    return {
+        "workload": "W4", "tickets": tickets, "due": due, "expired": closed,
+        "seconds": elapsed, "peak_growth_mb": grown / 1024,
+    }  # fmt: skip
 
 
-def w6_emails(env, count: int) -> dict:
-    """`count` emails through two huey consumers (thread workers) to an aiosmtpd sink."""
+def w6_emails(env, count: int, batch: int) -> dict:
+    """`count` emails through two huey consumers (thread workers) to an aiosmtpd sink, queued
+    `batch` rows a task (2: the rows of one submission; 50: a backlog the periodic re-queue
+    finds)."""
     from aiosmtpd.controller import Controller
 
     received: list[str] = []
@@ -516,7 +631,7 @@ def w6_emails(env, count: int) -> dict:
         with desk_app(mail_env):
             from models.db import connection, database
             from models.ticket import Notification, Ticket
-            from tasks.mail import send_notification
+            from tasks.mail import send_notifications
 
             with connection():
                 tickets = [t.id for t in Ticket.select(Ticket.id).limit(count)]
@@ -531,8 +646,8 @@ def w6_emails(env, count: int) -> dict:
                                 ticket=tid, kind="opened", audience="requester", email=emails[tid]
                             ).execute()
                         )
-                for nid in ids:
-                    send_notification(nid)
+                for start in range(0, len(ids), batch):  # one task per transaction's rows
+                    send_notifications(ids[start : start + batch])
         t0 = time.perf_counter()
         for flags in ([], ["-n"]):
             consumers.append(
@@ -570,12 +685,12 @@ def w6_emails(env, count: int) -> dict:
     received = ours()
     unique = len(set(received))
     print(
-        f"W6   emails: {len(received)} received ({unique} distinct, {sent} marked sent) of "
-        f"{len(ids)} in {elapsed:.1f} s = {len(received) / elapsed:.0f}/s"
+        f"W6   emails, {batch} a task: {len(received)} received ({unique} distinct, "
+        f"{sent} marked sent) of {len(ids)} in {elapsed:.1f} s = {len(received) / elapsed:.0f}/s"
     )
     return {
-        "workload": "W6", "queued": len(ids), "received": len(received), "distinct": unique,
-        "sent": sent, "seconds": elapsed, "per_second": len(received) / elapsed,
+        "workload": "W6", "batch": batch, "queued": len(ids), "received": len(received),
+        "distinct": unique, "sent": sent, "seconds": elapsed, "per_second": len(received) / elapsed,
     }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from wtforms.validators import Optional
 from deskadmin.access import AdminOnly
 from deskadmin.audit import AuditedModelView
 from formatting import local_date
+from models import process_cache
 from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 
 LABELS = {
@@ -42,6 +43,10 @@ class CatalogView(AuditedModelView, AdminOnly, ModelView):
     def __init__(self, *args, **kwargs):
         self.form_args = {name: {"label": LABELS[name]} for name in self.form_columns or ()}
         super().__init__(*args, **kwargs)
+
+    def after_model_change(self, form, model, is_created):
+        process_cache.forget()  # the lists' filter choices name the catalogue's rows
+        return super().after_model_change(form, model, is_created)
 
 
 class BidangView(CatalogView):

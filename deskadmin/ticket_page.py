@@ -170,7 +170,7 @@ class TicketView(TicketListBase):
             missing_names=[r.name for r in required if r.id in missing],
             intake_channels=INTAKE_CHANNELS,
             signed_kinds={k: DOCUMENT_KINDS[k] for k in SIGNED_KINDS},
-            signed_in=Document.signed_in(ticket.id),
+            signed_in=Document.signed_in_among(others),
             signature_checks={
                 d.id: (SignedCopyCheck.of(d.id), verdicts_for(d))
                 for d in others

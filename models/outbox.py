@@ -9,7 +9,7 @@ from models.ticket import AUDIENCE_REQUESTER, Notification
 
 _signals = Namespace()
 
-#: Sent after commit with `ids=[...]` of the outbox rows the transaction wrote.
+#: Sent after commit with `ids=[...]` of the outbox rows the transaction wrote (all of them).
 notifications_committed = _signals.signal("notifications-committed")
 
 
@@ -39,5 +39,21 @@ def notify(ticket, event, kind: str, *, requester: bool = False, staff=(), user=
         )
     ids = [row.id for row in rows]
     if ids:
-        database.after_commit(lambda: notifications_committed.send(None, ids=ids))
+        _after_commit(ids)
     return rows
+
+
+def _after_commit(ids: list[int]) -> None:
+    """Signal `ids` once the transaction commits, together with every other row the same
+    transaction wrote: one signal (one enqueue) per transaction, not per row. A transaction
+    that rolls back takes its list with it; outside a transaction the signal goes at once."""
+    transactions = database._state.transactions
+    if not transactions:
+        notifications_committed.send(None, ids=list(ids))
+        return
+    outermost = transactions[0]
+    batch = getattr(outermost, "_desk_outbox_ids", None)
+    if batch is None:
+        batch = outermost._desk_outbox_ids = []
+        database.after_commit(lambda: notifications_committed.send(None, ids=batch))
+    batch.extend(ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_security import RoleMixin, UserMixin
 from peewee import (
@@ -35,6 +36,17 @@ ROLES = {
 
 # Roles whose members must use a second factor (an authenticator app) to log in.
 TWO_FACTOR_ROLES = (ADMIN,)
+
+
+def _request_role_cache() -> dict | None:
+    """The request's roles per user id (on the request, not on `g`, which outlives a request
+    when an app context is already pushed), or None outside a request."""
+    if not has_request_context():
+        return None
+    cache = getattr(request, "_desk_role_names", None)
+    if cache is None:
+        cache = request._desk_role_names = {}
+    return cache
 
 
 class JSONListField(TextField):
@@ -119,9 +131,23 @@ class User(BaseModel, UserMixin):
 
     @property
     def role_names(self) -> set[str]:
-        """The names of this user's roles (one query)."""
+        """The names of this user's roles: one query, read once per request (the scope, the
+        menu and every action of one page ask again); outside a request, read each time."""
+        cache = _request_role_cache()
+        if cache is not None and self.id in cache:
+            return set(cache[self.id])
         query = Role.select(Role.name).join(UserRoles).where(UserRoles.user == self.id)
-        return {role.name for role in query}
+        names = {role.name for role in query}
+        if cache is not None:
+            cache[self.id] = frozenset(names)
+        return names
+
+    @staticmethod
+    def forget_role_names() -> None:
+        """Drop the roles read so far in this request (after a change of someone's roles)."""
+        cache = _request_role_cache()
+        if cache is not None:
+            cache.clear()
 
     @classmethod
     def with_role(cls, role: str):

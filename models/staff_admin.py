@@ -11,6 +11,7 @@ import uuid
 
 from flask_babel import gettext as _
 
+from models import process_cache
 from models.catalog import Bidang, Seksi
 from models.db import locked, write_transaction
 from models.seed import StaffError, create_staff_user
@@ -112,6 +113,7 @@ def create_staff(actor, email, name, roles, bidang_id=None, seksi_id=None, passw
             UserRoles.create(user=user, role=Role.get(Role.name == role))
         if nip:
             User.update(nip=nip.strip()).where(User.id == user.id).execute()
+    process_cache.forget()
     return User.get_by_id(user.id), password
 
 
@@ -141,6 +143,8 @@ def update_staff(actor, user_id, name, roles, bidang_id=None, seksi_id=None, nip
         UserRoles.delete().where(UserRoles.user == user.id).execute()
         for role in roles:
             UserRoles.create(user=user.id, role=Role.get(Role.name == role))
+    User.forget_role_names()
+    process_cache.forget()  # the agents in the lists' filter choices
     return User.get_by_id(user.id)
 
 
@@ -158,6 +162,7 @@ def deactivate(actor, user_id) -> User:
         User.update(active=False, fs_uniquifier=uuid.uuid4().hex).where(
             User.id == user.id
         ).execute()
+    process_cache.forget()
     return User.get_by_id(user.id)
 
 
@@ -169,4 +174,5 @@ def activate(actor, user_id) -> User:
         if user.active:
             raise StaffError(_("%(name)s sudah aktif.", name=user.name))
         User.update(active=True).where(User.id == user.id).execute()
+    process_cache.forget()
     return User.get_by_id(user.id)

@@ -286,11 +286,22 @@ class Document(BaseModel):
     @classmethod
     def signed_in(cls, ticket_id: int) -> set[str]:
         """The kinds of SIGNED_KINDS whose current copy is in and not returned."""
-        return {
-            kind
-            for kind in SIGNED_KINDS
-            if (doc := cls.current(ticket_id, kind)) is not None and doc.returned_at is None
-        }
+        return cls.signed_in_among(
+            cls.select().where(cls.ticket == ticket_id, cls.kind.in_(SIGNED_KINDS))
+        )
+
+    @staticmethod
+    def signed_in_among(documents) -> set[str]:
+        """`signed_in` of the documents of one ticket already read (the ticket page has them):
+        per kind, the current copy is the highest version (then the latest row)."""
+        current: dict = {}
+        for doc in documents:
+            best = current.get(doc.kind)
+            if doc.kind in SIGNED_KINDS and (
+                best is None or (doc.version, doc.id) > (best.version, best.id)
+            ):
+                current[doc.kind] = doc
+        return {kind for kind, doc in current.items() if doc.returned_at is None}
 
 
 # The fields of a history entry its hash covers (not `actor`: a foreign key SET NULL may change).

@@ -224,16 +224,16 @@ def init_app(app) -> None:
 
 
 def _enqueue_notifications(sender, ids):
-    """Queue the committed outbox rows. A queue that does not answer must not fail the request
-    whose transaction already committed: the rows stay pending and the periodic re-queue of
-    `tasks.mail` sends them later."""
-    from tasks.mail import send_notification
+    """Queue the outbox rows one transaction committed, as one task (one enqueue, one mail
+    connection). A queue that does not answer must not fail the request whose transaction
+    already committed: the rows stay pending and the periodic re-queue of `tasks.mail` sends
+    them later."""
+    from tasks.mail import send_notifications
 
-    for notification_id in ids:
-        try:
-            send_notification(notification_id)
-        except Exception:  # noqa: BLE001 - logged; the outbox row is the durable record
-            logger.warning("could not queue notification %s", notification_id, exc_info=True)
+    try:
+        send_notifications(list(ids))
+    except Exception:  # noqa: BLE001 - logged; the outbox rows are the durable record
+        logger.warning("could not queue notifications %s", ids, exc_info=True)
 
 
 def queue_health() -> str:

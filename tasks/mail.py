@@ -1,5 +1,6 @@
-"""Sending the outbox: one task per row after the transaction that wrote it committed, and a
-periodic task that re-queues what is due and not sent (consumer down, task lost, SMTP failed).
+"""Sending the outbox: one task per transaction, after it committed, for the rows it wrote
+(sent through one mail connection), and a periodic task that re-queues what is due and not sent
+(consumer down, task lost, SMTP failed), 50 rows a task.
 
 A row is claimed before it is sent by a conditional UPDATE that counts the attempt and moves
 `next_attempt_at` a lease ahead, so two consumers given the same row send it once; a consumer
@@ -16,6 +17,7 @@ import logging
 from flask import current_app
 from huey import crontab
 
+from extensions import mail
 from models.db import database, utcnow, write_transaction
 from models.hashchain import append_ticket_event
 from models.recipients import resolve
@@ -27,6 +29,8 @@ from tasks.emails import compose
 log = logging.getLogger("desk.mail")
 
 MAX_BACKOFF = dt.timedelta(hours=6)
+# Rows per task when the periodic re-queue finds many due (several consumers share them).
+REQUEUE_CHUNK = 50
 
 
 def _setting(name: str) -> int:
@@ -54,8 +58,9 @@ def claim(notification_id: int, now) -> Notification | None:
     return Notification.get_by_id(notification_id) if claimed == 1 else None
 
 
-def deliver(notification_id: int, now=None) -> str:
-    """Send one outbox row if it is due and pending: 'sent', 'retry', 'failed' or 'skipped'."""
+def deliver(notification_id: int, now=None, connection=None) -> str:
+    """Send one outbox row if it is due and pending: 'sent', 'retry', 'failed' or 'skipped'.
+    With `connection` (an open mail connection), the email goes through it."""
     now = now or utcnow()
     row = claim(notification_id, now)
     if row is None:
@@ -63,7 +68,11 @@ def deliver(notification_id: int, now=None) -> str:
     try:
         recipients = resolve(row)
         if recipients:
-            compose(row, recipients).send()
+            message = compose(row, recipients)
+            if connection is not None:
+                connection.open()  # once; a failure to connect is this row's failed attempt
+                message.connection = connection
+            message.send()
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
         outcome = _record_failure(row, exc, now)
         if outcome == "failed":
@@ -122,8 +131,43 @@ def _record_sent(row, recipients, now) -> None:
 
 @app_task()
 def send_notification(notification_id: int) -> str:
-    """The task behind each outbox row (enqueued after the commit that wrote it)."""
+    """Send one outbox row (staff's retry of one email; queues written before batches)."""
     return deliver(notification_id)
+
+
+def deliver_all(notification_ids, now=None) -> dict:
+    """Send several outbox rows, in order, through one mail connection (opened for the first
+    email, again after a failure); each row is claimed, sent and recorded on its own as
+    `deliver` does. Returns how many of each outcome."""
+    outcomes: dict[str, int] = {}
+    connection = None
+    try:
+        for notification_id in notification_ids:
+            if connection is None:
+                connection = mail.get_connection()
+            outcome = deliver(notification_id, now, connection)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if outcome in ("retry", "failed"):  # the connection may be what failed
+                _close_quietly(connection)
+                connection = None
+    finally:
+        if connection is not None:
+            _close_quietly(connection)
+    return outcomes
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - a connection that fails to close is dropped
+        log.debug("mail connection did not close cleanly", exc_info=True)
+
+
+@app_task()
+def send_notifications(notification_ids: list[int]) -> dict:
+    """The task behind the outbox rows of one transaction (enqueued after its commit), and
+    behind each chunk of the periodic re-queue."""
+    return deliver_all(notification_ids)
 
 
 def requeue_due(now=None, limit: int = 500) -> int:
@@ -144,8 +188,8 @@ def requeue_due(now=None, limit: int = 500) -> int:
         .limit(limit)
     )
     ids = [row.id for row in query]
-    for notification_id in ids:
-        send_notification(notification_id)
+    for start in range(0, len(ids), REQUEUE_CHUNK):
+        send_notifications(ids[start : start + REQUEUE_CHUNK])
     return len(ids)
 
 
