@@ -101,7 +101,7 @@ def step_standard(number: int):
 def compliance_table(key: str, user, period: compliance.Period, now=None) -> Table:
     """Compliance table `key` of `user`'s scope for `period` as a report table (the page's
     columns; the percentage a number, none when nothing ended)."""
-    title, label, query = TABLES[key]
+    title, label, name = TABLES[key]
     columns = [Column("label", label, width=40)]
     if key == "langkah":
         columns.append(Column("standard", _l("Mutu baku"), width=24))
@@ -113,7 +113,7 @@ def compliance_table(key: str, user, period: compliance.Period, now=None) -> Tab
         Column("overdue", _l("Masih terbuka dan melewati batas waktu"), "int"),
     ]
     rows = []
-    for row in query(user, period, now or utcnow()):
+    for row in compliance.tables(user, period, now or utcnow())[name]:
         line = [row_label(key, row)]
         if key == "langkah":
             line.append(str(step_standard(row.key)))
