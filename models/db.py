@@ -96,6 +96,7 @@ def all_models():
     from models.operations import BeritaAcaraRequest, PeriodicRun
     from models.reminder import ReminderSent
     from models.sequence import Sequence
+    from models.settings import Setting
     from models.staff import Role, User, UserRoles
     from models.ticket import (
         Document,
@@ -129,6 +130,7 @@ def all_models():
         BeritaAcaraRequest,
         ChainHead,
         AuditEntry,
+        Setting,
     ]
 
 
