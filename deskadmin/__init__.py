@@ -14,7 +14,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
-from deskadmin import audit, catalog, compliance, outbox, staff, template_files
+from deskadmin import audit, catalog, compliance, letterhead, outbox, staff, template_files
 from deskadmin.access import StaffAccess, current_roles
 from deskadmin.onbehalf import OnBehalfView
 from deskadmin.queues import QUEUES
@@ -57,6 +57,7 @@ def init_admin(app) -> None:
     admin.add_view(OnBehalfView(name=_l("Catat permohonan"), endpoint="on_behalf"))
     catalog.add_views(admin)
     template_files.add_views(admin)
+    letterhead.add_views(admin)
     staff.add_views(admin)
     outbox.add_views(admin)
     compliance.add_views(admin)
