@@ -90,6 +90,7 @@ class Match:
     status: str
     sha256: str
     message: object
+    signed_copy: Document | None = None  # the signed copy it is, for `signed` and `returned`
 
 
 def compare(document: Document, data: bytes) -> Match:
@@ -113,6 +114,7 @@ def compare(document: Document, data: bytes) -> Match:
             "signed",
             sha,
             _l("Berkas ini sama persis dengan salinan bertanda tangan yang diterima desk."),
+            signed,
         )
     if signed is not None:
         return Match(
@@ -122,6 +124,7 @@ def compare(document: Document, data: bytes) -> Match:
                 "Berkas ini adalah salinan bertanda tangan yang dikembalikan desk (tidak "
                 "diterima); bukan dokumen yang sah."
             ),
+            signed,
         )
     return Match(
         "none",

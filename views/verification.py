@@ -85,9 +85,11 @@ def facts(document) -> dict:
     }
 
 
-def signature_verdicts(document) -> list:
-    """The signature checks shown under the dropped file's result: none yet (the sign work
-    gives `verdicts_for(document)`; the lead wires it here)."""
+def signature_verdicts(document, match) -> list:
+    """The signature checks shown under a dropped file's result (`signatures` of
+    `public/_signature_verdicts.html`): none yet. The sign work's `verdicts_for(document)`
+    plugs in here, for `match.signed_copy` (the accepted signed copy the file is) or
+    `document` (the issued PDF)."""
     return []
 
 
@@ -96,7 +98,7 @@ def _page(document, *, match=None, error=None, status=200):
         "public/verify.html",
         match=match,
         error=error,
-        signatures=signature_verdicts(document),
+        signatures=signature_verdicts(document, match) if match else [],
         **facts(document),
     )
     return body, status, HEADERS
