@@ -49,7 +49,9 @@ def _nip_ok(value) -> bool:
 
 
 def missing_values(ticket, agent, *, with_kepala_seksi: bool) -> list[str]:
-    """The values the document must print that are missing or invalid, named for the agent."""
+    """The values the document must print that are missing or invalid, named for the agent
+    (read from the database, as the rendering task will read them)."""
+    agent = User.get_by_id(agent.id)
     p = parties(ticket, agent)
     missing = []
     if not _nip_ok(agent.nip):
