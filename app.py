@@ -52,10 +52,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     import tasks.mail  # noqa: F401
     import tasks.operations  # noqa: F401
     import tasks.reminders  # noqa: F401
+    import tasks.sla  # noqa: F401
     import tasks.sweep  # noqa: F401
     from extensions import csrf, init_babel, init_limiter, mail, security, user_datastore
     from models import calendar, db, storage, uploads
-    from views import contact, filters, health, metrics, public, tracking
+    from views import contact, filters, health, metrics, public, tracking, verification
 
     db.init_app(app)
     storage.init_app(app)
@@ -80,6 +81,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     metrics.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(tracking.bp)
+    app.register_blueprint(verification.bp)
     deskadmin.init_admin(app)
     cli.init_app(app)
     return app

@@ -17,6 +17,7 @@ from deskadmin import (
     audit,
     catalog,
     compliance,
+    letterhead,
     monthly_report,
     outbox,
     skm,
@@ -50,6 +51,7 @@ def init_admin(app) -> None:
     admin.add_view(OnBehalfView(name=_l("Catat permohonan"), endpoint="on_behalf"))
     catalog.add_views(admin)
     template_files.add_views(admin)
+    letterhead.add_views(admin)
     staff.add_views(admin)
     outbox.add_views(admin)
     compliance.add_views(admin)

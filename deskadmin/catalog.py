@@ -23,6 +23,7 @@ LABELS = {
     "bidang": _l("Bidang"),
     "seksi": _l("Seksi"),
     "description": _l("Keterangan"),
+    "sla_scope": _l("Ruang lingkup (tercetak di SLA)"),
     "duration": _l("Kelas durasi"),
     "active": _l("Aktif"),
     "date": _l("Tanggal"),
@@ -62,7 +63,7 @@ class SeksiView(CatalogView):
 class LayananView(CatalogView):
     column_list = ("code", "name", "seksi", "duration", "active")
     column_formatters = {"duration": lambda v, c, m, n: m.duration_label}
-    form_columns = ("code", "name", "description", "seksi", "duration", "active")
+    form_columns = ("code", "name", "description", "sla_scope", "seksi", "duration", "active")
     inline_models = [
         (
             RequiredDocument,

@@ -35,7 +35,8 @@ def _opt_int(value):
 class StaffForm(BaseForm):
     email = StringField(_l("Email"), validators=[InputRequired()])
     name = StringField(_l("Nama"), validators=[InputRequired()])
-    nip = StringField(_l("NIP"), validators=[Optional()])
+    nip = StringField(_l("NIP (18 angka)"), validators=[Optional()])
+    position = StringField(_l("Jabatan"), validators=[Optional()])
     roles = SelectMultipleField(_l("Peran"), choices=[])
     bidang = SelectField(_l("Bidang"), coerce=_opt_int, choices=[])
     seksi = SelectField(_l("Seksi"), coerce=_opt_int, choices=[])
@@ -127,6 +128,7 @@ class StaffUserView(AdminOnly, ModelView):
             form.roles.data = sorted(obj.role_names)
             form.bidang.data = obj.bidang_id
             form.seksi.data = obj.seksi_id
+            form.position.data = obj.position
         return form
 
     def create_model(self, form):
@@ -140,6 +142,7 @@ class StaffUserView(AdminOnly, ModelView):
                 form.seksi.data,
                 form.password.data or None,
                 nip=form.nip.data,
+                position=form.position.data,
             )
         except staff_admin.StaffError as exc:
             flash(str(exc), "error")
@@ -159,6 +162,7 @@ class StaffUserView(AdminOnly, ModelView):
                 form.bidang.data,
                 form.seksi.data,
                 nip=form.nip.data,
+                position=form.position.data,
             )
         except staff_admin.StaffError as exc:
             flash(str(exc), "error")

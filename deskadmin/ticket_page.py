@@ -39,6 +39,7 @@ from models.workflow import TRANSITIONS, WorkflowError
 from models.workflow.transitions import STAFF_ACTIONS
 from security_headers import sandbox
 from tasks.berita_acara import request_berita_acara
+from tasks.sla import request_sla
 from views.downloads import attachment
 
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
@@ -94,6 +95,8 @@ def run_action(user, ticket, name):
         return workflow.attach_document(user, ticket.id, form.get("kind", ""), upload, note=note)
     if name == "generate_ba":
         return request_berita_acara(user, ticket.id, form.get("work_done", ""))
+    if name == "generate_sla":
+        return request_sla(user, ticket.id)
     if name == "mark_selesai":
         return workflow.mark_selesai(user, ticket.id, note)
     if name == "close":

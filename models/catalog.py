@@ -51,6 +51,8 @@ class Layanan(BaseModel):
     sla_template_filename = CharField(null=True)
     sla_template_content_type = CharField(null=True)
     sla_template_sha256 = CharField(null=True)
+    # The scope of work printed in the SLA the desk generates for this service.
+    sla_scope = TextField(null=True)
 
     def __str__(self):
         return self.name

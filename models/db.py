@@ -96,6 +96,7 @@ def all_models():
     from models.operations import BeritaAcaraRequest, PeriodicRun
     from models.reminder import ReminderSent
     from models.sequence import Sequence
+    from models.settings import Setting
     from models.signature_records import SignatureVerdict, SignedCopyCheck
     from models.skm import SurveyResponse
     from models.staff import Role, User, UserRoles
@@ -134,6 +135,7 @@ def all_models():
         SurveyResponse,
         SignedCopyCheck,
         SignatureVerdict,
+        Setting,
     ]
 
 

@@ -128,7 +128,7 @@ def seed_demo(password: str | None = None) -> list[tuple[str, str, str | None]]:
         if User.get_or_none(User.email == person["email"]) is not None:
             lines.append((person["role"], person["email"], None))
             continue
-        _, pw = create_staff_user(
+        user, pw = create_staff_user(
             person["email"],
             person["name"],
             person["role"],
@@ -136,5 +136,8 @@ def seed_demo(password: str | None = None) -> list[tuple[str, str, str | None]]:
             person["seksi"],
             password,
         )
+        User.update(nip=person.get("nip"), position=person.get("position")).where(
+            User.id == user.id
+        ).execute()
         lines.append((person["role"], person["email"], pw))
     return lines

@@ -71,6 +71,7 @@ class User(BaseModel, UserMixin):
     email = CharField(unique=True)
     name = CharField()
     nip = CharField(null=True)
+    position = CharField(null=True)  # jabatan, printed on the BA and the SLA
     password = CharField(null=True)
     active = BooleanField(default=True)
     fs_uniquifier = CharField(unique=True)

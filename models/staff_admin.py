@@ -26,6 +26,7 @@ from models.staff import (
     User,
     UserRoles,
 )
+from models.validation import NIP_RE, normalize_nip
 
 __all__ = ["StaffError", "create_staff", "update_staff", "deactivate", "activate"]
 
@@ -82,7 +83,31 @@ def _load(user_id) -> User:
     return user
 
 
-def create_staff(actor, email, name, roles, bidang_id=None, seksi_id=None, password=None, nip=None):
+def _nip_and_position(nip, position) -> dict:
+    """The staff NIP (checked like the requester's: 18 digits, spaces dropped) and position,
+    both optional; None for an empty one."""
+    nip = normalize_nip(nip or "")
+    if nip and not NIP_RE.match(nip):
+        raise StaffError(_("NIP harus terdiri dari 18 angka."))
+    position = (position or "").strip()
+    if len(position) > 120:
+        raise StaffError(_("Jabatan terlalu panjang (maksimal %(n)d karakter).", n=120))
+    if any(ord(c) < 32 for c in position):
+        raise StaffError(_("Isian ini harus satu baris, tanpa karakter kendali."))
+    return {"nip": nip or None, "position": position or None}
+
+
+def create_staff(
+    actor,
+    email,
+    name,
+    roles,
+    bidang_id=None,
+    seksi_id=None,
+    password=None,
+    nip=None,
+    position=None,
+):
     """An admin creates an active staff user with one or more roles; returns (user, password).
 
     A helpdesk or kepala_bidang needs a bidang, an agent or kepala_seksi a seksi (whose bidang
@@ -93,6 +118,7 @@ def create_staff(actor, email, name, roles, bidang_id=None, seksi_id=None, passw
         raise StaffError(_("Nama wajib diisi."))
     if not (email or "").strip():
         raise StaffError(_("Email wajib diisi."))
+    identity = _nip_and_position(nip, position)
     if password:
         from staffauth.passwords import check_password
 
@@ -111,19 +137,21 @@ def create_staff(actor, email, name, roles, bidang_id=None, seksi_id=None, passw
         )
         for role in roles[1:]:
             UserRoles.create(user=user, role=Role.get(Role.name == role))
-        if nip:
-            User.update(nip=nip.strip()).where(User.id == user.id).execute()
+        User.update(**identity).where(User.id == user.id).execute()
     process_cache.forget()
     return User.get_by_id(user.id), password
 
 
-def update_staff(actor, user_id, name, roles, bidang_id=None, seksi_id=None, nip=None) -> User:
+def update_staff(
+    actor, user_id, name, roles, bidang_id=None, seksi_id=None, nip=None, position=None
+) -> User:
     """An admin changes a user's name, roles and placement. The last active admin keeps the
     admin role. A change of roles or placement ends the user's sessions (their rights changed).
     """
     _require_admin(actor)
     if not (name or "").strip():
         raise StaffError(_("Nama wajib diisi."))
+    identity = _nip_and_position(nip, position)
     roles, bidang, seksi = _placement(roles, bidang_id, seksi_id)
     with write_transaction():
         user = _load(user_id)
@@ -133,7 +161,7 @@ def update_staff(actor, user_id, name, roles, bidang_id=None, seksi_id=None, nip
                 raise StaffError(_("Peran admin tidak dapat dicabut dari admin aktif terakhir."))
         changes = dict(
             name=name.strip(),
-            nip=(nip or "").strip() or None,
+            **identity,
             bidang=bidang.id if bidang else None,
             seksi=seksi.id if seksi else None,
         )

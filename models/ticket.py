@@ -94,6 +94,7 @@ class Ticket(BaseModel):
     step_started_at = DateTimeField(null=True)
     due_at = DateTimeField(null=True, index=True)  # due time of the current step (UTC)
     ba_number = CharField(null=True, unique=True)  # the generated Berita Acara's number, once
+    sla_number = CharField(null=True, unique=True)  # the generated SLA's number, once
     # a requester's reply that the staff answering for the current step have not opened yet
     reply_unread = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
     last_reply_at = DateTimeField(null=True)
@@ -237,6 +238,10 @@ class Document(BaseModel):
     # A signed copy sent back as wrong or unsigned (or signing a disputed result): kept, but it
     # no longer counts as received.
     returned_at = DateTimeField(null=True)
+    # An SLA or BA the desk generated: its number and the code printed on every page, which
+    # the public page `/verifikasi/<code>` finds it by (None for an uploaded file).
+    number = CharField(null=True)
+    verification_code = CharField(null=True, unique=True)
 
     def __str__(self):
         return self.filename

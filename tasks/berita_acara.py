@@ -1,83 +1,62 @@
-"""The generated Berita Acara: an A4 PDF on Diskominfo Jawa Barat's letterhead (xhtml2pdf).
+"""The generated Berita Acara: an A4 PDF on the desk's letterhead (xhtml2pdf).
 
-The agent asks for it (`request_berita_acara`): the workflow checks role and state and gives
-the ticket its BA number once; a task renders the PDF and attaches it as the ticket's `ba`
-document through the workflow, so a regenerated BA is a new version and a half-written one is
-never visible. The renderer is safe by construction: every value is escaped by the template,
-and the xhtml2pdf `ResourceAccessPolicy` lets it read nothing but the bundled assets in
-`static/pdf/` (no network, no other file).
+The agent asks for it (`request_berita_acara`): the workflow checks role, state and that every
+value the BA prints is there, and gives the ticket its BA number once; a task draws a fresh
+verification code, renders the PDF (the code and its QR code on every page, `tasks.issued_pdf`)
+and attaches it as the ticket's `ba` document through the workflow with its code, so a
+regenerated BA is a new version and a half-written one is never visible.
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import os
 
-from flask import render_template
 from flask_babel import gettext as _
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from formatting import local_date
-from models import workflow
-from models.catalog import Seksi
+from models import verification, workflow
 from models.db import utcnow
+from models.official_parties import parties
 from models.staff import User
 from models.ticket import Ticket
 from models.uploads import Upload
 from tasks import app_task
+from tasks.issued_pdf import (  # noqa: F401  (re-exported: the renderer's guard lives there)
+    ASSETS_DIR,
+    RenderError,
+    html_to_pdf,
+    render,
+    resource_policy,
+)
 
 log = logging.getLogger("desk.berita_acara")
 
-ASSETS_DIR = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "pdf"
-)
+
+def kepala_seksi_title(p) -> str:
+    """The Kepala Seksi's title under "Mengetahui,": their position as entered, else "Kepala"
+    and the seksi's name ("Kepala Seksi Rekayasa Aplikasi")."""
+    if p.kepala_seksi is not None and (p.kepala_seksi.position or "").strip():
+        return p.kepala_seksi.position.strip()
+    name = p.seksi.name if p.seksi else ""
+    return f"Kepala {name}" if name.lower().startswith("seksi") else f"Kepala Seksi {name}"
 
 
-class RenderError(Exception):
-    """xhtml2pdf reported errors while building the PDF."""
-
-
-def resource_policy() -> ResourceAccessPolicy:
-    """Only the bundled assets: no remote fetch at all, no local read outside `ASSETS_DIR`."""
-    return ResourceAccessPolicy.server(base_dir=ASSETS_DIR, allow_remote=False)
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Render trusted-template HTML to PDF bytes under the assets-only resource policy."""
-    out = io.BytesIO()
-    result = pisa.pisaDocument(
-        html,
-        dest=out,
-        path=os.path.join(ASSETS_DIR, "berita_acara.html"),  # relative URLs resolve in assets
-        encoding="utf-8",
-        resource_policy=resource_policy(),
-    )
-    if result.err:
-        raise RenderError(f"xhtml2pdf reported {result.err} error(s)")
-    return out.getvalue()
-
-
-def render_html(ticket, agent, work_done: str, now) -> str:
-    """The BA's HTML from the ticket's data (every value escaped by the template)."""
-    seksi = Seksi.get_or_none(Seksi.id == agent.seksi_id) if agent.seksi_id else None
-    return render_template(
+def render_berita_acara(ticket, agent, work_done: str, now=None, code: str | None = None) -> bytes:
+    """The BA PDF of `ticket` signed by `agent`, describing `work_done`, carrying `code`."""
+    p = parties(ticket, agent)
+    return render(
         "pdf/berita_acara.html",
+        code or verification.new_code(),
+        now or utcnow(),
         ticket=ticket,
         agent=agent,
-        agent_seksi=seksi.name if seksi else "",
+        agent_seksi=p.seksi.name if p.seksi else "",
+        kepala_seksi=p.kepala_seksi,
+        kepala_seksi_title=kepala_seksi_title(p),
         ba_number=ticket.ba_number,
         work_done=work_done,
-        date_long=local_date(now, with_weekday=True),
-        date_short=local_date(now),
         requested_on=local_date(ticket.created_at),
     )
-
-
-def render_berita_acara(ticket, agent, work_done: str, now=None) -> bytes:
-    """The BA PDF of `ticket` signed by `agent`, describing `work_done`."""
-    return html_to_pdf(render_html(ticket, agent, work_done, now or utcnow()))
 
 
 @app_task()
@@ -85,11 +64,19 @@ def generate_berita_acara(ticket_id: int, agent_id: int, work_done: str, issued_
     """Render the BA (dated when the agent asked) and attach it as the ticket's current `ba`."""
     ticket = Ticket.get_by_id(ticket_id)
     agent = User.get_by_id(agent_id)
-    pdf = render_berita_acara(ticket, agent, work_done, issued_at)
+    code = verification.new_code()
+    pdf = render_berita_acara(ticket, agent, work_done, issued_at, code)
     name = f"berita-acara-{ticket.number}.pdf"
     try:
         workflow.attach_document(
-            agent, ticket_id, "ba", Upload(name, pdf), note=f"({ticket.ba_number})"
+            agent,
+            ticket_id,
+            "ba",
+            Upload(name, pdf),
+            note=f"({ticket.ba_number})",
+            number=ticket.ba_number,
+            verification_code=code,
+            now=issued_at,  # the date printed on it is its date of issue
         )
     except workflow.WorkflowError as exc:
         # The ticket moved on (e.g. Selesai with an uploaded BA) or the agent changed.

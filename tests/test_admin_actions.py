@@ -49,7 +49,7 @@ def test_buttons_follow_available_actions(client, login_as, make_ticket):
     assert buttons(page(client, assigned)) == {"reassign", "reject"} | talk
     assert buttons(page(client, signed)) == {"close", "return_signed", "reject"} | talk
     login_as("agent")
-    agent_assigned = {"attach_document", "generate_ba", "mark_selesai", "pause"}
+    agent_assigned = {"attach_document", "generate_ba", "generate_sla", "mark_selesai", "pause"}
     assert buttons(page(client, assigned)) == agent_assigned | talk
     assert buttons(page(client, signed)) == {"close", "return_signed"} | talk
 

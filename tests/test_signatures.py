@@ -172,8 +172,7 @@ def test_the_issued_ba_signed_under_the_trusted_root_is_accepted_valid_and_match
     started = time.perf_counter()
     verdict = check_signed_copy(signed, [Document.current(ticket.id, "ba").sha256], trust_roots())
     took = time.perf_counter() - started
-    print(f"one signature checked in {took * 1000:.1f} ms")
-    assert took < 1.0
+    print(f"one signature checked in {took * 1000:.1f} ms")  # reported, never asserted
     assert not verdict.wet_ink
 
     workflow.submit_signed(ticket.tracking_token, None, Upload("ba-ttd.pdf", signed))
@@ -394,3 +393,22 @@ def test_the_admin_sees_the_loaded_trust_roots_and_no_one_else(app, client, logi
 def test_the_trust_roots_page_is_for_admins_only(client, login_as, role):
     login_as(role)
     assert client.get("/admin/akar-tepercaya/").status_code == 403
+
+
+@pytest.mark.csrf_off
+def test_the_verification_page_shows_who_signed_the_accepted_copy(client, db, issued, national_ca):
+    ticket, ba = issued
+    signed = national_ca.sign(ba)
+    workflow.submit_signed(ticket.tracking_token, None, Upload("ba-ttd.pdf", signed))
+    issued_ba = Document.current(ticket.id, "ba")
+    url = f"/verifikasi/{issued_ba.verification_code}"
+    html = client.get(url).get_data(as_text=True)
+    copies = html[html.index('id="signed-copies"') : html.index('id="periksa-berkas"')]
+    assert "Budi Santoso" in copies and "tepercaya" in copies
+    assert "sesuai dokumen yang diterbitkan" in copies
+    dropped = client.post(
+        url, data={"file": (io.BytesIO(signed), "ba-ttd.pdf")}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert 'data-match="signed"' in dropped
+    result = dropped[dropped.index('id="hasil-periksa"') : dropped.index('id="file"')]
+    assert "Budi Santoso" in result

@@ -332,3 +332,43 @@ def test_the_renderer_opens_no_local_file_outside_the_assets(
     assert any(p.startswith(ASSETS_DIR) and p.endswith("DejaVuSerif.ttf") for p in watch_opens)
     assert any(str(secret) in p for _, p in judged) and any("app.py" in p for _, p in judged)
     assert {policy for policy, _ in judged} == {resource_policy()}
+
+
+def test_the_qr_code_and_the_emblem_are_inline_and_a_remote_url_is_still_refused(
+    listener, watch_opens, watch_network, app, tmp_path
+):
+    """The QR code and the emblem reach the renderer as data: URIs (no file, no fetch); beside
+    them the guard still refuses a remote URL and a file outside the assets."""
+    import base64
+
+    from models.letterhead import PLACEHOLDER
+    from tasks.issued_pdf import qr_data_uri
+
+    with open(PLACEHOLDER, "rb") as fh:
+        png = fh.read()
+    emblem = "data:image/png;base64," + base64.b64encode(png).decode()
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(png)
+    watch_opens.clear()
+    qr = qr_data_uri("https://servicedesk.example/verifikasi/AAAA-BBBB-CCCC-DDDD")
+    assert qr.startswith("data:image/png;base64,")
+    html = f"""<html><body><p>Isi</p>
+      <img src="{emblem}" width="40" height="40"><img src="{qr}" width="40" height="40">
+      <img src="http://127.0.0.1:{listener.port}/remote.png">
+      <img src="{outside}">
+    </body></html>"""
+    with app.app_context():
+        data = html_to_pdf(html)
+    assert len(PdfReader(io.BytesIO(data)).pages[0].images) == 2  # the two inline ones only
+    assert listener.connections == 0 and watch_network == []
+    assert str(outside) not in watch_opens
+
+
+def test_a_real_ba_with_its_qr_code_and_emblem_touches_no_network(
+    make_ticket, users, watch_network
+):
+    ticket = make_ticket("assigned")
+    request_berita_acara(users["agent"], ticket.id, WORK, now=T0)
+    data = store.get(current_ba(ticket.id).sha256)
+    assert len(PdfReader(io.BytesIO(data)).pages[0].images) == 2
+    assert watch_network == []

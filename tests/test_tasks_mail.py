@@ -13,7 +13,7 @@ from models.catalog import RequiredDocument
 from models.db import connection, database, utcnow
 from models.outbox import notify
 from models.seed import create_staff_user
-from models.staff import Role, UserRoles
+from models.staff import Role, User, UserRoles
 from models.ticket import STATUSES, Notification, Ticket, TicketEvent
 from models.uploads import Upload
 from tasks import huey
@@ -84,6 +84,10 @@ def test_full_sop_run_sends_every_email_of_the_table(db, users, smtp):
     agent2, _pw = create_staff_user(
         "agen2@example.go.id", "Budi Santoso", "agent", "aptika", "rekayasa-aplikasi", "x" * 12
     )
+    # the Berita Acara prints the agent's NIP and position: an agent without them gets none
+    User.update(nip="199104052019031002", position="Pranata Komputer Ahli Pertama").where(
+        User.id == agent2.id
+    ).execute()
     ticket = workflow.submit(None, new_request(), required_uploads(), now=T0)
     missing = RequiredDocument.for_layanan(ticket.layanan_id).first()
     workflow.verify_incomplete(

@@ -84,6 +84,7 @@ def _call(action, actor, ticket, actors):
             actor, t.id, "sla", Upload("v2.pdf", PDF_BYTES + b"2")
         ),
         "generate_ba": lambda: workflow.prepare_berita_acara(actor, t.id, "Subdomain dibuat."),
+        "generate_sla": lambda: workflow.prepare_sla(actor, t.id),
         "mark_selesai": lambda: workflow.mark_selesai(actor, t.id),
         "close": lambda: workflow.close(actor, t.id, confirm_wet_ink=True),
         "reject": lambda: workflow.reject(actor, t.id, "Duplikat"),

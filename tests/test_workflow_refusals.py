@@ -191,7 +191,7 @@ def test_available_actions_match_the_rules(make_ticket, users):
     )
     assert workflow.available_actions(users["kepala_bidang"], open_ticket) == set()
     assigned = make_ticket("assigned")
-    agent_assigned = {"attach_document", "generate_ba", "mark_selesai", "pause"}
+    agent_assigned = {"attach_document", "generate_ba", "generate_sla", "mark_selesai", "pause"}
     assert workflow.available_actions(users["agent"], assigned) == agent_assigned | talk
     assert workflow.available_actions(users["helpdesk"], assigned) == {"reassign", "reject"} | talk
     signed = make_ticket("signed")

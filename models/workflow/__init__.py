@@ -56,6 +56,7 @@ from models.workflow.fulfilment import (
     dispose,
     mark_selesai,
     prepare_berita_acara,
+    prepare_sla,
     reassign,
     submit_signed,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "post_message",
     "post_note",
     "prepare_berita_acara",
+    "prepare_sla",
     "public_event_label",
     "reassign",
     "receive_documents",

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from models.calendar import calendar
 from models.db import utcnow, write_transaction
+from models.official_parties import missing_values
 from models.operations import BeritaAcaraRequest
 from models.outbox import notify
 from models.sequence import next_value
@@ -90,9 +91,20 @@ def reassign(actor, ticket_id, agent_id, note: str = "", *, now=None) -> Ticket:
 # --- SOP step 5: fulfilment, SLA and BA, Selesai ------------------------------------------------
 
 
-def attach_document(actor, ticket_id, kind: str, file, *, note: str = "", now=None) -> Document:
+def attach_document(
+    actor,
+    ticket_id,
+    kind: str,
+    file,
+    *,
+    note: str = "",
+    now=None,
+    number: str | None = None,
+    verification_code: str | None = None,
+) -> Document:
     """The assigned agent attaches the SLA or the BA (a new version replaces the previous one
-    as the current document; the old stays in the history) while the ticket is assigned.
+    as the current document; the old stays in the history) while the ticket is assigned. A
+    document the desk generated carries its number and the verification code printed in it.
     """
     now = now or utcnow()
     if kind not in ("sla", "ba"):
@@ -103,6 +115,9 @@ def attach_document(actor, ticket_id, kind: str, file, *, note: str = "", now=No
         t = check("attach_document", actor, ticket)
         transition(ticket, actor, t.action, now)  # serialises with a concurrent Selesai
         (doc,) = _store_documents(ticket, [stored], kind, actor, now)
+        if number or verification_code:
+            doc.number, doc.verification_code = number, verification_code
+            doc.save()
         _event(
             ticket,
             actor,
@@ -212,6 +227,7 @@ def prepare_berita_acara(actor, ticket_id, work_done: str, *, now=None) -> Ticke
     with write_transaction():
         ticket = _load(ticket_id)
         t = check("generate_ba", actor, ticket)
+        _refuse_missing_values(ticket, actor, _("Berita Acara"), with_kepala_seksi=True)
         changes = {}
         if not ticket.ba_number:
             year = calendar.to_local(now).year
@@ -229,6 +245,50 @@ def prepare_berita_acara(actor, ticket_id, work_done: str, *, now=None) -> Ticke
                 number=ticket.ba_number,
                 work=work_done,
             ),
+            now=now,
+            public=False,
+        )
+    return ticket
+
+
+def _refuse_missing_values(ticket, actor, document_name, *, with_kepala_seksi: bool) -> None:
+    missing = missing_values(ticket, actor, with_kepala_seksi=with_kepala_seksi)
+    if missing:
+        raise WorkflowError(
+            _(
+                "%(document)s belum dapat dibuat karena data berikut belum lengkap: %(values)s. "
+                "Minta admin melengkapi data staf (halaman Pengguna staf) terlebih dahulu.",
+                document=document_name,
+                values="; ".join(missing),
+            ),
+            WorkflowError.INVALID,
+        )
+
+
+# --- SOP step 5: the generated SLA --------------------------------------------------------------
+
+
+def prepare_sla(actor, ticket_id, *, now=None) -> Ticket:
+    """The assigned agent asks for the SLA generated from the service's SLA template while the
+    ticket is assigned (refused while a value it prints is missing). The ticket gets its SLA
+    number once (`SLA/0001/DISKOMINFO/2026`); a regenerated SLA keeps it. The PDF is rendered in
+    the background and attached as a new `sla` version; the agent may still upload their own.
+    """
+    now = now or utcnow()
+    with write_transaction():
+        ticket = _load(ticket_id)
+        t = check("generate_sla", actor, ticket)
+        _refuse_missing_values(ticket, actor, _("SLA"), with_kepala_seksi=False)
+        changes = {}
+        if not ticket.sla_number:
+            year = calendar.to_local(now).year
+            changes["sla_number"] = f"SLA/{next_value(f'sla-{year}'):04d}/DISKOMINFO/{year}"
+        transition(ticket, actor, t.action, now, **changes)
+        _event(
+            ticket,
+            actor,
+            t.event,
+            _("SLA %(number)s dibuat.", number=ticket.sla_number),
             now=now,
             public=False,
         )

@@ -165,6 +165,18 @@ TRANSITIONS = {
             ),
         ),
         _t(
+            "generate_sla",
+            (ASSIGNED,),
+            None,
+            ASSIGNED_AGENT,
+            _l("Buat SLA (PDF)"),
+            "sla_requested",
+            _l(
+                "SLA sedang dibuat dan akan muncul di daftar dokumen; muat ulang halaman "
+                "sebentar lagi."
+            ),
+        ),
+        _t(
             "mark_selesai",
             (ASSIGNED,),
             SELESAI,
@@ -302,6 +314,7 @@ EVENTS = {
     "attached_sla": (_l("SLA dilampirkan"), None),
     "attached_ba": (_l("Berita Acara dilampirkan"), None),
     "ba_requested": (_l("Berita Acara dibuat sistem"), None),
+    "sla_requested": (_l("SLA dibuat sistem"), None),
     "selesai": (_l("Selesai"), _l("Selesai dikerjakan; SLA dan Berita Acara tersedia")),
     "signed": (
         _l("Balasan SLA dan BA diterima"),

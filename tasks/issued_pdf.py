@@ -1,0 +1,81 @@
+"""What every PDF the desk issues (BA, SLA) shares: the renderer under its guard, the
+letterhead, the verification code and its QR code, the footer on every page.
+
+The renderer is safe by construction: every value is escaped by the template, and the xhtml2pdf
+`ResourceAccessPolicy` lets it read nothing but the bundled assets in `static/pdf/` (no network,
+no other file). The emblem and the QR code are written into the HTML as `data:` URIs, so they
+need no file and no fetch either.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+import segno
+from flask import current_app, render_template
+from flask_babel import force_locale
+from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+from formatting import local_date
+from models import letterhead, verification
+
+ASSETS_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "pdf"
+)
+
+
+class RenderError(Exception):
+    """xhtml2pdf reported errors while building the PDF."""
+
+
+def resource_policy() -> ResourceAccessPolicy:
+    """Only the bundled assets: no remote fetch at all, no local read outside `ASSETS_DIR`."""
+    return ResourceAccessPolicy.server(base_dir=ASSETS_DIR, allow_remote=False)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render trusted-template HTML to PDF bytes under the assets-only resource policy."""
+    out = io.BytesIO()
+    result = pisa.pisaDocument(
+        html,
+        dest=out,
+        path=os.path.join(ASSETS_DIR, "document.html"),  # relative URLs resolve in assets
+        encoding="utf-8",
+        resource_policy=resource_policy(),
+    )
+    if result.err:
+        raise RenderError(f"xhtml2pdf reported {result.err} error(s)")
+    return out.getvalue()
+
+
+def verification_url(code: str) -> str:
+    """The public page of an issued document, on DESK_BASE_URL (never on a request's Host)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return f"{base}/verifikasi/{verification.display(code)}"
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code of `url` as a PNG `data:` URI (segno; medium error correction)."""
+    return segno.make(url, error="m", micro=False).png_data_uri(scale=6, border=2)
+
+
+def render(template: str, code: str, now, **context) -> bytes:
+    """Render `template` (extending `pdf/_official.html`) in Indonesian, with the letterhead,
+    the verification code and its QR code, dated `now`."""
+    head = letterhead.current()
+    url = verification_url(code)
+    with force_locale("id"):
+        html = render_template(
+            template,
+            letterhead=head,
+            emblem_src=head.emblem_data_uri(),
+            code=verification.display(code),
+            verify_url=url,
+            qr_src=qr_data_uri(url),
+            date_long=local_date(now, with_weekday=True),
+            date_short=local_date(now),
+            **context,
+        )
+    return html_to_pdf(html)
