@@ -205,6 +205,9 @@ def test_kepala_seksi_report_is_their_seksi_signed_by_their_kepala_bidang(scenar
     assert "Disusun oleh, Kepala Seksi Rekayasa Aplikasi" in text
     assert "Mengetahui, Kepala Bidang Aplikasi Informatika" in text
     assert f"{users['kepala_bidang'].name} NIP {KABID_NIP}" in text
+    assert f"{kasi.name} NIP {kasi.nip}" in text
+    User.update(nip=None).where(User.id == kasi.id).execute()
+    text = " ".join(render(User.get_by_id(kasi.id))[2])
     assert f"{kasi.name} NIP ....." in text  # no NIP on the row: a line to write it on
 
 
