@@ -254,6 +254,7 @@ def test_every_staff_form_through_nginx(
     posted(staff, secure, "#btn-return-signed")
     assert ticket(app, returned.id).status == "selesai"
     details(closing)
+    staff.check("#confirm-wet-ink")  # the copies are unsigned PDFs: wet-ink, checked by hand
     posted(staff, secure, "#btn-close", "Tiket ditutup")
     assert ticket(app, closing.id).status == "closed"
     staff.goto(base + "/admin/")
