@@ -267,3 +267,28 @@ def test_the_agent_generates_the_sla_from_the_ticket_page(client, login_as, make
     assert doc.number == "SLA/0001/DISKOMINFO/2026"
     page = client.get(f"/admin/tiket/details/?id={ticket.id}").get_data(as_text=True)
     assert f"/verifikasi/{doc.verification_code}" in page
+
+
+def test_every_demo_seksi_can_issue_its_ba_and_sla(db, users):
+    """A newcomer's demo (`make run`) takes a ticket of any service through the whole SOP: each
+    seksi's agent and Kepala Seksi have the NIP and position the BA and SLA print."""
+    from models.catalog import Seksi
+    from models.official_parties import kepala_seksi_of
+    from tests.helpers import new_request, required_uploads
+
+    for seksi in Seksi.select():
+        kasi = kepala_seksi_of(seksi.id)
+        assert kasi is not None and len(kasi.nip) == 18 and kasi.position, seksi.code
+    helpdesk, seen = users["admin"], set()  # the demo helpdesk is Aplikasi Informatika's only
+    for layanan in Layanan.select().order_by(Layanan.id):
+        if layanan.seksi_id in seen:
+            continue
+        seen.add(layanan.seksi_id)
+        agent = User.agents_of_seksi(layanan.seksi_id).first()
+        ticket = workflow.submit(None, new_request(layanan), required_uploads(layanan), now=T0)
+        workflow.verify_complete(helpdesk, ticket.id, now=T0)
+        workflow.dispose(helpdesk, ticket.id, agent.id, now=T0)
+        workflow.prepare_berita_acara(agent, ticket.id, "Pekerjaan selesai.", now=T0)
+        ticket = workflow.prepare_sla(agent, ticket.id, now=T0)
+        assert ticket.ba_number and ticket.sla_number, layanan.code
+    assert len(seen) == 14  # every seksi with a service
