@@ -236,6 +236,7 @@ LIST_COLUMNS = (
     Agent.name,
 )
 
+
 class TicketListBase(TicketScope, ModelView):
     """The columns, filters, search and sorting every ticket list shares."""
 

@@ -93,7 +93,7 @@ def all_models():
     from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
     from models.hashchain import ChainHead
     from models.migrate import SchemaMigration
-    from models.operations import BeritaAcaraRequest, PeriodicRun
+    from models.operations import IssuedDocumentRequest, PeriodicRun
     from models.reminder import ReminderSent
     from models.sequence import Sequence
     from models.settings import Setting
@@ -129,7 +129,7 @@ def all_models():
         ReminderSent,
         SchemaMigration,
         PeriodicRun,
-        BeritaAcaraRequest,
+        IssuedDocumentRequest,
         ChainHead,
         AuditEntry,
         SurveyResponse,

@@ -1,10 +1,11 @@
-"""Operations records: when each periodic task last ran, and each Berita Acara request.
+"""Operations records: when each periodic task last ran, and each request for a generated
+Berita Acara or SLA.
 
 `PeriodicRun` has one row per periodic task (the consumer's heartbeat is one of them): the
 health check reports how old the heartbeat is, and the catch-up task runs a sweep or reminder
-run whose scheduled time passed while no consumer was running. `BeritaAcaraRequest` keeps what
-the agent asked for (the text of the work done), so that a request whose rendering task was
-lost with a killed consumer can be queued again, once.
+run whose scheduled time passed while no consumer was running. `IssuedDocumentRequest` keeps
+what the agent asked for (the kind, and for a BA the text of the work done), so that a request
+whose rendering task was lost with a killed consumer can be queued again, once.
 """
 
 from __future__ import annotations
@@ -37,12 +38,17 @@ class PeriodicRun(BaseModel):
         return row.last_run_at if row else None
 
 
-class BeritaAcaraRequest(BaseModel):
-    """One request of the agent for a generated BA: the text it renders and when it was asked;
+class IssuedDocumentRequest(BaseModel):
+    """One request of the agent for a generated document (`kind`: "ba" or "sla"): what it
+    renders (the BA's text of the work done; nothing for the SLA) and when it was asked;
     `requeued_at` is set when its lost task was queued again (at most once)."""
 
     ticket = ForeignKeyField(Ticket, backref="+", on_delete="CASCADE")
     agent = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
-    work_done = TextField()
+    kind = CharField()
+    work_done = TextField(null=True)
     issued_at = DateTimeField(index=True)
     requeued_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("ticket", "kind", "issued_at"), False),)

@@ -1,14 +1,14 @@
 """Operations tasks of the periodic consumer: the heartbeat, the catch-up of missed periodic
-runs, and the re-queue of Berita Acara tasks lost with a killed consumer.
+runs, and the re-queue of Berita Acara and SLA tasks lost with a killed consumer.
 
 - `heartbeat`, every minute: its run is recorded in `periodic_run` (as every periodic task's
   is); `/healthz` reports how old it is, so a stopped periodic consumer shows within minutes.
 - `catch_up`, every minute: a task of `CAUGHT_UP` whose last scheduled time passed without a
   run (the consumer was down at 00:05 WIB, or for ten minutes) runs now, under its own lock. A
   consumer that starts catches up within its first minute.
-- `requeue_berita_acara`, every five minutes: a BA request older than
-  `DESK_BA_REQUEUE_MINUTES` whose ticket is still waiting for it (assigned, no BA uploaded or
-  generated since) is queued again, once per request.
+- `requeue_issued_documents`, every five minutes: a BA or SLA request older than
+  `DESK_BA_REQUEUE_MINUTES` whose ticket is still waiting for it (assigned, no document of that
+  kind uploaded or generated since) is queued again, once per request.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from huey import crontab
 from peewee import fn
 
 from models.db import utcnow, write_transaction
-from models.operations import BeritaAcaraRequest, PeriodicRun
+from models.operations import IssuedDocumentRequest, PeriodicRun
 from models.ticket import Document, Ticket
 from tasks import _declared, app_periodic_task, current_huey
 
@@ -80,65 +80,78 @@ def catch_up(now=None) -> list[str]:
     return ran
 
 
-def lost_berita_acara(now=None) -> list[BeritaAcaraRequest]:
-    """The BA requests older than DESK_BA_REQUEUE_MINUTES, never re-queued, that are their
-    ticket's latest request while the ticket is still assigned with no BA attached since."""
+def lost_documents(now=None) -> list[IssuedDocumentRequest]:
+    """The requests for a generated BA or SLA older than DESK_BA_REQUEUE_MINUTES, never
+    re-queued, that are their ticket's latest request of that kind while the ticket is still
+    assigned with no document of that kind attached since."""
     now = now or utcnow()
     cutoff = now - dt.timedelta(minutes=int(current_app.config["BA_REQUEUE_MINUTES"]))
-    Later = BeritaAcaraRequest.alias()
+    Request = IssuedDocumentRequest
+    Later = Request.alias()
     later = Later.select(fn.COUNT(Later.id)).where(
-        Later.ticket == BeritaAcaraRequest.ticket, Later.issued_at > BeritaAcaraRequest.issued_at
+        Later.ticket == Request.ticket,
+        Later.kind == Request.kind,
+        Later.issued_at > Request.issued_at,
     )
     attached = Document.select(fn.COUNT(Document.id)).where(
-        Document.ticket == BeritaAcaraRequest.ticket,
-        Document.kind == "ba",
-        Document.uploaded_at >= BeritaAcaraRequest.issued_at,
+        Document.ticket == Request.ticket,
+        Document.kind == Request.kind,
+        Document.uploaded_at >= Request.issued_at,
     )
     return list(
-        BeritaAcaraRequest.select()
-        .join(Ticket, on=BeritaAcaraRequest.ticket == Ticket.id)
+        Request.select()
+        .join(Ticket, on=Request.ticket == Ticket.id)
         .where(
-            BeritaAcaraRequest.requeued_at.is_null(True),
-            BeritaAcaraRequest.issued_at <= cutoff,
+            Request.requeued_at.is_null(True),
+            Request.issued_at <= cutoff,
             Ticket.status == "assigned",
             later == 0,
             attached == 0,
         )
-        .order_by(BeritaAcaraRequest.id)
+        .order_by(Request.id)
     )
 
 
-def requeue_lost_berita_acara(now=None) -> int:
-    """Queue again each lost BA request (`lost_berita_acara`), once: the request is marked by
-    a conditional update, and only the run that marked it queues it."""
+def _queue_again(request: IssuedDocumentRequest) -> None:
+    # imported here: the task modules import the workflow, which imports the operations models
     from tasks.berita_acara import generate_berita_acara
+    from tasks.sla import generate_sla
 
+    if request.kind == "ba":
+        generate_berita_acara(
+            request.ticket_id, request.agent_id, request.work_done or "", request.issued_at
+        )
+    else:
+        generate_sla(request.ticket_id, request.agent_id, request.issued_at)
+
+
+def requeue_lost_documents(now=None) -> int:
+    """Queue again each lost BA or SLA request (`lost_documents`), once: the request is marked
+    by a conditional update, and only the run that marked it queues it."""
     now = now or utcnow()
     queued = 0
-    for request in lost_berita_acara(now):
+    for request in lost_documents(now):
         with write_transaction():
             won = (
-                BeritaAcaraRequest.update(requeued_at=now)
+                IssuedDocumentRequest.update(requeued_at=now)
                 .where(
-                    BeritaAcaraRequest.id == request.id,
-                    BeritaAcaraRequest.requeued_at.is_null(True),
+                    IssuedDocumentRequest.id == request.id,
+                    IssuedDocumentRequest.requeued_at.is_null(True),
                 )
                 .execute()
             )
         if not won:
             continue
-        log.info("re-queueing the lost Berita Acara of ticket %s", request.ticket_id)
-        generate_berita_acara(
-            request.ticket_id, request.agent_id, request.work_done, request.issued_at
-        )
+        log.info("re-queueing the lost %s of ticket %s", request.kind, request.ticket_id)
+        _queue_again(request)
         queued += 1
     return queued
 
 
-@app_periodic_task(crontab(minute="*/5"), lock="requeue_berita_acara")
-def requeue_berita_acara() -> int:
-    """Every five minutes: queue again the Berita Acara tasks lost with a killed consumer."""
-    return requeue_lost_berita_acara()
+@app_periodic_task(crontab(minute="*/5"), lock="requeue_issued_documents")
+def requeue_issued_documents() -> int:
+    """Every five minutes: queue again the BA and SLA tasks lost with a killed consumer."""
+    return requeue_lost_documents()
 
 
 def heartbeat_age(now=None) -> dt.timedelta | None:

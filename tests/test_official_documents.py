@@ -6,6 +6,8 @@ is missing; the SLA from the service's template; the staff NIP checked like the 
 from __future__ import annotations
 
 import io
+import os
+import shutil
 
 import pytest
 from PIL import Image
@@ -267,3 +269,80 @@ def test_the_agent_generates_the_sla_from_the_ticket_page(client, login_as, make
     assert doc.number == "SLA/0001/DISKOMINFO/2026"
     page = client.get(f"/admin/tiket/details/?id={ticket.id}").get_data(as_text=True)
     assert f"/verifikasi/{doc.verification_code}" in page
+
+
+def test_every_demo_seksi_can_issue_its_ba_and_sla(db, users):
+    """A newcomer's demo (`make run`) takes a ticket of any service through the whole SOP: each
+    seksi's agent and Kepala Seksi have the NIP and position the BA and SLA print."""
+    from models.catalog import Seksi
+    from models.official_parties import kepala_seksi_of
+    from tests.helpers import new_request, required_uploads
+
+    for seksi in Seksi.select():
+        kasi = kepala_seksi_of(seksi.id)
+        assert kasi is not None and len(kasi.nip) == 18 and kasi.position, seksi.code
+    helpdesk, seen = users["admin"], set()  # the demo helpdesk is Aplikasi Informatika's only
+    for layanan in Layanan.select().order_by(Layanan.id):
+        if layanan.seksi_id in seen:
+            continue
+        seen.add(layanan.seksi_id)
+        agent = User.agents_of_seksi(layanan.seksi_id).first()
+        ticket = workflow.submit(None, new_request(layanan), required_uploads(layanan), now=T0)
+        workflow.verify_complete(helpdesk, ticket.id, now=T0)
+        workflow.dispose(helpdesk, ticket.id, agent.id, now=T0)
+        workflow.prepare_berita_acara(agent, ticket.id, "Pekerjaan selesai.", now=T0)
+        ticket = workflow.prepare_sla(agent, ticket.id, now=T0)
+        assert ticket.ba_number and ticket.sla_number, layanan.code
+    assert len(seen) == 14  # every seksi with a service
+
+
+# --- every page of a long BA and SLA: its number, "Halaman x dari y", its code and a QR code
+# that decodes (from the page rendered to PNG) to the verification URL --------------------------
+
+
+def decoded_qr_codes(data: bytes, tmp_path) -> list[list[str]]:
+    """The text of every QR code on each page of the PDF `data`, read from the pages rendered
+    to PNG (pdftoppm, 150 dpi) by a real decoder (zxing-cpp)."""
+    import subprocess
+
+    import zxingcpp
+
+    (tmp_path / "doc.pdf").write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", str(tmp_path / "doc.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
+    pages = []
+    for png in sorted(tmp_path.glob("page-*.png")):
+        with Image.open(png) as image:
+            found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+        pages.append([code.text for code in found])
+    return pages
+
+
+@pytest.mark.skipif(
+    shutil.which("pdftoppm") is None and not os.environ.get("CI"),
+    reason="pdftoppm (poppler-utils) missing",
+)
+@pytest.mark.parametrize("kind", ["ba", "sla"])
+def test_every_page_carries_its_number_page_code_and_a_qr_leading_to_it(
+    app, client, make_ticket, users, tmp_path, kind
+):
+    ticket = make_ticket("assigned")
+    agent = users["agent"]
+    if kind == "ba":
+        number = request_berita_acara(agent, ticket.id, LONG_WORK, now=T0)
+    else:
+        Layanan.update(sla_scope=LONG_WORK).where(Layanan.id == ticket.layanan_id).execute()
+        number = request_sla(agent, ticket.id, now=T0)
+    doc, data = issued(ticket.id, kind)
+    code = verification.display(doc.verification_code)
+    url = f"{app.config['BASE_URL'].rstrip('/')}/verifikasi/{code}"
+    pages = page_texts(data)
+    assert len(pages) >= 2  # the long text runs over
+    for i, text in enumerate(pages, start=1):
+        assert number in text and f"Halaman {i} dari {len(pages)}" in text, i
+        assert code in text and f"/verifikasi/{code}" in text, i
+    assert decoded_qr_codes(data, tmp_path) == [[url]] * len(pages)
+    page = client.get(url.removeprefix(app.config["BASE_URL"].rstrip("/")))
+    assert page.status_code == 200 and number in page.get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Operations: /healthz (heartbeat, oldest email, disk, no internal host named), /metrics
-(its guard and its figures), the catch-up of missed periodic runs, the re-queue of a lost BA."""
+(its guard and its figures), the catch-up of missed periodic runs, the re-queue of a lost BA
+or SLA."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from app import create_app
 from models.db import connection, utcnow
-from models.operations import BeritaAcaraRequest, PeriodicRun
+from models.operations import IssuedDocumentRequest, PeriodicRun
 from models.ticket import Document, Notification, Ticket
 from tasks import huey
 from tasks.berita_acara import request_berita_acara
@@ -20,8 +21,9 @@ from tasks.operations import (
     heartbeat,
     last_scheduled,
     missed_runs,
-    requeue_lost_berita_acara,
+    requeue_lost_documents,
 )
+from tasks.sla import request_sla
 from tasks.sweep import sweep_expired
 from tests.helpers import free_port, make_config
 
@@ -172,7 +174,7 @@ def test_a_desk_that_never_ran_its_periodic_tasks_catches_up_both(db):
     assert catch_up.call_local(now) == []
 
 
-# --- the lost Berita Acara ------------------------------------------------------------------------
+# --- the lost Berita Acara and SLA ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("app_config", [{"HUEY_IMMEDIATE": False}], indirect=True)
@@ -182,18 +184,18 @@ def test_a_ba_task_lost_with_its_consumer_is_queued_again_once(make_ticket, user
     request_berita_acara(users["agent"], ticket.id, "Subdomain dibuat dan diuji.", now=asked)
     huey.flush()  # the consumer that took the task was killed: the task is gone
     assert Document.current(ticket.id, "ba") is None
-    assert requeue_lost_berita_acara(asked + dt.timedelta(minutes=5)) == 0  # not lost yet
+    assert requeue_lost_documents(asked + dt.timedelta(minutes=5)) == 0  # not lost yet
     later = asked + dt.timedelta(minutes=11)
-    assert requeue_lost_berita_acara(later) == 1
-    assert requeue_lost_berita_acara(later) == 0  # once per request
+    assert requeue_lost_documents(later) == 1
+    assert requeue_lost_documents(later) == 0  # once per request
     tasks = [huey.dequeue() for _ in range(huey.pending_count())]
     assert [t.name for t in tasks] == ["tasks.berita_acara.generate_berita_acara"]
     huey.execute(tasks[0])
     ba = Document.current(ticket.id, "ba")
     assert ba is not None and ba.filename == f"berita-acara-{ticket.number}.pdf"
-    request = BeritaAcaraRequest.get(BeritaAcaraRequest.ticket == ticket.id)
+    request = IssuedDocumentRequest.get(IssuedDocumentRequest.ticket == ticket.id)
     assert request.requeued_at == later and request.work_done == "Subdomain dibuat dan diuji."
-    assert requeue_lost_berita_acara(later + dt.timedelta(hours=1)) == 0  # it has its BA
+    assert requeue_lost_documents(later + dt.timedelta(hours=1)) == 0  # it has its BA
 
 
 @pytest.mark.parametrize("app_config", [{"HUEY_IMMEDIATE": False}], indirect=True)
@@ -209,6 +211,54 @@ def test_a_ba_request_of_a_ticket_that_moved_on_is_not_queued_again(make_ticket,
     agent = users["agent"]
     workflow.attach_document(agent, ticket.id, "sla", Upload("sla.pdf", PDF_BYTES))
     workflow.attach_document(agent, ticket.id, "ba", Upload("ba.pdf", PDF_BYTES + b"x"))
-    assert requeue_lost_berita_acara(asked + dt.timedelta(minutes=30)) == 0  # a BA was uploaded
+    assert requeue_lost_documents(asked + dt.timedelta(minutes=30)) == 0  # a BA was uploaded
     with connection():
-        assert BeritaAcaraRequest.get(BeritaAcaraRequest.ticket == ticket.id).requeued_at is None
+        assert (
+            IssuedDocumentRequest.get(IssuedDocumentRequest.ticket == ticket.id).requeued_at is None
+        )
+
+
+@pytest.mark.parametrize("app_config", [{"HUEY_IMMEDIATE": False}], indirect=True)
+def test_an_sla_task_lost_with_its_consumer_is_queued_again_once(make_ticket, users, db):
+    ticket = make_ticket("assigned")
+    asked = utcnow()
+    request_sla(users["agent"], ticket.id, now=asked)
+    huey.flush()  # the consumer that took the task was killed: the task is gone
+    assert Document.current(ticket.id, "sla") is None
+    assert requeue_lost_documents(asked + dt.timedelta(minutes=5)) == 0  # not lost yet
+    later = asked + dt.timedelta(minutes=11)
+    assert requeue_lost_documents(later) == 1
+    assert requeue_lost_documents(later) == 0  # once per request
+    tasks = [huey.dequeue() for _ in range(huey.pending_count())]
+    assert [t.name for t in tasks] == ["tasks.sla.generate_sla"]
+    huey.execute(tasks[0])
+    sla = Document.current(ticket.id, "sla")
+    assert sla is not None and sla.filename == f"sla-{ticket.number}.pdf"
+    assert sla.number == Ticket.get_by_id(ticket.id).sla_number and sla.verification_code
+    request = IssuedDocumentRequest.get(IssuedDocumentRequest.ticket == ticket.id)
+    assert request.kind == "sla" and request.requeued_at == later
+    assert requeue_lost_documents(later + dt.timedelta(hours=1)) == 0  # it has its SLA
+
+
+@pytest.mark.parametrize("app_config", [{"HUEY_IMMEDIATE": False}], indirect=True)
+def test_a_lost_ba_is_queued_again_though_the_sla_arrived_and_the_other_way_round(
+    make_ticket, users, db
+):
+    from models import workflow
+    from models.uploads import Upload
+    from tests.helpers import PDF_BYTES
+
+    agent = users["agent"]
+    ticket = make_ticket("assigned")
+    asked = utcnow()
+    request_berita_acara(agent, ticket.id, "Selesai.", now=asked)
+    request_sla(agent, ticket.id, now=asked)
+    huey.flush()  # both tasks lost
+    workflow.attach_document(agent, ticket.id, "sla", Upload("sla.pdf", PDF_BYTES))
+    assert requeue_lost_documents(asked + dt.timedelta(minutes=30)) == 1  # the BA only
+    tasks = [huey.dequeue() for _ in range(huey.pending_count())]
+    assert [t.name for t in tasks] == ["tasks.berita_acara.generate_berita_acara"]
+    with connection():
+        rows = IssuedDocumentRequest.select().where(IssuedDocumentRequest.ticket == ticket.id)
+        kinds = {r.kind: r.requeued_at for r in rows}
+    assert kinds["sla"] is None and kinds["ba"] is not None

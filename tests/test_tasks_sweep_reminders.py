@@ -65,11 +65,11 @@ def test_periodic_tasks_are_scheduled(app):
     every_minute = {"requeue_notifications", "heartbeat", "catch_up"}
     assert names(dt.datetime(2026, 6, 2, 17, 5)) == every_minute | {
         "sweep_expired",
-        "requeue_berita_acara",
+        "requeue_issued_documents",
     }
     assert names(dt.datetime(2026, 6, 2, 17, 10)) == every_minute | {
         "send_reminders_task",
-        "requeue_berita_acara",
+        "requeue_issued_documents",
     }
     assert names(dt.datetime(2026, 6, 2, 17, 11)) == every_minute
 

@@ -157,3 +157,21 @@ def test_the_page_is_rate_limited(client, make_ticket, users):
     _, doc = issue_ba(make_ticket, users)
     statuses = [drop(client, doc, b"%PDF-1.4 x").status_code for _ in range(11)]
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+def test_an_sla_replaced_or_withdrawn_says_so_too(client, make_ticket, users):
+    from tasks.sla import request_sla
+
+    ticket = make_ticket("assigned")
+    request_sla(users["agent"], ticket.id, now=T0)
+    first = Document.current(ticket.id, "sla")
+    assert 'data-status="current"' in client.get(url(first)).get_data(as_text=True)
+    request_sla(users["agent"], ticket.id, now=T0)
+    second = Document.current(ticket.id, "sla")
+    old = client.get(url(first)).get_data(as_text=True)
+    assert 'data-status="replaced"' in old and "diganti" in old and "versi 2" in old
+    assert 'data-status="current"' in client.get(url(second)).get_data(as_text=True)
+    workflow.withdraw(ticket.tracking_token, "Tidak jadi.")
+    for doc in (first, second):
+        page = client.get(url(doc)).get_data(as_text=True)
+        assert 'data-status="withdrawn"' in page and "ditarik" in page

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from models.calendar import calendar
 from models.db import utcnow, write_transaction
 from models.official_parties import missing_values
-from models.operations import BeritaAcaraRequest
+from models.operations import IssuedDocumentRequest
 from models.outbox import notify
 from models.sequence import next_value
 from models.staff import AGENT, User
@@ -235,7 +235,9 @@ def prepare_berita_acara(actor, ticket_id, work_done: str, *, now=None) -> Ticke
         # serialises with a concurrent Selesai or second request
         transition(ticket, actor, t.action, now, **changes)
         # kept so that a rendering task lost with a killed consumer can be queued again
-        BeritaAcaraRequest.create(ticket=ticket, agent=actor, work_done=work_done, issued_at=now)
+        IssuedDocumentRequest.create(
+            ticket=ticket, agent=actor, kind="ba", work_done=work_done, issued_at=now
+        )
         _event(
             ticket,
             actor,
@@ -284,6 +286,8 @@ def prepare_sla(actor, ticket_id, *, now=None) -> Ticket:
             year = calendar.to_local(now).year
             changes["sla_number"] = f"SLA/{next_value(f'sla-{year}'):04d}/DISKOMINFO/{year}"
         transition(ticket, actor, t.action, now, **changes)
+        # kept so that a rendering task lost with a killed consumer can be queued again
+        IssuedDocumentRequest.create(ticket=ticket, agent=actor, kind="sla", issued_at=now)
         _event(
             ticket,
             actor,
