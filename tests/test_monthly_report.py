@@ -195,7 +195,6 @@ def test_the_overdue_list_is_cut_with_its_total_given(scenario, users, monkeypat
 
 def test_kepala_seksi_report_is_their_seksi_signed_by_their_kepala_bidang(scenario, users):
     kasi = users["kepala_seksi"]
-    User.update(nip=None).where(User.id == kasi.id).execute()  # the demo Kepala Seksi has one
     report, data, pages = render(kasi)
     text = " ".join(pages)
     assert report.number == "LAP/APTIKA/REKAYASA-APLIKASI/06/2026"
