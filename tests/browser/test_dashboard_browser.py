@@ -1,6 +1,7 @@
 """The home page in a real browser: the head's figures with their SVG charts and the helpdesk's
 urgent list, with no CSP violation and no axe violation; screenshots of both under
-`test-artifacts/browser/`, and with UPDATE_DOCS=1 the head's page as `docs/dashboard.png` for the README."""
+`test-artifacts/browser/`, and with UPDATE_DOCS=1 the head's page as `docs/dashboard.png` for
+the README."""
 
 from __future__ import annotations
 
