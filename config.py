@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 DEFAULTS = {
     "DATABASE_URL": None,  # default: SQLite file in instance/
+    "DATABASE_POOL": False,  # 1: keep connections open in a per-process pool (models/db.py)
     "REDIS_URL": None,  # unset: huey and the rate limiter use files/memory, not Redis
     "SMTP_HOST": None,  # unset: emails are written as .eml files under instance/outbox/
     "SMTP_PORT": 25,

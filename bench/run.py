@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.run --tickets 100000 [--database-url postgresql://...]
         [--redis-url redis://...] [--workdir DIR] [--duration 10] [--connections 8]
         [--only W1,W2,...] [--w7-path /admin/kepatuhan/] [--w4-due 10000] [--w6-batch 2,50]
-        [--emails 10000]
+        [--emails 10000] [--pool]
 
 Seeds a database (`flask init-db`, `seed-demo`, `seed-bench --tickets N`; kept in --workdir and
 reused when it is already seeded), starts the desk and `bench/bare.py` under gunicorn (2 workers
@@ -384,6 +384,11 @@ def main() -> None:
     parser.add_argument("--w7-path", default="/admin/kepatuhan/", help="the page W7 times")
     parser.add_argument("--w6-batch", default="2,50", help="W6's rows per task, each in turn")
     parser.add_argument("--w4-due", type=int, default=10_000, help="tickets W4 finds due")
+    parser.add_argument(
+        "--pool",
+        action="store_true",
+        help="the desk with DESK_DATABASE_POOL=1, the ceiling on the same pooled URL",
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="desk-bench-"))
@@ -393,11 +398,22 @@ def main() -> None:
     bare_env = dict(
         env, BARE_DATABASE_URL=env["DESK_DATABASE_URL"], BARE_FILES=str(workdir / "bare")
     )
+    if args.pool:  # both keep their connections: the ratio compares like with like
+        from models.db import pooled_url
+
+        env["DESK_DATABASE_POOL"] = "1"
+        bare_env.update(
+            DESK_DATABASE_POOL="1", BARE_DATABASE_URL=pooled_url(env["DESK_DATABASE_URL"])
+        )
 
     from bench.seed import sample_pdf
 
     pdf = sample_pdf(50_000)
-    results = {"tickets": args.tickets, "backend": env["DESK_DATABASE_URL"].split(":")[0]}
+    results = {
+        "tickets": args.tickets,
+        "backend": env["DESK_DATABASE_URL"].split(":")[0],
+        "pool": args.pool,
+    }
     rows = results["rows"] = []
     with desk_app(env):
         from models.db import connection

@@ -28,16 +28,34 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def make_database(url: str):
-    """Build the peewee database for a URL (sqlite:///path, postgresql://...)."""
+# A pooled connection: at most this many per process (gunicorn threads, consumer workers),
+# waiting this long for a free one, and reconnected after this many idle seconds.
+POOL_OPTIONS = {"max_connections": 20, "timeout": 10, "stale_timeout": 300}
+
+
+def pooled_url(url: str) -> str:
+    """`url` with its scheme's pooled variant (postgresql+pool://, sqlite+pool://)."""
+    scheme, sep, rest = url.partition("://")
+    return url if scheme.endswith("+pool") or not sep else f"{scheme}+pool://{rest}"
+
+
+def make_database(url: str, pool: bool = False):
+    """Build the peewee database for a URL (sqlite:///path, postgresql://...). With `pool` (or
+    a `+pool` scheme) closing a connection hands it back to a per-process pool (playhouse.pool)
+    for the next request, instead of connecting anew each time."""
+    url = pooled_url(url) if pool else url
+    options = POOL_OPTIONS if url.partition("://")[0].endswith("+pool") else {}
     if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
-    return connect(url)
+        return connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **options)
+    return connect(url, **options)
 
 
 def init_app(app) -> None:
-    """Bind the proxy to the app's database; connect per request, close on teardown."""
-    database.initialize(make_database(app.config["DATABASE_URL"]))
+    """Bind the proxy to the app's database (pooled with DESK_DATABASE_POOL=1); connect per
+    request, close (or hand back to the pool) on teardown."""
+    database.initialize(
+        make_database(app.config["DATABASE_URL"], pool=bool(app.config.get("DATABASE_POOL")))
+    )
     app.before_request(_connect)
     app.teardown_appcontext(_close)
 

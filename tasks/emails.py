@@ -17,7 +17,6 @@ from flask_mailman import EmailMultiAlternatives
 from formatting import local_datetime
 from language import DEFAULT, supported
 from models.catalog import RequiredDocument
-from models.staff import User
 from models.storage import store
 from models.ticket import AUDIENCE_REQUESTER, STATUSES, Document
 from models.workflow import helpdesk_note
@@ -91,9 +90,8 @@ def context_of(row) -> dict:
     """What the templates of `row.kind` may show."""
     ticket = row.ticket
     to_requester = row.audience == AUDIENCE_REQUESTER
-    agent = (
-        User.get_or_none(User.id == ticket.assigned_agent_id) if ticket.assigned_agent_id else None
-    )
+    # The accessor: no query when the sender loaded the agent with the ticket (tasks.mail).
+    agent = ticket.assigned_agent if ticket.assigned_agent_id else None
     missing = [
         RequiredDocument.get_by_id(i).name
         for i in ticket.missing_document_ids

@@ -4,7 +4,9 @@
 
 A row is claimed before it is sent by a conditional UPDATE that counts the attempt and moves
 `next_attempt_at` a lease ahead, so two consumers given the same row send it once; a consumer
-that dies mid-send leaves the row due again when the lease runs out. A failed attempt is retried
+that dies mid-send leaves the row due again when the lease runs out. A task claims its rows in
+one UPDATE ... RETURNING and loads them with their tickets in one query (`claim_many`), then
+sends and records each on its own. A failed attempt is retried
 with exponential backoff; after `MAIL_MAX_ATTEMPTS` the row is `failed` (`Notification.
 failed_ones()`) until staff retry it. Every sent email is written to the ticket's history.
 """
@@ -13,15 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from flask import current_app
 from huey import crontab
+from peewee import JOIN
 
 from extensions import mail
+from models.catalog import Layanan, PerangkatDaerah
 from models.db import database, utcnow, write_transaction
 from models.hashchain import append_ticket_event
 from models.recipients import resolve
-from models.ticket import Notification
+from models.staff import User
+from models.ticket import Notification, Ticket, TicketEvent
 from models.workflow import SYSTEM_LABEL
 from tasks import app_periodic_task, app_task
 from tasks.emails import compose
@@ -31,6 +37,9 @@ log = logging.getLogger("desk.mail")
 MAX_BACKOFF = dt.timedelta(hours=6)
 # Rows per task when the periodic re-queue finds many due (several consumers share them).
 REQUEUE_CHUNK = 50
+# Rows claimed by one statement within a task (a sweep's task may carry hundreds).
+CLAIM_CHUNK = 50
+_clock = time.monotonic  # how long a task has held its claim (a test moves it on)
 
 
 def _setting(name: str) -> int:
@@ -43,19 +52,57 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=_setting("MAIL_LEASE_SECONDS"))
+
+
 def claim(notification_id: int, now) -> Notification | None:
     """Take a due pending row for sending (one attempt), or None if it is not ours to send."""
-    lease = dt.timedelta(seconds=_setting("MAIL_LEASE_SECONDS"))
-    claimed = (
-        Notification.update(attempts=Notification.attempts + 1, next_attempt_at=now + lease)
+    rows = claim_many([notification_id], now)
+    return rows[0] if rows else None
+
+
+def claim_many(notification_ids, now) -> list[Notification]:
+    """Take the due pending rows among `notification_ids` for sending (one attempt each), in
+    the order given, with their tickets (service, agency), events and pinned agents: one
+    conditional UPDATE ... RETURNING, one SELECT. A row another consumer holds is left out."""
+    ids = list(dict.fromkeys(int(i) for i in notification_ids))
+    if not ids:
+        return []
+    claimed = {
+        row.id
+        for row in Notification.update(
+            attempts=Notification.attempts + 1, next_attempt_at=now + _lease()
+        )
         .where(
-            Notification.id == notification_id,
+            Notification.id.in_(ids),
             Notification.status == "pending",
             Notification.next_attempt_at <= now,
         )
+        .returning(Notification.id)
         .execute()
+    }
+    if not claimed:
+        return []
+    agent = User.alias()
+    query = (
+        Notification.select(
+            Notification, Ticket, Layanan, PerangkatDaerah, TicketEvent, User, agent
+        )
+        .join(Ticket)
+        .join(Layanan, JOIN.LEFT_OUTER)
+        .switch(Ticket)
+        .join(PerangkatDaerah, JOIN.LEFT_OUTER)
+        .switch(Ticket)
+        .join(agent, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == agent.id), attr="assigned_agent")
+        .switch(Notification)
+        .join(TicketEvent, JOIN.LEFT_OUTER)
+        .switch(Notification)
+        .join(User, JOIN.LEFT_OUTER, on=(Notification.user == User.id), attr="user")
+        .where(Notification.id.in_(claimed))
     )
-    return Notification.get_by_id(notification_id) if claimed == 1 else None
+    by_id = {row.id: row for row in query}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def deliver(notification_id: int, now=None, connection=None) -> str:
@@ -65,6 +112,11 @@ def deliver(notification_id: int, now=None, connection=None) -> str:
     row = claim(notification_id, now)
     if row is None:
         return "skipped"
+    return _send(row, now, connection)
+
+
+def _send(row: Notification, now, connection=None) -> str:
+    """Send one claimed row and record the outcome on it (sent, or the failed attempt)."""
     try:
         recipients = resolve(row)
         if recipients:
@@ -137,23 +189,64 @@ def send_notification(notification_id: int) -> str:
 
 def deliver_all(notification_ids, now=None) -> dict:
     """Send several outbox rows, in order, through one mail connection (opened for the first
-    email, again after a failure); each row is claimed, sent and recorded on its own as
-    `deliver` does. Returns how many of each outcome."""
+    email, again after a failure). The rows are claimed `CLAIM_CHUNK` at a time in one
+    statement (`claim_many`); each is then sent and recorded on its own, as `deliver` does, so a
+    crash between a send and its record resends at most that row once the lease runs out. A
+    chunk whose sending outlasts half the lease renews the lease of its rows still unsent
+    (`_renew`), so no other consumer can take a row while it waits here. Returns how many of
+    each outcome."""
+    ids = list(dict.fromkeys(int(i) for i in notification_ids))
     outcomes: dict[str, int] = {}
+
+    def count(outcome, n=1):
+        if n:
+            outcomes[outcome] = outcomes.get(outcome, 0) + n
+
     connection = None
     try:
-        for notification_id in notification_ids:
-            if connection is None:
-                connection = mail.get_connection()
-            outcome = deliver(notification_id, now, connection)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            if outcome in ("retry", "failed"):  # the connection may be what failed
-                _close_quietly(connection)
-                connection = None
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            chunk_now = now or utcnow()
+            chunk = ids[start : start + CLAIM_CHUNK]
+            rows = claim_many(chunk, chunk_now)
+            count("skipped", len(chunk) - len(rows))
+            held_until, claimed_at = chunk_now + _lease(), _clock()
+            while rows:
+                if _clock() - claimed_at > _lease().total_seconds() / 2:
+                    held_until, kept = _renew(rows, held_until)
+                    count("skipped", len(rows) - len(kept))
+                    rows, claimed_at = kept, _clock()
+                    if not rows:
+                        break
+                row = rows.pop(0)
+                if connection is None:
+                    connection = mail.get_connection()
+                outcome = _send(row, chunk_now, connection)
+                count(outcome)
+                if outcome in ("retry", "failed"):  # the connection may be what failed
+                    _close_quietly(connection)
+                    connection = None
     finally:
         if connection is not None:
             _close_quietly(connection)
     return outcomes
+
+
+def _renew(rows, held_until) -> tuple:
+    """Extend the lease of the claimed `rows` still holding ours (`next_attempt_at` is the
+    value our claim set): returns the new lease's end and those rows, in order."""
+    until = utcnow() + _lease()
+    kept = {
+        row.id
+        for row in Notification.update(next_attempt_at=until)
+        .where(
+            Notification.id.in_([row.id for row in rows]),
+            Notification.status == "pending",
+            Notification.next_attempt_at == held_until,
+        )
+        .returning(Notification.id)
+        .execute()
+    }
+    return until, [row for row in rows if row.id in kept]
 
 
 def _close_quietly(connection) -> None:

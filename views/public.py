@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from extensions import limiter
 from language import current_language
 from models import workflow
-from models.catalog import PerangkatDaerah, RequiredDocument
+from models.catalog import Bidang, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.ticket import Ticket
 from views import forms
 from views.abuse_limits import mail_limited, mail_queued
@@ -63,7 +63,9 @@ def index():
     raw = request.args.get("layanan")
     if raw is None or raw == "":
         return _render_chooser()
-    layanan = forms.chosen_layanan(raw)
+    # With its seksi and bidang, which the form names: one query instead of three.
+    shown = Layanan.select(Layanan, Seksi, Bidang).join(Seksi).join(Bidang)
+    layanan = forms.chosen_layanan(raw, shown)
     if layanan is None:
         return _render_chooser(_("Layanan yang dipilih tidak tersedia. Pilih dari daftar."), 404)
     return _render_form(layanan)

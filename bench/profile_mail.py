@@ -1,0 +1,107 @@
+"""The consumer's side of W6 in-process: `count` outbox rows sent by `tasks.mail.deliver_all`,
+`batch` rows a call, to an aiosmtpd sink in this process; SQL statements and CPU per email (and,
+with `--profile`, pyinstrument's tree). It writes to the seeded database (rows marked sent,
+history appended), as W6 does.
+
+    .venv/bin/python -m bench.profile_mail --workdir /tmp/perfbench-sqlite \\
+        [--database-url postgresql://...] [--count 500] [--batch 50] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from bench.run import desk_app, environment, free_port
+
+
+class Statements(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--database-url")
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    from aiosmtpd.controller import Controller
+
+    received: list[int] = []
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(1)
+            return "250 OK"
+
+    port = free_port()
+    sink = Controller(Sink(), hostname="127.0.0.1", port=port)
+    sink.start()
+    env = dict(
+        environment(Path(args.workdir), args.database_url),
+        DESK_SMTP_HOST="127.0.0.1",
+        DESK_SMTP_PORT=str(port),
+    )
+    try:
+        with desk_app(env):
+            from models.db import connection, database
+            from models.ticket import Notification, Ticket
+            from tasks.mail import deliver_all
+
+            with connection():
+                tickets = list(
+                    Ticket.select(Ticket.id, Ticket.requester_email)
+                    .order_by(Ticket.id.desc())
+                    .limit(args.count)
+                )
+                with database.atomic():
+                    ids = [
+                        Notification.insert(
+                            ticket=t.id,
+                            kind="opened",
+                            audience="requester",
+                            email=t.requester_email,
+                        ).execute()
+                        for t in tickets
+                    ]
+                chunks = [ids[i : i + args.batch] for i in range(0, len(ids), args.batch)]
+                handler, logger = Statements(), logging.getLogger("peewee")
+                logger.addHandler(handler)
+                logger.setLevel(logging.DEBUG)
+                deliver_all(chunks[0])
+                logger.removeHandler(handler)
+                logger.setLevel(logging.WARNING)
+                print(f"{handler.count / len(chunks[0]):.1f} SQL statements per email")
+                profiler = None
+                if args.profile:
+                    from pyinstrument import Profiler
+
+                    profiler = Profiler(interval=0.0005)
+                    profiler.start()
+                wall, cpu = time.perf_counter(), time.process_time()
+                for chunk in chunks[1:]:
+                    deliver_all(chunk)
+                n = len(ids) - len(chunks[0])
+                print(
+                    f"{(time.perf_counter() - wall) / n * 1000:.2f} ms wall, "
+                    f"{(time.process_time() - cpu) / n * 1000:.2f} ms CPU per email "
+                    f"(sink in this process), {len(received)} received of {len(ids)}"
+                )
+                if profiler is not None:
+                    profiler.stop()
+                    print(profiler.output_text(unicode=False, color=False))
+    finally:
+        sink.stop()
+
+
+if __name__ == "__main__":
+    main()
