@@ -8,14 +8,15 @@ and the entry's own fields. The head of each chain (its last id and hash) is a r
 `chain_head`: read and moved inside the entry's write transaction, locked FOR UPDATE on
 PostgreSQL, so two writers never both link to the same entry, and a deleted last entry shows.
 
-The lock order (PostgreSQL): a ticket's row, then its chain head, then nothing else of another
-ticket or chain. `append_ticket_event` takes the ticket row (FOR NO KEY UPDATE: the lock the
+The lock order (PostgreSQL): a ticket's row, then its step rows, then its chain head.
+`append_ticket_event` takes the ticket row (FOR NO KEY UPDATE: the lock the
 conditional version UPDATE takes, and one that does not hold off other rows' foreign keys) before
 the head, so a writer that never locked the ticket (the mail task recording a sent email) waits
 for the ticket's current writer instead of taking the head first: the history row's foreign key
 would then wait for the ticket row (FOR KEY SHARE) while that writer waits for the head, a
-deadlock. The audit chain's head is taken in a transaction of its own (`models.audit.record`)
-after the request's other writes committed; never inside a ticket's write transaction.
+deadlock. The audit chain's head is taken last: in a transaction of its own
+(`models.audit.record`, after the request's other writes committed), or at the end of the
+caller's; no transaction holds it while it waits for another row.
 
 `verify()` walks every chain and reports the first broken link (`flask audit verify`).
 """
