@@ -88,10 +88,11 @@ def write_transaction():
     return database.atomic()
 
 
-def locked(query):
-    """`query` with its rows locked until the transaction ends (SELECT ... FOR UPDATE); on
-    SQLite the write transaction already holds the whole database's write lock."""
-    return query if is_sqlite() else query.for_update()
+def locked(query, mode: str = "FOR UPDATE"):
+    """`query` with its rows locked until the transaction ends (SELECT ... FOR UPDATE, or the
+    `mode` given, e.g. "FOR NO KEY UPDATE"); on SQLite the write transaction already holds the
+    whole database's write lock."""
+    return query if is_sqlite() else query.for_update(mode)
 
 
 class connection:

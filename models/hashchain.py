@@ -8,6 +8,16 @@ and the entry's own fields. The head of each chain (its last id and hash) is a r
 `chain_head`: read and moved inside the entry's write transaction, locked FOR UPDATE on
 PostgreSQL, so two writers never both link to the same entry, and a deleted last entry shows.
 
+The lock order (PostgreSQL): a ticket's row, then its step rows, then its chain head.
+`append_ticket_event` takes the ticket row (FOR NO KEY UPDATE: the lock the
+conditional version UPDATE takes, and one that does not hold off other rows' foreign keys) before
+the head, so a writer that never locked the ticket (the mail task recording a sent email) waits
+for the ticket's current writer instead of taking the head first: the history row's foreign key
+would then wait for the ticket row (FOR KEY SHARE) while that writer waits for the head, a
+deadlock. The audit chain's head is taken last: in a transaction of its own
+(`models.audit.record`, after the request's other writes committed), or at the end of the
+caller's; no transaction holds it while it waits for another row.
+
 `verify()` walks every chain and reports the first broken link (`flask audit verify`).
 """
 
@@ -74,9 +84,13 @@ def append(chain: str, model, fields: dict, hashed: tuple[str, ...]):
 
 def append_ticket_event(ticket_id: int, **fields):
     """Create a TicketEvent of `ticket_id` linked into that ticket's chain (inside the caller's
-    write transaction): the one way every history entry is written."""
-    from models.ticket import EVENT_HASHED, TicketEvent
+    write transaction): the one way every history entry is written. Locks the ticket row, then
+    the chain head (the one lock order, so two writers of one ticket never deadlock)."""
+    from models.ticket import EVENT_HASHED, Ticket, TicketEvent
 
+    # The ticket row before its chain head (the lock order above); already held by a
+    # transition's UPDATE or a conversation's FOR UPDATE, it costs nothing.
+    locked(Ticket.select(Ticket.id).where(Ticket.id == ticket_id), "FOR NO KEY UPDATE").execute()
     fields = {
         "ticket_id": ticket_id,
         "note": "",

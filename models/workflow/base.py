@@ -226,15 +226,9 @@ def due_time(status: str, layanan: Layanan, start):
 
 def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> None:
     """Change status with the step bookkeeping: end the open step (with its working duration,
-    `models.step_duration`), start the next one."""
-    open_rows = TicketStep.select().where(
-        TicketStep.ticket == ticket.id, TicketStep.ended_at.is_null(True)
-    )
-    for row in open_rows:
-        seconds = working_seconds(calendar, row.started_at, now, row.paused_seconds, row.paused_at)
-        TicketStep.update(ended_at=now, actor=_staff(actor), working_seconds=seconds).where(
-            TicketStep.id == row.id
-        ).execute()
+    `models.step_duration`), start the next one. The ticket row first (the conditional UPDATE),
+    then its step rows: the order of every writer that locks the ticket (pause, resume), so a
+    transition racing one waits or is refused as stale, never deadlocks."""
     step = step_for_status(to_status)
     due = step.due(now, ticket.layanan) if step else None
     _apply(
@@ -246,6 +240,14 @@ def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> None:
         due_at=due,
         **changes,
     )
+    open_rows = TicketStep.select().where(
+        TicketStep.ticket == ticket.id, TicketStep.ended_at.is_null(True)
+    )
+    for row in open_rows:
+        seconds = working_seconds(calendar, row.started_at, now, row.paused_seconds, row.paused_at)
+        TicketStep.update(ended_at=now, actor=_staff(actor), working_seconds=seconds).where(
+            TicketStep.id == row.id
+        ).execute()
     if step is not None:
         TicketStep.create(
             ticket=ticket, step=step.number, status=to_status, started_at=now, due_at=due
