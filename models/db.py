@@ -100,6 +100,7 @@ def all_models():
     from models.signature_records import SignatureVerdict, SignedCopyCheck
     from models.skm import SurveyResponse
     from models.staff import Role, User, UserRoles
+    from models.step_facts import StepFact
     from models.ticket import (
         Document,
         MissingDocument,
@@ -123,6 +124,7 @@ def all_models():
         Ticket,
         MissingDocument,
         TicketStep,
+        StepFact,
         Document,
         TicketEvent,
         Notification,
