@@ -77,25 +77,6 @@ def _percent(part, whole) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _sees_everything(user) -> bool:
-    """Whether `visible_tickets` leaves a query as it is for `user` (an admin): the step
-    queries then need no join to the ticket."""
-    probe = Ticket.select()
-    return visible_tickets(user, probe) is probe
-
-
-def _scoped_steps(user, query, need_ticket=False):
-    """A TicketStep query restricted to the steps of the tickets `user` may see."""
-    if need_ticket or not _sees_everything(user):
-        query = query.join(Ticket, on=(TicketStep.ticket == Ticket.id))
-    return visible_tickets(user, query)
-
-
-def _ended_in(period: Period):
-    start, end = period.bounds()
-    return (TicketStep.ended_at >= start) & (TicketStep.ended_at < end)
-
-
 # --- durations: share on time, median, 90th percentile ---------------------------------------
 
 
@@ -368,12 +349,9 @@ def period_figures(user, periods: list[Period]) -> list[tuple]:
     tickets = visible_tickets(user, Ticket.select())
     received = _bucket_sums(tickets, Ticket.created_at, ordered)
     closed = _bucket_sums(visible_tickets(user, Ticket.select()), Ticket.closed_at, ordered)
-    steps = _scoped_steps(user, TicketStep.select())
-    steps = steps.where(TicketStep.status.in_(MUTU_BAKU_STATUSES))
-    ended = _bucket_sums(steps, TicketStep.ended_at, ordered)
-    on_time = _bucket_sums(
-        steps.where(TicketStep.ended_at <= TicketStep.due_at), TicketStep.ended_at, ordered
-    )
+    steps = _scoped_facts(user, StepFact.select())
+    ended = _bucket_sums(steps, StepFact.ended_at, ordered)
+    on_time = _bucket_sums(steps.where(StepFact.on_time == 1), StepFact.ended_at, ordered)
     figures = {
         p: (received[i], closed[i], ended[i], _percent(on_time[i], ended[i]))
         for i, p in enumerate(ordered)
@@ -386,10 +364,16 @@ def period_text(period: Period) -> str:
 
 
 def comparison_table(user, period: Period) -> Table:
-    """This period and the previous one of the same length (`Period.previous`)."""
+    """This period and the previous one of the same length (`Period.previous`); periods of
+    whole calendar months (a month, a quarter, a year) are added up from `month_counts`."""
     previous = period.previous()
     today = calendar.to_local(utcnow()).date()
-    if period.last < today:
+    this_months, last_months = whole_months(period), whole_months(previous)
+    counts = month_counts(user, last_months + this_months) if this_months and last_months else None
+    if counts is not None:
+        last_row = _summed(counts[: len(last_months)])
+        this_row = _summed(counts[len(last_months) :])
+    elif period.last < today:
         this_row, last_row = figure_cache.remember(
             ("compare", figure_cache.scope_key(user), period),
             lambda: period_figures(user, [period, previous]),
@@ -457,12 +441,8 @@ def monthly_figures(user, months: list[Period]) -> list[tuple] | None:
         visible_tickets(user, Ticket.select()), Ticket.created_at, months, offset
     )
     closed = _month_counts(visible_tickets(user, Ticket.select()), Ticket.closed_at, months, offset)
-    steps = _scoped_steps(user, TicketStep.select()).where(
-        TicketStep.status.in_(MUTU_BAKU_STATUSES)
-    )
-    ended = _month_counts(
-        steps, TicketStep.ended_at, months, offset, TicketStep.ended_at <= TicketStep.due_at
-    )
+    steps = _scoped_facts(user, StepFact.select())
+    ended = _month_counts(steps, StepFact.ended_at, months, offset, StepFact.on_time == 1)
     figures = []
     for m in months:
         key = f"{m.first:%Y-%m}"
@@ -477,10 +457,63 @@ def _months_figures(user, months):
     return monthly_figures(user, months) or period_figures(user, months) if months else []
 
 
+def whole_months(period: Period) -> list[Period] | None:
+    """The calendar months that make up `period` exactly, or None when it is not whole months."""
+    if period.first.day != 1 or (period.last + dt.timedelta(days=1)).day != 1:
+        return None
+    months, year, month = [], period.first.year, period.first.month
+    while (year, month) <= (period.last.year, period.last.month):
+        months.append(Period.month(year, month))
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return months
+
+
+def month_counts(user, months: list[Period]) -> list[tuple] | None:
+    """(received, closed, steps ended, of them on time) per calendar month, in order; a month
+    already over is read once per CACHE_SECONDS (`figure_cache`), the others by one GROUP BY
+    per figure over their span. None when the UTC offset changes between the months."""
+    offset = _constant_offset(months)
+    if offset is None:
+        return None
+    today = calendar.to_local(utcnow()).date()
+    scope = figure_cache.scope_key(user)
+    store = figure_cache.store()
+    found = {m: figure_cache.recall(store, ("month", scope, m)) for m in months}
+    missing = sorted((m for m, v in found.items() if v is None), key=lambda m: m.first)
+    if missing:
+        span = whole_months(Period(missing[0].first, missing[-1].last))
+        received = _month_counts(
+            visible_tickets(user, Ticket.select()), Ticket.created_at, span, offset
+        )
+        closed = _month_counts(
+            visible_tickets(user, Ticket.select()), Ticket.closed_at, span, offset
+        )
+        steps = _scoped_facts(user, StepFact.select())
+        ended = _month_counts(steps, StepFact.ended_at, span, offset, StepFact.on_time == 1)
+        for m in span:
+            key = f"{m.first:%Y-%m}"
+            value = (received.get(key, (0,))[0], closed.get(key, (0,))[0], *ended.get(key, (0, 0)))
+            if m in found:
+                found[m] = value
+            if m.last < today:
+                figure_cache.keep(store, ("month", scope, m), value)
+    return [found[m] for m in months]
+
+
+def _summed(counts) -> tuple:
+    """(received, closed, ended, on-time share) of months' counts added up."""
+    received, closed, ended, on_time = (sum(c[i] for c in counts) for i in range(4))
+    return (received, closed, ended, _percent(on_time, ended))
+
+
 def trend_table(user, period: Period) -> Table:
     """The monthly trend: the twelve months up to the period's last month (the months already
     over are read once per CACHE_SECONDS: `figure_cache`)."""
     months = trend_months(period)
+    counts = month_counts(user, months)
+    if counts is not None:
+        rows = [(f"{m.first:%Y-%m}", *_summed([c])) for m, c in zip(months, counts, strict=True)]
+        return Table("tren", _l("Tren bulanan (12 bulan)"), PERIOD_COLUMNS, rows)
     today = calendar.to_local(utcnow()).date()
     past = [m for m in months if m.last < today]
     rest = months[len(past) :]
