@@ -532,21 +532,27 @@ def incomplete_table(user, period: Period) -> Table:
     """Per Perangkat Daerah: tickets received in the period, how many of them went to status
     incomplete (documents missing) at least once, and that share."""
     start, end = period.bounds()
-    went_incomplete = TicketStep.select(TicketStep.id).where(
-        TicketStep.ticket == Ticket.id, TicketStep.status == INCOMPLETE
+    received_in = (Ticket.created_at >= start) & (Ticket.created_at < end)
+    received = visible_tickets(
+        user,
+        Ticket.select(Ticket.perangkat_daerah, fn.COUNT(Ticket.id))
+        .where(received_in)
+        .group_by(Ticket.perangkat_daerah),
     )
-    flag = Case(None, [(fn.EXISTS(went_incomplete), 1)], 0)
-    query = (
-        Ticket.select(PerangkatDaerah.name, fn.COUNT(Ticket.id), fn.SUM(flag))
-        .join(PerangkatDaerah)
-        .where(Ticket.created_at >= start, Ticket.created_at < end)
-        .group_by(PerangkatDaerah.id, PerangkatDaerah.name)
-        .order_by(PerangkatDaerah.name)
+    # the few tickets that went incomplete, from the index on the step's status
+    incomplete = visible_tickets(
+        user,
+        TicketStep.select(Ticket.perangkat_daerah, fn.COUNT(fn.DISTINCT(Ticket.id)))
+        .join(Ticket, on=(TicketStep.ticket == Ticket.id))
+        .where(TicketStep.status == INCOMPLETE, received_in)
+        .group_by(Ticket.perangkat_daerah),
     )
-    rows = [
-        (name, int(n), int(k or 0), _percent(int(k or 0), int(n)))
-        for name, n, k in visible_tickets(user, query).tuples()
-    ]
+    went = dict(incomplete.tuples())
+    names = _labels("perangkat_daerah")
+    rows = sorted(
+        (names.get(pd, ""), int(n), int(went.get(pd, 0)), _percent(int(went.get(pd, 0)), int(n)))
+        for pd, n in received.tuples()
+    )
     return Table(
         "kelengkapan",
         _l("Dokumen tidak lengkap per Perangkat Daerah"),
