@@ -50,6 +50,7 @@ from models.sop import (
     step_for_status,
 )
 from models.staff import User
+from models.step_facts import StepFact
 from models.ticket import Ticket, TicketStep
 
 TREND_MONTHS = 12
@@ -76,25 +77,6 @@ def _percent(part, whole) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _sees_everything(user) -> bool:
-    """Whether `visible_tickets` leaves a query as it is for `user` (an admin): the step
-    queries then need no join to the ticket."""
-    probe = Ticket.select()
-    return visible_tickets(user, probe) is probe
-
-
-def _scoped_steps(user, query, need_ticket=False):
-    """A TicketStep query restricted to the steps of the tickets `user` may see."""
-    if need_ticket or not _sees_everything(user):
-        query = query.join(Ticket, on=(TicketStep.ticket == Ticket.id))
-    return visible_tickets(user, query)
-
-
-def _ended_in(period: Period):
-    start, end = period.bounds()
-    return (TicketStep.ended_at >= start) & (TicketStep.ended_at < end)
-
-
 # --- durations: share on time, median, 90th percentile ---------------------------------------
 
 
@@ -119,29 +101,34 @@ class Duration:
         )
 
 
+def _scoped_facts(user, query):
+    """A StepFact query restricted to the steps of the tickets `user` may see (the fact row
+    carries the ticket's service and agent: no join)."""
+    return visible_tickets(
+        user, query, layanan=StepFact.layanan_id, agent=StepFact.agent_id, ticket=StepFact.ticket
+    )
+
+
 def ended_steps(user, period: Period) -> list[tuple]:
     """(step, layanan id, Perangkat Daerah id, assigned agent id, working seconds, on time 0/1)
     of every staff step ended in the period that the user may see, by working seconds: one
-    query, read from the step index (`ended_at, due_at, status, step, working_seconds`)."""
-    on_time = Case(None, [(TicketStep.ended_at <= TicketStep.due_at, 1)], 0)
+    query on the step facts (`models.step_facts`), read from their covering index."""
+    start, end = period.bounds()
     query = (
-        TicketStep.select(
-            TicketStep.step,
-            Ticket.layanan,
-            Ticket.perangkat_daerah,
-            Ticket.assigned_agent,
-            TicketStep.working_seconds,
-            on_time,
+        StepFact.select(
+            StepFact.step,
+            StepFact.layanan_id,
+            StepFact.perangkat_daerah_id,
+            StepFact.agent_id,
+            StepFact.working_seconds,
+            StepFact.on_time,
         )
-        .join(Ticket, on=(TicketStep.ticket == Ticket.id))
-        .where(
-            _ended_in(period),
-            TicketStep.status.in_(MUTU_BAKU_STATUSES),
-            TicketStep.working_seconds.is_null(False),
-        )
-        .order_by(TicketStep.working_seconds)
+        .where(StepFact.ended_at >= start, StepFact.ended_at < end)
+        .order_by(StepFact.working_seconds)
     )
-    return list(visible_tickets(user, query).tuples())
+    # the cursor's own tuples: peewee's row wrapper costs more than the query at 100,000s of rows
+    sql, params = _scoped_facts(user, query).sql()
+    return StepFact._meta.database.execute_sql(sql, params).fetchall()
 
 
 def nearest_rank(values: list, percent: int):
@@ -362,12 +349,9 @@ def period_figures(user, periods: list[Period]) -> list[tuple]:
     tickets = visible_tickets(user, Ticket.select())
     received = _bucket_sums(tickets, Ticket.created_at, ordered)
     closed = _bucket_sums(visible_tickets(user, Ticket.select()), Ticket.closed_at, ordered)
-    steps = _scoped_steps(user, TicketStep.select())
-    steps = steps.where(TicketStep.status.in_(MUTU_BAKU_STATUSES))
-    ended = _bucket_sums(steps, TicketStep.ended_at, ordered)
-    on_time = _bucket_sums(
-        steps.where(TicketStep.ended_at <= TicketStep.due_at), TicketStep.ended_at, ordered
-    )
+    steps = _scoped_facts(user, StepFact.select())
+    ended = _bucket_sums(steps, StepFact.ended_at, ordered)
+    on_time = _bucket_sums(steps.where(StepFact.on_time == 1), StepFact.ended_at, ordered)
     figures = {
         p: (received[i], closed[i], ended[i], _percent(on_time[i], ended[i]))
         for i, p in enumerate(ordered)
@@ -380,10 +364,16 @@ def period_text(period: Period) -> str:
 
 
 def comparison_table(user, period: Period) -> Table:
-    """This period and the previous one of the same length (`Period.previous`)."""
+    """This period and the previous one of the same length (`Period.previous`); periods of
+    whole calendar months (a month, a quarter, a year) are added up from `month_counts`."""
     previous = period.previous()
     today = calendar.to_local(utcnow()).date()
-    if period.last < today:
+    this_months, last_months = whole_months(period), whole_months(previous)
+    counts = month_counts(user, last_months + this_months) if this_months and last_months else None
+    if counts is not None:
+        last_row = _summed(counts[: len(last_months)])
+        this_row = _summed(counts[len(last_months) :])
+    elif period.last < today:
         this_row, last_row = figure_cache.remember(
             ("compare", figure_cache.scope_key(user), period),
             lambda: period_figures(user, [period, previous]),
@@ -451,12 +441,8 @@ def monthly_figures(user, months: list[Period]) -> list[tuple] | None:
         visible_tickets(user, Ticket.select()), Ticket.created_at, months, offset
     )
     closed = _month_counts(visible_tickets(user, Ticket.select()), Ticket.closed_at, months, offset)
-    steps = _scoped_steps(user, TicketStep.select()).where(
-        TicketStep.status.in_(MUTU_BAKU_STATUSES)
-    )
-    ended = _month_counts(
-        steps, TicketStep.ended_at, months, offset, TicketStep.ended_at <= TicketStep.due_at
-    )
+    steps = _scoped_facts(user, StepFact.select())
+    ended = _month_counts(steps, StepFact.ended_at, months, offset, StepFact.on_time == 1)
     figures = []
     for m in months:
         key = f"{m.first:%Y-%m}"
@@ -471,10 +457,63 @@ def _months_figures(user, months):
     return monthly_figures(user, months) or period_figures(user, months) if months else []
 
 
+def whole_months(period: Period) -> list[Period] | None:
+    """The calendar months that make up `period` exactly, or None when it is not whole months."""
+    if period.first.day != 1 or (period.last + dt.timedelta(days=1)).day != 1:
+        return None
+    months, year, month = [], period.first.year, period.first.month
+    while (year, month) <= (period.last.year, period.last.month):
+        months.append(Period.month(year, month))
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return months
+
+
+def month_counts(user, months: list[Period]) -> list[tuple] | None:
+    """(received, closed, steps ended, of them on time) per calendar month, in order; a month
+    already over is read once per CACHE_SECONDS (`figure_cache`), the others by one GROUP BY
+    per figure over their span. None when the UTC offset changes between the months."""
+    offset = _constant_offset(months)
+    if offset is None:
+        return None
+    today = calendar.to_local(utcnow()).date()
+    scope = figure_cache.scope_key(user)
+    store = figure_cache.store()
+    found = {m: figure_cache.recall(store, ("month", scope, m)) for m in months}
+    missing = sorted((m for m, v in found.items() if v is None), key=lambda m: m.first)
+    if missing:
+        span = whole_months(Period(missing[0].first, missing[-1].last))
+        received = _month_counts(
+            visible_tickets(user, Ticket.select()), Ticket.created_at, span, offset
+        )
+        closed = _month_counts(
+            visible_tickets(user, Ticket.select()), Ticket.closed_at, span, offset
+        )
+        steps = _scoped_facts(user, StepFact.select())
+        ended = _month_counts(steps, StepFact.ended_at, span, offset, StepFact.on_time == 1)
+        for m in span:
+            key = f"{m.first:%Y-%m}"
+            value = (received.get(key, (0,))[0], closed.get(key, (0,))[0], *ended.get(key, (0, 0)))
+            if m in found:
+                found[m] = value
+            if m.last < today:
+                figure_cache.keep(store, ("month", scope, m), value)
+    return [found[m] for m in months]
+
+
+def _summed(counts) -> tuple:
+    """(received, closed, ended, on-time share) of months' counts added up."""
+    received, closed, ended, on_time = (sum(c[i] for c in counts) for i in range(4))
+    return (received, closed, ended, _percent(on_time, ended))
+
+
 def trend_table(user, period: Period) -> Table:
     """The monthly trend: the twelve months up to the period's last month (the months already
     over are read once per CACHE_SECONDS: `figure_cache`)."""
     months = trend_months(period)
+    counts = month_counts(user, months)
+    if counts is not None:
+        rows = [(f"{m.first:%Y-%m}", *_summed([c])) for m, c in zip(months, counts, strict=True)]
+        return Table("tren", _l("Tren bulanan (12 bulan)"), PERIOD_COLUMNS, rows)
     today = calendar.to_local(utcnow()).date()
     past = [m for m in months if m.last < today]
     rest = months[len(past) :]
@@ -493,21 +532,27 @@ def incomplete_table(user, period: Period) -> Table:
     """Per Perangkat Daerah: tickets received in the period, how many of them went to status
     incomplete (documents missing) at least once, and that share."""
     start, end = period.bounds()
-    went_incomplete = TicketStep.select(TicketStep.id).where(
-        TicketStep.ticket == Ticket.id, TicketStep.status == INCOMPLETE
+    received_in = (Ticket.created_at >= start) & (Ticket.created_at < end)
+    received = visible_tickets(
+        user,
+        Ticket.select(Ticket.perangkat_daerah, fn.COUNT(Ticket.id))
+        .where(received_in)
+        .group_by(Ticket.perangkat_daerah),
     )
-    flag = Case(None, [(fn.EXISTS(went_incomplete), 1)], 0)
-    query = (
-        Ticket.select(PerangkatDaerah.name, fn.COUNT(Ticket.id), fn.SUM(flag))
-        .join(PerangkatDaerah)
-        .where(Ticket.created_at >= start, Ticket.created_at < end)
-        .group_by(PerangkatDaerah.id, PerangkatDaerah.name)
-        .order_by(PerangkatDaerah.name)
+    # the few tickets that went incomplete, from the index on the step's status
+    incomplete = visible_tickets(
+        user,
+        TicketStep.select(Ticket.perangkat_daerah, fn.COUNT(fn.DISTINCT(Ticket.id)))
+        .join(Ticket, on=(TicketStep.ticket == Ticket.id))
+        .where(TicketStep.status == INCOMPLETE, received_in)
+        .group_by(Ticket.perangkat_daerah),
     )
-    rows = [
-        (name, int(n), int(k or 0), _percent(int(k or 0), int(n)))
-        for name, n, k in visible_tickets(user, query).tuples()
-    ]
+    went = dict(incomplete.tuples())
+    names = _labels("perangkat_daerah")
+    rows = sorted(
+        (names.get(pd, ""), int(n), int(went.get(pd, 0)), _percent(int(went.get(pd, 0)), int(n)))
+        for pd, n in received.tuples()
+    )
     return Table(
         "kelengkapan",
         _l("Dokumen tidak lengkap per Perangkat Daerah"),

@@ -119,6 +119,7 @@ def all_models():
     from models.signature_records import SignatureVerdict, SignedCopyCheck
     from models.skm import SurveyResponse
     from models.staff import Role, User, UserRoles
+    from models.step_facts import StepFact
     from models.ticket import (
         Document,
         MissingDocument,
@@ -142,6 +143,7 @@ def all_models():
         Ticket,
         MissingDocument,
         TicketStep,
+        StepFact,
         Document,
         TicketEvent,
         Notification,

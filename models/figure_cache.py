@@ -26,15 +26,29 @@ def scope_key(user) -> tuple:
     return (roles, getattr(user, "bidang_id", None), getattr(user, "seksi_id", None), agent)
 
 
+def store() -> dict:
+    """This app's memory of figures."""
+    return current_app.extensions.setdefault(EXTENSION, {})
+
+
+def recall(memory: dict, key):
+    """The value kept under `key` if it is younger than CACHE_SECONDS, else None."""
+    hit = memory.get(key)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
+def keep(memory: dict, key, value) -> None:
+    """Keep `value` under `key` for CACHE_SECONDS."""
+    if len(memory) >= MAX_ENTRIES:
+        memory.clear()
+    memory[key] = (time.monotonic() + CACHE_SECONDS, value)
+
+
 def remember(key, compute):
     """`compute()`'s value, kept under `key` for CACHE_SECONDS."""
-    store = current_app.extensions.setdefault(EXTENSION, {})
-    now = time.monotonic()
-    hit = store.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    value = compute()
-    if len(store) >= MAX_ENTRIES:
-        store.clear()
-    store[key] = (now + CACHE_SECONDS, value)
+    memory = store()
+    value = recall(memory, key)
+    if value is None:
+        value = compute()
+        keep(memory, key, value)
     return value

@@ -15,12 +15,16 @@ RESULT_KINDS = ("sla", "ba")
 RESULTS_VISIBLE = (SELESAI, SIGNED, CLOSED)
 
 
-def visible_tickets(user, query=None):
+def visible_tickets(
+    user, query=None, *, layanan=Ticket.layanan, agent=Ticket.assigned_agent, ticket=Ticket.id
+):
     """Restrict a Ticket query to what `user` may see.
 
     admin: every ticket; helpdesk and kepala_bidang: the tickets of their bidang's services;
     kepala_seksi: of their seksi's services; agent: the tickets disposed to them. A user with
-    several roles sees the union; a user with none (or inactive) sees nothing.
+    several roles sees the union; a user with none (or inactive) sees nothing. `layanan`,
+    `agent`, `ticket`: the columns that carry the ticket's service, agent and id in a query of
+    another table that copies them (`models.step_facts`).
     """
     query = query if query is not None else Ticket.select()
     roles = user.role_names if user is not None and user.active else set()
@@ -31,14 +35,14 @@ def visible_tickets(user, query=None):
         bidang_services = (
             Layanan.select(Layanan.id).join(Seksi, JOIN.INNER).where(Seksi.bidang == user.bidang_id)
         )
-        conditions.append(Ticket.layanan.in_(bidang_services))
+        conditions.append(layanan.in_(bidang_services))
     if KEPALA_SEKSI in roles and user.seksi_id:
         seksi_services = Layanan.select(Layanan.id).where(Layanan.seksi == user.seksi_id)
-        conditions.append(Ticket.layanan.in_(seksi_services))
+        conditions.append(layanan.in_(seksi_services))
     if AGENT in roles:
-        conditions.append(Ticket.assigned_agent == user.id)
+        conditions.append(agent == user.id)
     if not conditions:
-        return query.where(Ticket.id.is_null(True))  # an empty result, still composable
+        return query.where(ticket.is_null(True))  # an empty result, still composable
     condition = conditions[0]
     for other in conditions[1:]:
         condition |= other

@@ -213,6 +213,7 @@ class TicketStep(BaseModel):
             # compliance and the dashboard: ended in a period, open and overdue; the figures
             # are read from the index alone (migration 0011 widened 0009's (ended_at, due_at))
             (("ended_at", "due_at", "status", "step", "working_seconds"), False),
+            (("status", "ticket"), False),  # the tickets that went incomplete (migration 0015)
         )
 
     @property

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from models import hashchain, uploads
+from models import hashchain, step_facts, uploads
 from models.calendar import calendar
 from models.catalog import Layanan
 from models.db import database, utcnow
@@ -151,6 +151,7 @@ def _apply(ticket: Ticket, now, **changes) -> None:
     for name, value in changes.items():
         setattr(ticket, name, value)
     ticket.version += 1
+    step_facts.refresh(ticket.id)
 
 
 def transition(

@@ -1,0 +1,95 @@
+"""The step fact table: one row per ended staff step, with what the dashboard groups and
+filters on, so that its duration figures are one range of one index, without the ticket.
+
+The rule: `step_fact` holds, for every ended step of the step table's staff standards (mutu
+baku: 3-7) that has a working duration, the step's end, number, working seconds and whether it
+ended by its due time, with its ticket's current service (`layanan_id`: the scope of the
+helpdesk and the heads), Perangkat Daerah and assigned agent. A ticket's rows are written again
+from its step rows each time the ticket changes (`refresh`, called by the workflow's
+conditional update inside the same transaction), so they follow a reassignment too; migration
+0015 fills them for the tickets already there.
+"""
+
+from __future__ import annotations
+
+from peewee import Case, DateTimeField, ForeignKeyField, IntegerField
+
+from models.db import BaseModel
+from models.sop import MUTU_BAKU_STATUSES
+from models.ticket import Ticket, TicketStep
+
+
+class StepFact(BaseModel):
+    """One ended staff step with its ticket's group keys (see the module's rule)."""
+
+    id = IntegerField(primary_key=True)  # the ticket_step row's id
+    ticket = ForeignKeyField(Ticket, backref="+", on_delete="CASCADE")
+    ended_at = DateTimeField()
+    step = IntegerField()
+    layanan_id = IntegerField()
+    perangkat_daerah_id = IntegerField()
+    agent_id = IntegerField(null=True)
+    working_seconds = IntegerField()
+    on_time = IntegerField()  # 1 when ended_at <= due_at, else 0
+
+    class Meta:
+        table_name = "step_fact"
+        indexes = (
+            (
+                (
+                    "ended_at",
+                    "step",
+                    "working_seconds",
+                    "layanan_id",
+                    "perangkat_daerah_id",
+                    "agent_id",
+                    "on_time",
+                ),
+                False,
+            ),
+        )
+
+
+def _source(ticket_id=None):
+    """The step_fact rows as a SELECT from ticket_step and ticket (all, or one ticket's)."""
+    on_time = Case(None, [(TicketStep.ended_at <= TicketStep.due_at, 1)], 0)
+    query = (
+        TicketStep.select(
+            TicketStep.id,
+            TicketStep.ticket,
+            TicketStep.ended_at,
+            TicketStep.step,
+            Ticket.layanan,
+            Ticket.perangkat_daerah,
+            Ticket.assigned_agent,
+            TicketStep.working_seconds,
+            on_time,
+        )
+        .join(Ticket, on=(TicketStep.ticket == Ticket.id))
+        .where(
+            TicketStep.status.in_(MUTU_BAKU_STATUSES),
+            TicketStep.ended_at.is_null(False),
+            TicketStep.working_seconds.is_null(False),
+        )
+    )
+    return query if ticket_id is None else query.where(TicketStep.ticket == ticket_id)
+
+
+FIELDS = [
+    StepFact.id,
+    StepFact.ticket,
+    StepFact.ended_at,
+    StepFact.step,
+    StepFact.layanan_id,
+    StepFact.perangkat_daerah_id,
+    StepFact.agent_id,
+    StepFact.working_seconds,
+    StepFact.on_time,
+]
+
+
+def refresh(ticket_id: int) -> None:
+    """Write the ticket's step facts again from its step rows and its current service, agency
+    and agent; call it inside the transaction that changed the ticket."""
+    StepFact.delete().where(StepFact.ticket == ticket_id).execute()
+    StepFact.insert_from(_source(ticket_id), FIELDS).execute()
