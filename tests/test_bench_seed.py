@@ -5,6 +5,7 @@ from __future__ import annotations
 from models import workflow
 from models.db import connection
 from models.sop import STATES, step_for_status
+from models.step_facts import StepFact
 from models.storage import current_store
 from models.ticket import CLOSED, Document, Notification, Ticket, TicketEvent, TicketStep
 from tests.helpers import new_request, required_uploads
@@ -47,6 +48,10 @@ def test_seed_bench_fills_every_state_consistently(app, runner):
             assert ("ba" in kinds) == (t.ba_number is not None)
             if t.status in ("assigned", "selesai", "signed") or t.close_reason == "fulfilled":
                 assert t.assigned_agent_id is not None
+        # what the workflow keeps beside the steps: durations and the heads' step facts
+        ended = TicketStep.select().where(TicketStep.ended_at.is_null(False))
+        assert ended.count() and not ended.where(TicketStep.working_seconds.is_null()).count()
+        assert StepFact.select().count() > 0
         store = current_store()
         assert all(store.exists(d.sha256) for d in Document.select())
         assert Notification.select().where(Notification.status != "sent").count() == 0

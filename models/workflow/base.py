@@ -127,8 +127,10 @@ def allowed(action: str, actor, ticket: Ticket, *, bidang_id=None) -> bool:
     return True
 
 
-def _apply(ticket: Ticket, now, **changes) -> None:
-    """The conditional UPDATE: succeeds only if nobody changed the ticket since it was read."""
+def _apply(ticket: Ticket, now, *, refresh_facts=True, **changes) -> None:
+    """The conditional UPDATE: succeeds only if nobody changed the ticket since it was read.
+    Then the ticket's step facts follow it (`models.step_facts`), unless the caller (`_move`)
+    refreshes them itself once its step rows are written."""
     changes.update(updated_at=now)
     updated = (
         Ticket.update(version=Ticket.version + 1, **changes)
@@ -151,7 +153,8 @@ def _apply(ticket: Ticket, now, **changes) -> None:
     for name, value in changes.items():
         setattr(ticket, name, value)
     ticket.version += 1
-    step_facts.refresh(ticket.id)
+    if refresh_facts:
+        step_facts.refresh(ticket.id)
 
 
 def transition(
@@ -235,6 +238,7 @@ def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> None:
     _apply(
         ticket,
         now,
+        refresh_facts=False,
         status=to_status,
         step=step.number if step else None,
         step_started_at=now if step else None,
@@ -253,6 +257,7 @@ def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> None:
         TicketStep.create(
             ticket=ticket, step=step.number, status=to_status, started_at=now, due_at=due
         )
+    step_facts.refresh(ticket.id)  # after the step rows: the step just ended is a fact
 
 
 def _store_documents(ticket, stored, kind, actor, now) -> list[Document]:
