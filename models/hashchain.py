@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from flask import current_app
 from peewee import CharField, IntegerField
 
-from models.db import BaseModel, locked
+from models.db import BaseModel, is_sqlite, locked
 
 AUDIT_CHAIN = "audit"
 TICKET_CHAIN_PREFIX = "ticket_event:"
@@ -89,8 +89,11 @@ def append_ticket_event(ticket_id: int, **fields):
     from models.ticket import EVENT_HASHED, Ticket, TicketEvent
 
     # The ticket row before its chain head (the lock order above); already held by a
-    # transition's UPDATE or a conversation's FOR UPDATE, it costs nothing.
-    locked(Ticket.select(Ticket.id).where(Ticket.id == ticket_id), "FOR NO KEY UPDATE").execute()
+    # transition's UPDATE or a conversation's FOR UPDATE, it costs nothing. SQLite has no row
+    # locks (its writers are serialised by BEGIN IMMEDIATE): no statement there.
+    if not is_sqlite():
+        query = Ticket.select(Ticket.id).where(Ticket.id == ticket_id)
+        locked(query, "FOR NO KEY UPDATE").execute()
     fields = {
         "ticket_id": ticket_id,
         "note": "",
