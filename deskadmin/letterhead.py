@@ -54,9 +54,7 @@ class LetterheadView(AdminOnly, BaseView):
     @expose("/lambang")
     def emblem(self):
         data, content_type = letterhead.current().emblem_bytes()
-        return sandbox(
-            Response(data, mimetype=content_type, headers={"Cache-Control": "no-store"})
-        )
+        return sandbox(Response(data, mimetype=content_type, headers={"Cache-Control": "no-store"}))
 
 
 def add_views(admin) -> None:
