@@ -50,7 +50,7 @@ def requested_bidang(args):
     text = args.get("bidang", "").strip()
     if not text or ADMIN not in current_roles():
         return None
-    if not text.isdigit() or Bidang.get_or_none(Bidang.id == int(text)) is None:
+    if not text.isdecimal() or Bidang.get_or_none(Bidang.id == int(text)) is None:
         raise PeriodError(_("Bidang tidak dikenal."))
     return int(text)
 

@@ -67,11 +67,20 @@ def test_the_desk_roles_download_no_head_table(client, login_as, db, role):
         ("/admin/tabel/{slug}/unduh/csv?periode=bulan&bulan=%00", 400),
         ("/admin/tabel/{slug}/unduh/csv?sep=%7C", 400),
         ("/admin/tabel/{slug}%00/unduh/csv", 404),
+        ("/admin/tabel/{slug}/unduh/csv?periode=tahun&tahun=%C2%B2", 400),  # "²" is a digit
+        ("/admin/tabel/{slug}/unduh/xlsx?periode=kuartal&tahun=%E2%91%A0", 400),  # "①"
     ],
 )
 def test_junk_in_a_table_download_is_a_400_or_404(client, login_as, db, path, status):
     login_as("kepala_bidang")
     assert client.get(path.format(slug=HEAD_SLUGS[0])).status_code == status
+
+
+@pytest.mark.parametrize("bidang", ["%C2%B2", "9" * 25, "-1", "x"])
+def test_junk_bidang_of_the_monthly_report_is_a_400(client, login_as, db, bidang):
+    login_as("admin")
+    response = client.get(f"/admin/laporan-bulanan/pdf?periode=2026-06&bidang={bidang}")
+    assert response.status_code == 400  # the reason, or the generic page for a 64-bit overflow
 
 
 def test_each_table_download_is_audited_with_who_and_what(client, login_as, db, users):
