@@ -23,6 +23,7 @@ from models.db import utcnow
 from models.exports import csv_format, csv_stream, xlsx_stream
 from models.report_table import Column, Table
 from models.staff import ADMIN, AGENT, HELPDESK, KEPALA_BIDANG, KEPALA_SEKSI
+from security_headers import sandbox
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -47,7 +48,7 @@ def export_response(table: Table, fmt: str, filename: str, sep: str | None = Non
     else:
         body = xlsx_stream(table)
     name = secure_filename(f"{filename}.{fmt}") or f"export.{fmt}"
-    return Response(
+    response = Response(
         stream_with_context(body),
         mimetype=FORMATS[fmt],
         headers={
@@ -55,6 +56,7 @@ def export_response(table: Table, fmt: str, filename: str, sep: str | None = Non
             "Cache-Control": "no-store",
         },
     )
+    return sandbox(response)  # it carries requesters' text: never a page of the desk
 
 
 def scope_label(user) -> str:

@@ -16,6 +16,7 @@ from deskadmin.access import AdminOnly
 from deskadmin.audit import audit_staff
 from models import letterhead
 from models.uploads import Upload, UploadRefused
+from security_headers import sandbox
 
 
 class LetterheadView(AdminOnly, BaseView):
@@ -53,11 +54,7 @@ class LetterheadView(AdminOnly, BaseView):
     @expose("/lambang")
     def emblem(self):
         data, content_type = letterhead.current().emblem_bytes()
-        return Response(
-            data,
-            mimetype=content_type,
-            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"},
-        )
+        return sandbox(Response(data, mimetype=content_type, headers={"Cache-Control": "no-store"}))
 
 
 def add_views(admin) -> None:

@@ -26,6 +26,7 @@ from models.catalog import Bidang
 from models.db import utcnow
 from models.monthly_report import PeriodError
 from models.staff import ADMIN, KEPALA_BIDANG, KEPALA_SEKSI
+from security_headers import sandbox
 from tasks.monthly_report import monthly_report_pdf
 
 ALLOWED_ROLES = frozenset({ADMIN, KEPALA_BIDANG, KEPALA_SEKSI})
@@ -49,7 +50,7 @@ def requested_bidang(args):
     text = args.get("bidang", "").strip()
     if not text or ADMIN not in current_roles():
         return None
-    if not text.isdigit() or Bidang.get_or_none(Bidang.id == int(text)) is None:
+    if not text.isdecimal() or Bidang.get_or_none(Bidang.id == int(text)) is None:
         raise PeriodError(_("Bidang tidak dikenal."))
     return int(text)
 
@@ -96,13 +97,15 @@ class MonthlyReportView(StaffAccess, BaseView):
         report, data = monthly_report_pdf(current_user, period, now, bidang_id=bidang_id)
         audit_staff("export", f"laporan bulanan {report.number}", dict(request.args))
         name = report.number.lower().replace("/", "-") + ".pdf"  # lap-aptika-06-2026.pdf
-        return send_file(
+        response = send_file(
             io.BytesIO(data),
             mimetype="application/pdf",
             as_attachment=True,
             download_name=name,
             max_age=0,
         )
+        response.headers["Cache-Control"] = "private, no-store"  # names and figures of staff
+        return sandbox(response)
 
 
 def add_views(admin) -> None:

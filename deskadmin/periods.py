@@ -32,7 +32,7 @@ def _year(text: str, default: int) -> int:
     text = text.strip()
     if not text:
         return default
-    if not text.isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
+    if not text.isdecimal() or not MIN_YEAR <= int(text) <= MAX_YEAR:  # "²" is a digit
         raise PeriodError(
             _("Tahun harus angka antara %(first)d dan %(last)d.", first=MIN_YEAR, last=MAX_YEAR)
         )

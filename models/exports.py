@@ -57,7 +57,15 @@ XLSX_FORMATS = {
     "date": "dd/mm/yyyy",
     "datetime": "dd/mm/yyyy hh:mm",
 }
-DEFAULT_WIDTHS = {"text": 28, "int": 10, "percent": 12, "hours": 12, "date": 12, "datetime": 17}
+DEFAULT_WIDTHS = {
+    "text": 28,
+    "int": 10,
+    "percent": 12,
+    "hours": 12,
+    "decimal": 10,
+    "date": 12,
+    "datetime": 17,
+}
 MAX_WIDTH = 60
 
 

@@ -9,10 +9,12 @@ the `setting` row names them by SHA-256.
 from __future__ import annotations
 
 import base64
+import io
 import os
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from PIL import Image
 
 from models.db import write_transaction
 from models.settings import Setting
@@ -34,6 +36,9 @@ PLACEHOLDER = os.path.join(
     "emblem-placeholder.png",
 )
 IMAGE_TYPES = ("image/png", "image/jpeg")
+# An emblem is printed a few centimetres wide; a bigger image is an accident or a
+# decompression bomb (a few kilobytes declaring gigabytes of pixels for every PDF render).
+MAX_EMBLEM_SIDE = 2000
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,24 @@ def check_lines(lines: dict[str, str]) -> dict[str, str]:
     return errors
 
 
+def check_emblem_image(data: bytes) -> None:
+    """The emblem must decode as an image at most `MAX_EMBLEM_SIDE` pixels on each side (the
+    renderer would otherwise drop it silently from every PDF); raises `UploadRefused`."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            too_big = max(image.size) > MAX_EMBLEM_SIDE
+            if not too_big:
+                image.load()  # decodes it all: a truncated or corrupt file fails here
+    except Exception:  # noqa: BLE001 - an untrusted file fails to decode in many ways
+        raise UploadRefused(
+            _("Lambang tidak dapat dibaca sebagai gambar; unggah berkas PNG atau JPEG yang utuh.")
+        ) from None
+    if too_big:
+        raise UploadRefused(
+            _("Lambang terlalu besar (maksimal %(n)d × %(n)d piksel).", n=MAX_EMBLEM_SIDE)
+        )
+
+
 def save(lines: dict[str, str], emblem: Upload | None = None, *, reset_emblem=False) -> None:
     """Store the letterhead's lines and, if given, its new emblem (PNG or JPEG by content).
     Raises `UploadRefused` (bad emblem) or `ValueError` (bad lines, its `args[0]` the errors by
@@ -97,6 +120,7 @@ def save(lines: dict[str, str], emblem: Upload | None = None, *, reset_emblem=Fa
         checked = check(emblem)
         if checked.content_type not in IMAGE_TYPES:
             raise UploadRefused(_("Lambang harus berupa gambar PNG atau JPEG."))
+        check_emblem_image(checked.data)
     sha = store.put(checked.data) if checked else None
     with write_transaction():
         for field in LIMITS:

@@ -43,6 +43,10 @@ HARMLESS_UPDATES = (
     ModificationLevel.FORM_FILLING,
     ModificationLevel.ANNOTATIONS,
 )
+# A signed copy carries one signature per signer (a handful); each check hashes the file and
+# analyses its revisions, so an upload with thousands of signature fields would hold a worker
+# for minutes. Beyond this many the copy is refused as broken, none of them checked.
+MAX_SIGNATURES = 20
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,8 @@ def check_signed_copy(pdf_bytes: bytes, issued_sha256s, trust_roots=()) -> Verdi
     """The verdict on a signed copy: each PDF signature checked offline against `trust_roots`
     (none: trusted is None) and the issued documents' SHA-256s (`issued_sha256s`). A file with
     no signature, not a PDF, or a PDF pyHanko cannot read is a wet-ink verdict (no signature);
-    a PDF whose signature cannot even be parsed counts as a broken signature."""
+    a PDF whose signature cannot even be parsed counts as a broken signature, and so does one
+    with more than `MAX_SIGNATURES` signatures (none of them checked)."""
     if not pdf_bytes.startswith(b"%PDF-"):
         return Verdict()
     try:
@@ -161,8 +166,11 @@ def check_signed_copy(pdf_bytes: bytes, issued_sha256s, trust_roots=()) -> Verdi
         return Verdict()
     if not embedded:
         return Verdict()
-    issued = set(issued_sha256s)
     roots = list(trust_roots)
+    if len(embedded) > MAX_SIGNATURES:
+        log.info("signed copy refused: %d signatures", len(embedded))
+        return Verdict((SignatureCheck("?", None, False, False if roots else None, False),))
+    issued = set(issued_sha256s)
     context = ValidationContext(
         trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
     )

@@ -22,6 +22,7 @@ JUNK = [
     "%C0%AF",
     "%FF",
     "9" * 300,
+    "%C2%B2",  # "²": a digit to str.isdigit, not to int()
 ]
 
 LISTS = [
@@ -48,6 +49,16 @@ ID_ROUTES = [
     "/lacak/{}",
     "/lacak/{}/berkas/1",
     "/?layanan={}",
+    "/admin/?periode=tahun&tahun={}",
+    "/admin/?periode=bulan&bulan={}",
+    "/admin/tabel/{}",
+    "/admin/tabel/tren/unduh/{}",
+    "/admin/laporan-bulanan/pdf?bidang={}",
+    "/admin/laporan-bulanan/pdf?periode={}",
+    "/admin/survei-kepuasan/?dari={}",
+    "/admin/survei-kepuasan/?periode=tahun&tahun={}",
+    "/verifikasi/{}",
+    "/verifikasi?kode={}",
 ]
 
 
@@ -87,6 +98,16 @@ def test_junk_in_every_list_parameter_and_id_route(any_app):
     broken = {p: s for p, s in answers.items() if s >= 500}
     assert not broken, broken
     assert set(answers.values()) <= {200, 302, 400, 404}, set(answers.values())
+
+
+def test_junk_row_ids_of_a_bulk_action_are_a_404(any_app):
+    client = staff_client(any_app)
+    token = csrf_token(client, "/admin/tiket/")
+    for junk in ("\u00b2", "-1", "abc", "9" * 30, "1.5"):
+        answer = client.post(
+            "/admin/tiket/action/", data={"csrf_token": token, "action": "x", "rowid": junk}
+        )
+        assert answer.status_code in (400, 404), (junk, answer.status_code)
 
 
 def test_nul_in_a_staff_form_is_a_400_and_changes_nothing(any_app):
