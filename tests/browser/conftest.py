@@ -159,7 +159,10 @@ def nginx_proxy(app, tmp_path):
             yield LiveServer(url=proxy.url, app=app)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main
+# thread while it is open, and code run by later tests that calls asyncio.run (pyHanko's
+# signing and validation) would fail beside it.
+@pytest.fixture(scope="package")
 def _playwright():
     try:
         from playwright.sync_api import sync_playwright
@@ -169,7 +172,7 @@ def _playwright():
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(_playwright):
     path = chromium_path()
     if path is None:
