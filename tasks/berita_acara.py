@@ -19,11 +19,11 @@ from models.db import utcnow
 from models.official_parties import parties
 from models.staff import User
 from models.ticket import Ticket
-from models.uploads import Upload
 from tasks import app_task
 from tasks.issued_pdf import (  # noqa: F401  (re-exported: the renderer's guard lives there)
     ASSETS_DIR,
     RenderError,
+    attach_issued,
     html_to_pdf,
     render,
     resource_policy,
@@ -67,22 +67,7 @@ def generate_berita_acara(ticket_id: int, agent_id: int, work_done: str, issued_
     code = verification.new_code()
     pdf = render_berita_acara(ticket, agent, work_done, issued_at, code)
     name = f"berita-acara-{ticket.number}.pdf"
-    try:
-        workflow.attach_document(
-            agent,
-            ticket_id,
-            "ba",
-            Upload(name, pdf),
-            note=f"({ticket.ba_number})",
-            number=ticket.ba_number,
-            verification_code=code,
-            now=issued_at,  # the date printed on it is its date of issue
-        )
-    except workflow.WorkflowError as exc:
-        # The ticket moved on (e.g. Selesai with an uploaded BA) or the agent changed.
-        log.info("berita acara of %s not attached: %s", ticket.number, exc)
-        return f"refused: {exc}"
-    return "attached"
+    return attach_issued(agent, ticket, "ba", name, pdf, ticket.ba_number, code, issued_at)
 
 
 def request_berita_acara(actor, ticket_id: int, work_done: str, *, now=None) -> str:

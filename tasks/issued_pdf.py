@@ -10,6 +10,7 @@ need no file and no fetch either.
 from __future__ import annotations
 
 import io
+import logging
 import os
 
 import segno
@@ -79,3 +80,28 @@ def render(template: str, code: str, now, **context) -> bytes:
             **context,
         )
     return html_to_pdf(html)
+
+
+def attach_issued(agent, ticket, kind: str, filename: str, pdf: bytes, number, code, issued_at):
+    """Attach a rendered SLA or BA through the workflow as the ticket's current `kind`, with its
+    number and verification code, dated `issued_at` (the date printed on it). Returns
+    "attached", or "refused: ..." when the ticket moved on meanwhile (e.g. Selesai with an
+    uploaded copy, or another agent): the task then ends without retrying."""
+    from models import workflow
+    from models.uploads import Upload
+
+    try:
+        workflow.attach_document(
+            agent,
+            ticket.id,
+            kind,
+            Upload(filename, pdf),
+            note=f"({number})",
+            number=number,
+            verification_code=code,
+            now=issued_at,
+        )
+    except workflow.WorkflowError as exc:
+        logging.getLogger("desk.tasks").info("%s of %s not attached: %s", kind, ticket.number, exc)
+        return f"refused: {exc}"
+    return "attached"

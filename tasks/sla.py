@@ -20,9 +20,8 @@ from models.db import utcnow
 from models.official_parties import parties
 from models.staff import User
 from models.ticket import Ticket
-from models.uploads import Upload
 from tasks import app_task
-from tasks.issued_pdf import render
+from tasks.issued_pdf import attach_issued, render
 
 log = logging.getLogger("desk.sla")
 
@@ -52,21 +51,8 @@ def generate_sla(ticket_id: int, agent_id: int, issued_at) -> str:
     agent = User.get_by_id(agent_id)
     code = verification.new_code()
     pdf = render_sla(ticket, agent, issued_at, code)
-    try:
-        workflow.attach_document(
-            agent,
-            ticket_id,
-            "sla",
-            Upload(f"sla-{ticket.number}.pdf", pdf),
-            note=f"({ticket.sla_number})",
-            number=ticket.sla_number,
-            verification_code=code,
-            now=issued_at,  # the date printed on it is its date of issue
-        )
-    except workflow.WorkflowError as exc:
-        log.info("sla of %s not attached: %s", ticket.number, exc)
-        return f"refused: {exc}"
-    return "attached"
+    name = f"sla-{ticket.number}.pdf"
+    return attach_issued(agent, ticket, "sla", name, pdf, ticket.sla_number, code, issued_at)
 
 
 def request_sla(actor, ticket_id: int, *, now=None) -> str:
