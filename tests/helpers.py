@@ -434,3 +434,98 @@ def export_rows(data: bytes, delimiter: str = ";") -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf"), data[:20]
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))
     return rows[1:]
+
+
+# --- the June 2026 data set of the compliance figures and the monthly report -------------------
+
+
+def wib(month, day, hour, minute=0):
+    """A local (WIB, UTC+7) time of 2026 as the naive UTC the workflow stores."""
+    return dt.datetime(2026, month, day, hour, minute) - dt.timedelta(hours=7)
+
+
+JUNE_TICKETS = ("a", "b", "c", "d", "d2", "e", "f", "h")
+
+
+def june_scenario(users, names=JUNE_TICKETS) -> dict:
+    """Drive the June 2026 tickets `names` (in this order: see tests/test_compliance.py's
+    docstring for what each one does) through the workflow; returns them by name with the
+    agents Budi and Dewi (made here) and Galih (the demo agent)."""
+    from models.seed import create_staff_user
+
+    budi, _ = create_staff_user(
+        "budi@example.go.id", "Budi Santoso", "agent", seksi_code="pengelolaan-aplikasi"
+    )
+    dewi, _ = create_staff_user(
+        "dewi@example.go.id", "Dewi Lestari", "agent", seksi_code="layanan-infrastruktur"
+    )
+    helpdesk, admin, galih = users["helpdesk"], users["admin"], users["agent"]
+
+    def submit(code, pd, now):
+        layanan = Layanan.get(Layanan.code == code)
+        pd_id = PerangkatDaerah.get(PerangkatDaerah.code == pd).id
+        request = new_request(layanan=layanan, perangkat_daerah_id=pd_id)
+        return workflow.submit(None, request, required_uploads(layanan), now=now)
+
+    def selesai(ticket, agent, now):
+        for kind in ("sla", "ba"):
+            upload = Upload(f"{kind}.pdf", PDF_BYTES + kind.encode())
+            workflow.attach_document(agent, ticket.id, kind, upload, now=now)
+        workflow.mark_selesai(agent, ticket.id, now=now)
+
+    def a():
+        t = submit("permintaan-subdomain", "DISDIK", wib(6, 2, 10))
+        workflow.verify_complete(helpdesk, t.id, now=wib(6, 2, 11))
+        workflow.dispose(helpdesk, t.id, galih.id, now=wib(6, 2, 11, 30))
+        selesai(t, galih, wib(6, 3, 14))
+        s, b = Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
+        workflow.submit_signed(t.tracking_token, s, b, now=wib(6, 4, 9))
+        workflow.close(galih, t.id, confirm_wet_ink=True, now=wib(6, 4, 11))
+        return t
+
+    def b():
+        t = submit("permintaan-subdomain", "DINKES", wib(6, 2, 10))
+        workflow.verify_complete(helpdesk, t.id, now=wib(6, 3, 13))
+        workflow.dispose(helpdesk, t.id, galih.id, now=wib(6, 3, 15, 30))
+        return t
+
+    def c():
+        t = submit("gangguan-aplikasi", "DISDIK", wib(6, 2, 10))
+        workflow.verify_complete(helpdesk, t.id, now=wib(6, 2, 10, 30))
+        workflow.dispose(helpdesk, t.id, budi.id, now=wib(6, 2, 11))
+        return t
+
+    missing = RequiredDocument.for_layanan(subdomain_service().id).first()
+
+    def d():
+        t = submit("permintaan-subdomain", "DISDIK", wib(6, 2, 10))
+        workflow.verify_incomplete(helpdesk, t.id, [missing.id], now=wib(6, 2, 10, 15))
+        upload = Upload("lengkap.pdf", PDF_BYTES + b"lengkap", missing.id)
+        workflow.complete_documents(t.tracking_token, [upload], now=wib(6, 3, 9))
+        return t
+
+    def d2():
+        t = submit("permintaan-subdomain", "DISDIK", wib(5, 4, 10))
+        workflow.verify_incomplete(helpdesk, t.id, [missing.id], now=wib(5, 4, 10, 30))
+        return t
+
+    def e():
+        t = submit("gangguan-jaringan", "DINKES", wib(6, 2, 10))
+        workflow.verify_complete(admin, t.id, now=wib(6, 3, 11))
+        workflow.dispose(admin, t.id, dewi.id, now=wib(6, 3, 11, 30))
+        selesai(t, dewi, wib(6, 4, 10))
+        return t
+
+    def f():
+        t = submit("permintaan-subdomain", "BAPENDA", wib(6, 2, 10))
+        workflow.reject(helpdesk, t.id, "Duplikat", now=wib(6, 3, 12))
+        return t
+
+    def h():
+        t = submit("pengembangan-aplikasi", "DISDIK", wib(5, 29, 10))
+        workflow.verify_complete(helpdesk, t.id, now=wib(6, 1, 0, 30))
+        return t
+
+    steps = {"a": a, "b": b, "c": c, "d": d, "d2": d2, "e": e, "f": f, "h": h}
+    tickets = {name: steps[name]() for name in JUNE_TICKETS if name in names}
+    return {**tickets, "budi": budi, "dewi": dewi, "galih": galih}

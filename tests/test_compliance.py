@@ -26,89 +26,24 @@ import re
 
 import pytest
 
-from models import compliance, workflow
-from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
+from models import compliance
+from models.catalog import Layanan, PerangkatDaerah
 from models.compliance import Period
 from models.db import connection, database
-from models.seed import create_staff_user
 from models.staff import User
-from models.uploads import Upload
-from tests.helpers import PDF_BYTES, PNG_BYTES, export_rows, new_request, required_uploads
+from tests.helpers import export_rows, june_scenario, wib
 
 pytestmark = pytest.mark.csrf_off  # forms are posted without their token
 
 JUNE = Period(dt.date(2026, 6, 1), dt.date(2026, 6, 30))
 
 
-def wib(month, day, hour, minute=0):
-    """A local (WIB, UTC+7) time of 2026 as the naive UTC the workflow stores."""
-    return dt.datetime(2026, month, day, hour, minute) - dt.timedelta(hours=7)
-
-
 NOW = wib(6, 5, 15)
 
 
-# --- the data set ---------------------------------------------------------------------------------
-
-
 def build_scenario(users):
-    """Drive the tickets of the module docstring through the workflow; returns them by name."""
-    budi, _ = create_staff_user(
-        "budi@example.go.id", "Budi Santoso", "agent", seksi_code="pengelolaan-aplikasi"
-    )
-    dewi, _ = create_staff_user(
-        "dewi@example.go.id", "Dewi Lestari", "agent", seksi_code="layanan-infrastruktur"
-    )
-    helpdesk, admin, galih = users["helpdesk"], users["admin"], users["agent"]
-
-    def submit(code, pd, now):
-        layanan = Layanan.get(Layanan.code == code)
-        pd_id = PerangkatDaerah.get(PerangkatDaerah.code == pd).id
-        request = new_request(layanan=layanan, perangkat_daerah_id=pd_id)
-        return workflow.submit(None, request, required_uploads(layanan), now=now)
-
-    def selesai(ticket, agent, now):
-        for kind in ("sla", "ba"):
-            upload = Upload(f"{kind}.pdf", PDF_BYTES + kind.encode())
-            workflow.attach_document(agent, ticket.id, kind, upload, now=now)
-        workflow.mark_selesai(agent, ticket.id, now=now)
-
-    a = submit("permintaan-subdomain", "DISDIK", wib(6, 2, 10))
-    workflow.verify_complete(helpdesk, a.id, now=wib(6, 2, 11))
-    workflow.dispose(helpdesk, a.id, galih.id, now=wib(6, 2, 11, 30))
-    selesai(a, galih, wib(6, 3, 14))
-    s, b = Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
-    workflow.submit_signed(a.tracking_token, s, b, now=wib(6, 4, 9))
-    workflow.close(galih, a.id, confirm_wet_ink=True, now=wib(6, 4, 11))
-
-    b = submit("permintaan-subdomain", "DINKES", wib(6, 2, 10))
-    workflow.verify_complete(helpdesk, b.id, now=wib(6, 3, 13))
-    workflow.dispose(helpdesk, b.id, galih.id, now=wib(6, 3, 15, 30))
-
-    c = submit("gangguan-aplikasi", "DISDIK", wib(6, 2, 10))
-    workflow.verify_complete(helpdesk, c.id, now=wib(6, 2, 10, 30))
-    workflow.dispose(helpdesk, c.id, budi.id, now=wib(6, 2, 11))
-
-    d = submit("permintaan-subdomain", "DISDIK", wib(6, 2, 10))
-    missing = RequiredDocument.for_layanan(d.layanan_id).first()
-    workflow.verify_incomplete(helpdesk, d.id, [missing.id], now=wib(6, 2, 10, 15))
-    upload = Upload("lengkap.pdf", PDF_BYTES + b"lengkap", missing.id)
-    workflow.complete_documents(d.tracking_token, [upload], now=wib(6, 3, 9))
-
-    d2 = submit("permintaan-subdomain", "DISDIK", wib(5, 4, 10))
-    workflow.verify_incomplete(helpdesk, d2.id, [missing.id], now=wib(5, 4, 10, 30))
-
-    e = submit("gangguan-jaringan", "DINKES", wib(6, 2, 10))
-    workflow.verify_complete(admin, e.id, now=wib(6, 3, 11))
-    workflow.dispose(admin, e.id, dewi.id, now=wib(6, 3, 11, 30))
-    selesai(e, dewi, wib(6, 4, 10))
-
-    f = submit("permintaan-subdomain", "BAPENDA", wib(6, 2, 10))
-    workflow.reject(helpdesk, f.id, "Duplikat", now=wib(6, 3, 12))
-
-    h = submit("pengembangan-aplikasi", "DISDIK", wib(5, 29, 10))
-    workflow.verify_complete(helpdesk, h.id, now=wib(6, 1, 0, 30))
-    return {"budi": budi, "dewi": dewi, "galih": galih}
+    """The tickets of the module docstring (`tests.helpers.june_scenario`)."""
+    return june_scenario(users)
 
 
 @pytest.fixture

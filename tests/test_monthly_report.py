@@ -31,16 +31,14 @@ from flask_babel import force_locale
 from pypdf import PdfReader
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
-from models import compliance, monthly_report, workflow
+from models import compliance, monthly_report
 from models.audit import AuditEntry
-from models.catalog import Bidang, Layanan, PerangkatDaerah
+from models.catalog import Bidang, Layanan
 from models.compliance import Period
-from models.seed import create_staff_user
 from models.staff import User
-from models.uploads import Upload
 from tasks import monthly_report as report_pdf
 from tasks.berita_acara import ASSETS_DIR, resource_policy
-from tests.helpers import PDF_BYTES, PNG_BYTES, new_request, required_uploads
+from tests.helpers import PNG_BYTES, june_scenario, wib
 
 pytestmark = pytest.mark.csrf_off  # the tests log in and out without the forms' tokens
 
@@ -48,57 +46,14 @@ JUNE = Period(dt.date(2026, 6, 1), dt.date(2026, 6, 30))
 KABID_NIP = "197001012000031001"
 
 
-def wib(month, day, hour, minute=0):
-    """A local (WIB, UTC+7) time of 2026 as the naive UTC the workflow stores."""
-    return dt.datetime(2026, month, day, hour, minute) - dt.timedelta(hours=7)
-
-
 NOW = wib(6, 5, 15)
 
 
 def build_scenario(users):
-    budi, _ = create_staff_user(
-        "budi@example.go.id", "Budi Santoso", "agent", seksi_code="pengelolaan-aplikasi"
-    )
-    dewi, _ = create_staff_user(
-        "dewi@example.go.id", "Dewi Lestari", "agent", seksi_code="layanan-infrastruktur"
-    )
-    helpdesk, admin, galih = users["helpdesk"], users["admin"], users["agent"]
+    """The tickets of the module docstring (`tests.helpers.june_scenario`, without D, D2, F, H),
+    the Kepala Bidang with a NIP for the signature block."""
     User.update(nip=KABID_NIP).where(User.id == users["kepala_bidang"].id).execute()
-
-    def submit(code, pd, now):
-        layanan = Layanan.get(Layanan.code == code)
-        pd_id = PerangkatDaerah.get(PerangkatDaerah.code == pd).id
-        request = new_request(layanan=layanan, perangkat_daerah_id=pd_id)
-        return workflow.submit(None, request, required_uploads(layanan), now=now)
-
-    def selesai(ticket, agent, now):
-        for kind in ("sla", "ba"):
-            upload = Upload(f"{kind}.pdf", PDF_BYTES + kind.encode())
-            workflow.attach_document(agent, ticket.id, kind, upload, now=now)
-        workflow.mark_selesai(agent, ticket.id, now=now)
-
-    a = submit("permintaan-subdomain", "DISDIK", wib(6, 2, 10))
-    workflow.verify_complete(helpdesk, a.id, now=wib(6, 2, 11))
-    workflow.dispose(helpdesk, a.id, galih.id, now=wib(6, 2, 11, 30))
-    selesai(a, galih, wib(6, 3, 14))
-    s, b = Upload("s.pdf", PDF_BYTES), Upload("b.png", PNG_BYTES)
-    workflow.submit_signed(a.tracking_token, s, b, now=wib(6, 4, 9))
-    workflow.close(galih, a.id, confirm_wet_ink=True, now=wib(6, 4, 11))
-
-    b = submit("permintaan-subdomain", "DINKES", wib(6, 2, 10))
-    workflow.verify_complete(helpdesk, b.id, now=wib(6, 3, 13))
-    workflow.dispose(helpdesk, b.id, galih.id, now=wib(6, 3, 15, 30))
-
-    c = submit("gangguan-aplikasi", "DISDIK", wib(6, 2, 10))
-    workflow.verify_complete(helpdesk, c.id, now=wib(6, 2, 10, 30))
-    workflow.dispose(helpdesk, c.id, budi.id, now=wib(6, 2, 11))
-
-    e = submit("gangguan-jaringan", "DINKES", wib(6, 2, 10))
-    workflow.verify_complete(admin, e.id, now=wib(6, 3, 11))
-    workflow.dispose(admin, e.id, dewi.id, now=wib(6, 3, 11, 30))
-    selesai(e, dewi, wib(6, 4, 10))
-    return {"a": a, "b": b, "c": c, "e": e}
+    return june_scenario(users, names=("a", "b", "c", "e"))
 
 
 @pytest.fixture
