@@ -58,6 +58,9 @@ def test_a_long_ba_carries_number_page_and_code_on_every_page(make_ticket, users
     for expected in (
         agent.nip,
         agent.position,
+        "selanjutnya disebut PIHAK PERTAMA;",
+        ticket.requester_nip,
+        "selanjutnya disebut PIHAK KEDUA.",
         "Seksi Rekayasa Aplikasi",
         "Mengetahui,",
         "Kepala Seksi Rekayasa Aplikasi",
@@ -171,6 +174,8 @@ def test_the_sla_is_generated_from_the_services_template(make_ticket, users):
         agent.position,
         ticket.requester_name,
         ticket.requester_nip,
+        "selanjutnya disebut PIHAK KEDUA (pengguna layanan).",
+        "Pengguna layanan",
         "Dinas Pendidikan Provinsi Jawa Barat",
         "Halaman 1 dari 1",
         verification.display(doc.verification_code),
