@@ -44,35 +44,25 @@ def dispose(actor, ticket_id, agent_id, note: str = "", *, now=None) -> Ticket:
     """Helpdesk/admin: assign a verified ticket to an agent of the service's seksi, with a note.
     Email: the agent.
     """
-    now = now or utcnow()
-    with write_transaction():
-        ticket = _load(ticket_id)
-        t = check("dispose", actor, ticket)
-        agent = _check_agent(ticket, agent_id)
-        from_status = transition(ticket, actor, t.action, now, assigned_agent=agent.id)
-        event = _event(
-            ticket,
-            actor,
-            t.event,
-            _("Kepada %(agent)s. %(note)s", agent=agent.name, note=note or "").strip(),
-            from_status=from_status,
-            to_status=ticket.status,
-            now=now,
-        )
-        notify(ticket, event, "disposed", staff=("agent",), user=agent)
-    return ticket
+    return _give(actor, "dispose", ticket_id, agent_id, note, now)
 
 
 def reassign(actor, ticket_id, agent_id, note: str = "", *, now=None) -> Ticket:
     """Helpdesk/admin: give an assigned ticket to another agent; the step's due time stays.
     Email: the new agent.
     """
+    return _give(actor, "reassign", ticket_id, agent_id, note, now)
+
+
+def _give(actor, action, ticket_id, agent_id, note, now) -> Ticket:
+    """Disposisi or reassignment: the ticket to `agent_id`, the history naming the agent, the
+    agent's email (the transition table says which states and whether the step moves on)."""
     now = now or utcnow()
     with write_transaction():
         ticket = _load(ticket_id)
-        t = check("reassign", actor, ticket)
+        t = check(action, actor, ticket)
         agent = _check_agent(ticket, agent_id)
-        if agent.id == ticket.assigned_agent_id:
+        if action == "reassign" and agent.id == ticket.assigned_agent_id:
             raise WorkflowError(_("Tiket sudah ditangani petugas tersebut."))
         from_status = transition(ticket, actor, t.action, now, assigned_agent=agent.id)
         event = _event(
