@@ -7,6 +7,7 @@ bytes are read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from flask import abort, redirect, request, url_for
@@ -29,7 +30,7 @@ from deskadmin.exports import ticket_list_export
 from deskadmin.queues import DESK
 from formatting import age, local_datetime
 from models.calendar import calendar
-from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
+from models.catalog import DURATION_CLASSES, Holiday, Layanan, PerangkatDaerah
 from models.db import utcnow
 from models.process_cache import cached
 from models.scope import visible_tickets
@@ -87,10 +88,18 @@ def due_soon_limit(now=None):
     end_of_today = calendar.to_utc(
         (local_now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     )
-    limit = max(calendar.add_working_hours(now, DUE_SOON_WORKING_HOURS), end_of_today)
+    # the holidays are the catalogue's: read a short while per process, not once per page
+    own = dataclasses.replace(calendar._get_current_object(), holidays=cached_holidays)
+    limit = max(own.add_working_hours(now, DUE_SOON_WORKING_HOURS), end_of_today)
     if request:
         request._desk_due_soon = limit
     return limit
+
+
+def cached_holidays(first: dt.date, last: dt.date) -> set:
+    """The holidays between two dates, kept a short while per process (`models.process_cache`;
+    an edit in the catalogue forgets them)."""
+    return cached(f"holidays:{first}:{last}", lambda: Holiday.dates_between(first, last))
 
 
 def is_due_soon(ticket, now=None) -> bool:
