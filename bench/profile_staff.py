@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", choices=("W2", "W3"))
     parser.add_argument("--queries", action="store_true")
+    parser.add_argument("--all-frames", action="store_true", help="pyinstrument: no frame hidden")
     args = parser.parse_args()
     os.environ.update(environment(Path(args.workdir), args.database_url))
     sys.path.insert(0, str(ROOT))
@@ -69,15 +70,19 @@ def main() -> None:
         logger.removeHandler(handler)
         logger.setLevel(logging.WARNING)
         statements = [s for s in handler.seen if not s.startswith("Returning ")]
-        best = float("inf")
+        best, each = float("inf"), []
         for _ in range(args.rounds):
-            cpu = time.process_time()
+            round_start = time.process_time()
             for _ in range(args.requests):
+                cpu = time.process_time()
                 client.get(path)
-            best = min(best, (time.process_time() - cpu) / args.requests * 1000)
+                each.append(time.process_time() - cpu)
+            best = min(best, (time.process_time() - round_start) / args.requests * 1000)
+        each.sort()
         size = len(first.get_data())
-        print(f"{name} {path}: {len(statements)} statements, {best:.2f} ms CPU (best round), "
-              f"{size} bytes")  # fmt: skip
+        print(f"{name} {path}: {len(statements)} statements, CPU per request: best round "
+              f"{best:.2f} ms, median {each[len(each) // 2] * 1000:.2f} ms, "
+              f"fastest {each[0] * 1000:.2f} ms; {size} bytes")  # fmt: skip
         for statement in statements if args.queries else ():
             print("   ", statement[:300])
     if args.profile:
@@ -88,7 +93,7 @@ def main() -> None:
         for _ in range(args.requests * 2):
             client.get(paths[args.profile])
         profiler.stop()
-        print(profiler.output_text(unicode=False, color=False, show_all=False))
+        print(profiler.output_text(unicode=False, color=False, show_all=args.all_frames))
     print(f"load average: {os.getloadavg()}")
 
 
