@@ -15,12 +15,13 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_security import current_user
+from peewee import JOIN
 
 from deskadmin.audit import audit_staff
-from deskadmin.tickets import TicketListBase, is_due_soon, status_badge
+from deskadmin.tickets import Agent, TicketListBase, is_due_soon, status_badge
 from formatting import local_datetime
 from models import workflow
-from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
+from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.process_cache import cached
 from models.signature_records import SignatureVerdict, SignedCopyCheck
 from models.sop import STATES, step_of_row
@@ -192,10 +193,22 @@ class TicketView(TicketListBase):
 
     @expose("/details/")
     def details_view(self):
-        ticket = self.scoped_ticket(request.args.get("id"))
+        ticket = self.scoped_ticket(request.args.get("id"), self.page_query())
         if ticket.reply_unread and workflow.mark_replies_read(current_user, ticket.id):
             ticket.reply_unread = False  # the staff answering for the step have now read it
         return self.render_ticket(ticket)
+
+    def page_query(self):
+        """The ticket page's ticket: every column of the ticket, its agency and its service,
+        and of its agent the name only (not the whole account: hashes, second factor)."""
+        return (
+            Ticket.select(Ticket, PerangkatDaerah, Layanan, Agent.id, Agent.name)
+            .join(PerangkatDaerah)
+            .switch(Ticket)
+            .join(Layanan)
+            .switch(Ticket)
+            .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == Agent.id), attr="agent")
+        )
 
     def render_ticket(self, ticket, status=200):
         slots, extra, others = ticket_documents(ticket.id)
