@@ -18,6 +18,7 @@ from deskadmin import (
     catalog,
     compliance,
     letterhead,
+    menu,
     monthly_report,
     outbox,
     skm,
@@ -61,5 +62,6 @@ def init_admin(app) -> None:
     trust_roots.add_views(admin)
     admin.add_link(MenuLink(name=_l("Halaman publik"), url="/"))
     admin.init_app(app)
+    menu.init_app(app)
     audit.init_app(app)
     app.extensions["desk_admin"] = admin

@@ -56,13 +56,14 @@ class TicketScope(StaffAccess):
     def get_query(self):
         return visible_tickets(current_user, self.base_query())
 
-    def scoped_ticket(self, ticket_id):
-        """The ticket if this user may see it, else 404 (whether or not it exists)."""
+    def scoped_ticket(self, ticket_id, query=None):
+        """The ticket if this user may see it, else 404 (whether or not it exists); `query`
+        (default `base_query`) chooses the columns read, the scope is added to it."""
         try:
             ticket_id = int(ticket_id)
         except (TypeError, ValueError):
             abort(404)
-        query = visible_tickets(current_user, self.base_query())
+        query = visible_tickets(current_user, query if query is not None else self.base_query())
         ticket = query.where(self.model.id == ticket_id).first()
         if ticket is None:
             abort(404)

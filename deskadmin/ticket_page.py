@@ -15,13 +15,15 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_security import current_user
+from peewee import JOIN
 
 from deskadmin.audit import audit_staff
-from deskadmin.tickets import TicketListBase, is_due_soon, status_badge
+from deskadmin.tickets import Agent, TicketListBase, is_due_soon, status_badge
 from formatting import local_datetime
 from models import workflow
-from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
-from models.signature_records import SignedCopyCheck, verdicts_for
+from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah, RequiredDocument, Seksi
+from models.process_cache import cached
+from models.signature_records import SignatureVerdict, SignedCopyCheck
 from models.sop import STATES, step_of_row
 from models.staff import ADMIN, User
 from models.storage import CorruptDocument, store
@@ -125,6 +127,63 @@ def run_action(user, ticket, name):
     raise AssertionError(f"no form for staff action {name!r}")  # STAFF_ACTIONS has a form each
 
 
+def ticket_documents(ticket_id: int) -> tuple[dict, list, list]:
+    """A ticket's documents in one query: the requirement slots ({required_document_id:
+    [versions, newest first]}) and the extra attachments, as `Document.for_slots` gives them,
+    and every other document (by kind, then upload)."""
+    rows = list(Document.select().where(Document.ticket == ticket_id))
+    requirement = sorted(
+        (d for d in rows if d.kind == "persyaratan"),
+        key=lambda d: (d.version, d.uploaded_at, d.id),
+        reverse=True,
+    )
+    slots: dict = {}
+    extra = []
+    for doc in requirement:
+        if doc.required_document_id is None:
+            extra.append(doc)
+        else:
+            slots.setdefault(doc.required_document_id, []).append(doc)
+    extra.reverse()
+    others = sorted(
+        (d for d in rows if d.kind != "persyaratan"), key=lambda d: (d.kind, d.uploaded_at, d.id)
+    )
+    return slots, extra, others
+
+
+def required_documents(layanan_id: int) -> list:
+    """A service's required documents, in order: the catalogue, kept a short while per process
+    (`models.process_cache`; an edit in the catalogue forgets it)."""
+    return cached(f"required:{layanan_id}", lambda: list(RequiredDocument.for_layanan(layanan_id)))
+
+
+def seksi_by_id(seksi_id: int) -> Seksi:
+    """A seksi of the catalogue, kept a short while per process like the filter choices."""
+    seksi = cached("seksi", lambda: {s.id: s for s in Seksi.select()}).get(seksi_id)
+    return seksi if seksi is not None else Seksi.get_by_id(seksi_id)
+
+
+def signature_checks(document_ids: list[int]) -> dict:
+    """{document id: (its SignedCopyCheck or None, its verdicts in the file's order)} for the
+    signed copies shown, in two queries whatever their number."""
+    if not document_ids:
+        return {}
+    checks = {
+        c.document_id: c
+        for c in SignedCopyCheck.select().where(SignedCopyCheck.document.in_(document_ids))
+    }
+    verdicts: dict = {}
+    query = (
+        SignatureVerdict.select(SignatureVerdict, SignedCopyCheck.document)
+        .join(SignedCopyCheck)
+        .where(SignedCopyCheck.document.in_(document_ids))
+        .order_by(SignatureVerdict.position)
+    )
+    for verdict in query:
+        verdicts.setdefault(verdict.check.document_id, []).append(verdict)
+    return {i: (checks.get(i), verdicts.get(i, [])) for i in document_ids}
+
+
 class TicketView(TicketListBase):
     """Every ticket in one's scope (opening on the open ones, most urgent due time first), and
     the ticket page with its actions."""
@@ -134,19 +193,26 @@ class TicketView(TicketListBase):
 
     @expose("/details/")
     def details_view(self):
-        ticket = self.scoped_ticket(request.args.get("id"))
+        ticket = self.scoped_ticket(request.args.get("id"), self.page_query())
         if ticket.reply_unread and workflow.mark_replies_read(current_user, ticket.id):
             ticket.reply_unread = False  # the staff answering for the step have now read it
         return self.render_ticket(ticket)
 
-    def render_ticket(self, ticket, status=200):
-        slots, extra = Document.for_slots(ticket.id)
-        others = list(
-            Document.select()
-            .where(Document.ticket == ticket.id, Document.kind != "persyaratan")
-            .order_by(Document.kind, Document.uploaded_at, Document.id)
+    def page_query(self):
+        """The ticket page's ticket: every column of the ticket, its agency and its service,
+        and of its agent the name only (not the whole account: hashes, second factor)."""
+        return (
+            Ticket.select(Ticket, PerangkatDaerah, Layanan, Agent.id, Agent.name)
+            .join(PerangkatDaerah)
+            .switch(Ticket)
+            .join(Layanan)
+            .switch(Ticket)
+            .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == Agent.id), attr="agent")
         )
-        required = list(RequiredDocument.for_layanan(ticket.layanan_id))
+
+    def render_ticket(self, ticket, status=200):
+        slots, extra, others = ticket_documents(ticket.id)
+        required = required_documents(ticket.layanan_id)
         missing = set(ticket.missing_document_ids)
         actions = workflow.available_actions(current_user, ticket)
         events = list(TicketEvent.for_ticket(ticket.id))
@@ -162,7 +228,7 @@ class TicketView(TicketListBase):
         page = self.render(
             "admin/ticket_detail.html",
             ticket=ticket,
-            seksi=Seksi.get_by_id(ticket.layanan.seksi_id),
+            seksi=seksi_by_id(ticket.layanan.seksi_id),
             duration_label=DURATION_CLASSES.get(ticket.layanan.duration, ""),
             intake_label=INTAKE_CHANNELS.get(ticket.intake_channel or "", ""),
             slots=slots,
@@ -174,11 +240,7 @@ class TicketView(TicketListBase):
             intake_channels=INTAKE_CHANNELS,
             signed_kinds={k: DOCUMENT_KINDS[k] for k in SIGNED_KINDS},
             signed_in=Document.signed_in_among(others),
-            signature_checks={
-                d.id: (SignedCopyCheck.of(d.id), verdicts_for(d))
-                for d in others
-                if d.kind in SIGNED_KINDS
-            },
+            signature_checks=signature_checks([d.id for d in others if d.kind in SIGNED_KINDS]),
             wet_ink_pending=[str(d.kind_label) for d in workflow.unconfirmed_wet_ink(ticket.id)]
             if "close" in actions
             else [],

@@ -7,7 +7,9 @@ bytes are read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from urllib.parse import urlencode
 
 from flask import abort, redirect, request, url_for
 from flask_admin import expose
@@ -29,7 +31,7 @@ from deskadmin.exports import ticket_list_export
 from deskadmin.queues import DESK
 from formatting import age, local_datetime
 from models.calendar import calendar
-from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
+from models.catalog import DURATION_CLASSES, Holiday, Layanan, PerangkatDaerah
 from models.db import utcnow
 from models.process_cache import cached
 from models.scope import visible_tickets
@@ -38,6 +40,9 @@ from models.streaming import stream
 from models.ticket import CLOSED, STATUSES, Ticket
 
 Agent = User.alias("agent")
+
+# the characters Werkzeug leaves unquoted in a query string (werkzeug.urls._urlencode)
+URL_SAFE = "!$'()*,/:;?@"
 
 # A list counts its rows up to this many; beyond, it says "lebih dari 10.000" (a count of every
 # matching ticket costs a scan of all of them, whatever the page shows).
@@ -87,10 +92,18 @@ def due_soon_limit(now=None):
     end_of_today = calendar.to_utc(
         (local_now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     )
-    limit = max(calendar.add_working_hours(now, DUE_SOON_WORKING_HOURS), end_of_today)
+    # the holidays are the catalogue's: read a short while per process, not once per page
+    own = dataclasses.replace(calendar._get_current_object(), holidays=cached_holidays)
+    limit = max(own.add_working_hours(now, DUE_SOON_WORKING_HOURS), end_of_today)
     if request:
         request._desk_due_soon = limit
     return limit
+
+
+def cached_holidays(first: dt.date, last: dt.date) -> set:
+    """The holidays between two dates, kept a short while per process (`models.process_cache`;
+    an edit in the catalogue forgets them)."""
+    return cached(f"holidays:{first}:{last}", lambda: Holiday.dates_between(first, last))
 
 
 def is_due_soon(ticket, now=None) -> bool:
@@ -107,6 +120,14 @@ def ticket_page_url() -> str:
     if url is None:
         url = request._desk_ticket_page = url_for("tickets.details_view")
     return url
+
+
+def number_cell(ticket) -> Markup:
+    """The ticket's number as the link to its page, with the unread-reply marker."""
+    return Markup(
+        f'<a class="ticket-number-link" href="{escape(ticket_page_url())}?id={int(ticket.id)}">'
+        f"{escape(ticket.number)}</a>{reply_marker(ticket)}"
+    )
 
 
 def _due_words() -> tuple[str, str]:
@@ -324,9 +345,7 @@ class TicketListBase(TicketScope, ModelView):
         ShownFilter(Ticket.status, _l("Tampilkan"), options=list(SHOWN.items())),
     )
     column_formatters = {
-        "number": lambda v, c, m, n: Markup(
-            '<a class="ticket-number-link" href="{}?id={}">{}</a>{}'
-        ).format(ticket_page_url(), m.id, m.number, reply_marker(m)),
+        "number": lambda v, c, m, n: number_cell(m),
         "perangkat_daerah": lambda v, c, m, n: m.perangkat_daerah.name,
         "layanan": lambda v, c, m, n: m.layanan.name,
         "status": lambda v, c, m, n: status_badge(m),
@@ -352,15 +371,41 @@ class TicketListBase(TicketScope, ModelView):
     def row_cells(self, row) -> Markup:
         """The cells of one list row, in one call: each column's formatted value, escaped, as
         Flask-Admin's template would show it (which costs a macro call and a lookup chain per
-        cell, 400 a page)."""
+        cell, 400 a page). A formatter's text is used as it is (Flask-Admin's type formatters
+        and choices change no string); any other value goes through Flask-Admin's lookup."""
         formatters, types = self.column_formatters, self.column_type_formatters
-        return Markup(
-            "".join(
-                f'<td class="col-{name}">'
-                f"{escape(self._get_list_value(None, row, name, formatters, types))}</td>"
-                for name, _label in self._list_columns
-            )
+        choices = self._column_choices_map
+        cells = []
+        for name, _label in self._list_columns:
+            formatter = formatters.get(name)
+            value = formatter(self, None, row, name) if formatter else getattr(row, name, None)
+            if not isinstance(value, str) or name in choices:
+                value = self._get_list_value(None, row, name, formatters, types)
+            cells.append(f'<td class="col-{name}">{escape(value)}</td>')
+        return Markup("".join(cells))
+
+    def _get_list_url(self, view_args) -> str:
+        """The list's address with a page, sort, search and filters: Flask-Admin's own URL (the
+        same arguments in the same order, None left out, encoded as Werkzeug does), built on
+        the list's path read once per request instead of one routing build per link (a list
+        page has one per sortable column and per pager button)."""
+        kwargs = dict(
+            page=view_args.page or None,
+            sort=view_args.sort,
+            desc=1 if view_args.sort_desc else None,
+            search=view_args.search,
         )
+        kwargs.update(view_args.extra_args)
+        kwargs["page_size"] = self.get_safe_page_size(view_args.page_size)
+        kwargs.update(self._get_filters(view_args.filters))
+        bases = getattr(request, "_desk_list_paths", None)
+        if bases is None:
+            bases = request._desk_list_paths = {}
+        base = bases.get(self.endpoint)
+        if base is None:
+            base = bases[self.endpoint] = url_for(f"{self.endpoint}.index_view")
+        query = urlencode([(k, v) for k, v in kwargs.items() if v is not None], safe=URL_SAFE)
+        return f"{base}?{query}" if query else base
 
     @expose("/export/<export_type>/")
     def export(self, export_type):

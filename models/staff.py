@@ -144,6 +144,14 @@ class User(BaseModel, UserMixin):
         return names
 
     @staticmethod
+    def remember_role_names(user_id: int, names) -> None:
+        """Give the request the roles of `user_id` read with the user (the session's user
+        loader reads both in one query), so that `role_names` asks no more this request."""
+        cache = _request_role_cache()
+        if cache is not None:
+            cache[user_id] = frozenset(names)
+
+    @staticmethod
     def forget_role_names() -> None:
         """Drop the roles read so far in this request (after a change of someone's roles)."""
         cache = _request_role_cache()

@@ -8,6 +8,7 @@ reset and change (its configuration is in `config.py`); this package adds what i
 - `passwords`: the password rule with the bundled list of common and breached passwords;
 - `totp`: TOTP codes that cannot be used twice;
 - `production`: demo accounts and `DESK_ENV=production`;
+- `session_user`: the session's user read with its roles in one query;
 - here: logout ends every session of the user for good (a new `fs_uniquifier`), and the CSRF
   token changes at login.
 """
@@ -49,6 +50,9 @@ def init_app(app) -> None:
         app.config["LOGIN_LIMITS_PREFIX"],
     )
     app.before_request(count_login_attempt)
+    from staffauth import session_user
+
+    session_user.init_app(app)
     user_logged_out.connect(end_sessions_at_logout, app)
     user_authenticated.connect(after_login, app)
 

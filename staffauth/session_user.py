@@ -1,0 +1,63 @@
+"""The session's user with its roles in one query (Flask-Security reads the user, then its
+user-role links, then each role, and the desk its role names again: four queries a page).
+
+`load_user` replaces Flask-Security's session loader with the same rule (the user whose
+`fs_uniquifier` the session holds, if active; the same request attributes) and hands the roles
+read with it to `User.role_names`; `identity_from_roles` gives Flask-Principal's identity the
+same needs as Flask-Security's receiver (the user, each role's name), from those names. Roles
+are read afresh each request: a role taken away counts from the next page on.
+"""
+
+from __future__ import annotations
+
+from flask import session
+from flask_principal import RoleNeed, UserNeed, identity_loaded
+from flask_security import current_user
+from flask_security.core import _on_identity_loaded
+from flask_security.utils import set_request_attr
+from peewee import JOIN
+
+from models.staff import Role, User, UserRoles
+
+ROLE_COLUMN = "role_name_"
+
+
+def load_user(user_id):
+    """The active user whose `fs_uniquifier` is `user_id`, with its role names, in one query;
+    None for no such user or an inactive one (Flask-Security's `_user_loader` rule)."""
+    if not user_id:
+        return None
+    rows = list(
+        User.select(User, Role.name.alias(ROLE_COLUMN))
+        .join(UserRoles, JOIN.LEFT_OUTER, on=(UserRoles.user == User.id))
+        .join(Role, JOIN.LEFT_OUTER, on=(UserRoles.role == Role.id))
+        .where(User.fs_uniquifier == str(user_id))
+        .objects()
+    )
+    if not rows or not rows[0].active:
+        return None
+    user = rows[0]
+    User.remember_role_names(user.id, {r.role_name_ for r in rows if r.role_name_})
+    set_request_attr("fs_authn_via", "session")
+    set_request_attr("fs_paa", session.get("fs_paa", 0))
+    return user
+
+
+def identity_from_roles(sender, identity):
+    """Flask-Principal's identity of the request: the user and its roles' names (what
+    Flask-Security's receiver adds, without reading each role again)."""
+    user = current_user
+    if user and hasattr(user, "fs_uniquifier"):
+        identity.provides.add(UserNeed(user.fs_uniquifier))
+        for name in user.role_names:
+            identity.provides.add(RoleNeed(name))
+    identity.user = user
+
+
+def init_app(app) -> None:
+    """Put `load_user` and `identity_from_roles` in place of Flask-Security's (after its
+    init_app). Roles with permissions would need Flask-Security's receiver: then it stays."""
+    app.login_manager.user_loader(load_user)
+    if "permissions" not in Role._meta.fields:
+        identity_loaded.disconnect(_on_identity_loaded, sender=app)
+        identity_loaded.connect(identity_from_roles, sender=app, weak=False)

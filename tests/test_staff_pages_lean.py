@@ -1,0 +1,183 @@
+"""The staff list and ticket page read less and build less per request (issue #12, W2/W3), and
+show and guard the same: the session user with its roles in one query (a role taken away or an
+account deactivated counts at the next page), the menu kept per role set and language, the
+list's links Flask-Admin's own, the ticket's documents and signature checks read in bulk."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import g
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.model.base import ViewArgs
+from flask_principal import RoleNeed, UserNeed
+
+from deskadmin.ticket_page import signature_checks, ticket_documents
+from models.signature_records import SignedCopyCheck, verdicts_for
+from models.staff import Role, User, UserRoles
+from models.ticket import SIGNED_KINDS, Document, Ticket
+
+
+class Statements(logging.Handler):
+    """The SQL statements peewee runs while installed."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.seen: list[str] = []
+
+    def emit(self, record):
+        self.seen.append(record.getMessage())
+
+    def __enter__(self):
+        logger = logging.getLogger("peewee")
+        self._level = logger.level
+        logger.addHandler(self)
+        logger.setLevel(logging.DEBUG)
+        return self
+
+    def __exit__(self, *exc):
+        logger = logging.getLogger("peewee")
+        logger.removeHandler(self)
+        logger.setLevel(self._level)
+
+
+def test_a_staff_page_reads_its_user_and_roles_in_one_statement(client, login_as):
+    login_as("helpdesk")
+    client.get("/admin/tiket/")  # the filter choices (the agents) are read once, then kept
+    with Statements() as statements:
+        assert client.get("/admin/tiket/").status_code == 200
+    reads = [s for s in statements.seen if "user_roles" in s or 'FROM "role"' in s]
+    assert len(reads) == 1, reads
+    assert "fs_uniquifier" in reads[0] and '"role"' in reads[0]
+
+
+def test_the_identity_holds_the_user_and_its_roles(app, client, login_as, users):
+    login_as("helpdesk")
+    with client:
+        assert client.get("/admin/tiket/").status_code == 200
+        provides = g.identity.provides
+        assert RoleNeed("helpdesk") in provides
+        assert UserNeed(users["helpdesk"].fs_uniquifier) in provides
+        assert not any(n.method == "role" and n.value != "helpdesk" for n in provides)
+
+
+def test_a_role_taken_away_counts_at_the_next_page(db, client, login_as, users):
+    login_as("helpdesk")
+    assert client.get("/admin/perlu-verifikasi/").status_code == 200
+    role = Role.get(Role.name == "helpdesk")
+    UserRoles.delete().where(
+        UserRoles.user == users["helpdesk"].id, UserRoles.role == role.id
+    ).execute()
+    assert client.get("/admin/perlu-verifikasi/").status_code == 403
+
+
+def test_a_deactivated_account_is_logged_out_at_the_next_page(db, client, login_as, users):
+    login_as("helpdesk")
+    assert client.get("/admin/tiket/").status_code == 200
+    User.update(active=False).where(User.id == users["helpdesk"].id).execute()
+    response = client.get("/admin/tiket/")
+    assert response.status_code == 302 and "/staf/login" in response.headers["Location"]
+
+
+def log_out(client, html: str) -> None:
+    """Log out through the page's own logout form (its CSRF token)."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert client.post("/staf/logout", data={"csrf_token": token}).status_code == 302
+
+
+def menu_of(html: str) -> str:
+    return re.search(r'<ul class="nav navbar-nav mr-auto">(.*?)</ul>\s*<ul', html, re.S).group(1)
+
+
+def test_the_kept_menu_follows_the_role_and_the_language(client, login_as):
+    login_as("helpdesk")
+    page = client.get("/admin/tiket/").get_data(as_text=True)
+    helpdesk = menu_of(page)
+    assert "/admin/perlu-verifikasi/" in helpdesk and "/admin/staf/" not in helpdesk
+    log_out(client, page)
+    login_as("agent")
+    page = client.get("/admin/tiket/").get_data(as_text=True)
+    agent = menu_of(page)
+    assert "/admin/staf/" not in agent and "/admin/perlu-verifikasi/" not in agent
+    assert "Semua tiket" in agent
+    english = menu_of(client.get("/admin/tiket/?lang=en").get_data(as_text=True))
+    assert "All tickets" in english and "Semua tiket" not in english
+    page = client.get("/admin/tiket/?lang=id").get_data(as_text=True)
+    log_out(client, page)
+    login_as("admin")
+    admin = menu_of(client.get("/admin/tiket/").get_data(as_text=True))
+    assert "/admin/staf/" in admin and "/admin/perlu-verifikasi/" in admin
+
+
+def test_the_kept_menu_marks_the_page_shown(client, login_as):
+    login_as("helpdesk")
+    html = menu_of(client.get("/admin/perlu-verifikasi/").get_data(as_text=True))
+    active = re.findall(r'<a class="dropdown-item active[^"]*" href="([^"]+)"', html)
+    assert active == ["/admin/perlu-verifikasi/"]
+    html = menu_of(client.get("/admin/tiket/").get_data(as_text=True))
+    assert re.findall(r'<a class="dropdown-item active[^"]*" href="([^"]+)"', html) == [
+        "/admin/tiket/"
+    ]
+
+
+def test_the_list_links_are_flask_admins_own(app):
+    view = next(v for v in app.extensions["desk_admin"]._views if v.endpoint == "tickets")
+    cases = [
+        ViewArgs(page=0, page_size=None, sort=None, sort_desc=False, search=None, filters=None),
+        ViewArgs(
+            page=3,
+            page_size=50,
+            sort=2,
+            sort_desc=True,
+            search="Dinas & Kominfo/é?",
+            filters=[(0, "Status", "assigned"), (6, "Tampilkan", "all")],
+            extra_args={"lang": "en", "x": "a b"},
+        ),
+    ]
+    with app.test_request_context("/admin/tiket/"):
+        for args in cases:
+            assert view._get_list_url(args) == ModelView._get_list_url(view, args)
+
+
+def test_the_ticket_documents_in_one_query_are_the_slots_and_the_others(db, make_ticket):
+    ticket = make_ticket("signed")
+    slots, extra = Document.for_slots(ticket.id)
+    others = list(
+        Document.select()
+        .where(Document.ticket == ticket.id, Document.kind != "persyaratan")
+        .order_by(Document.kind, Document.uploaded_at, Document.id)
+    )
+    with Statements() as statements:
+        got_slots, got_extra, got_others = ticket_documents(ticket.id)
+    assert len(statements.seen) == 1
+    assert {k: [d.id for d in v] for k, v in got_slots.items()} == {
+        k: [d.id for d in v] for k, v in slots.items()
+    }
+    assert [d.id for d in got_extra] == [d.id for d in extra]
+    assert [d.id for d in got_others] == [d.id for d in others] and others
+
+
+def test_the_signature_checks_in_bulk_are_each_documents_own(db, make_ticket):
+    make_ticket("signed")
+    make_ticket("closed")
+    signed = [d.id for d in Document.select().where(Document.kind.in_(SIGNED_KINDS))]
+    assert signed
+    with Statements() as statements:
+        checks = signature_checks(signed)
+    assert len(statements.seen) == 2
+    for document_id in signed:
+        check, verdicts = checks[document_id]
+        own = SignedCopyCheck.of(document_id)
+        assert (check.id if check else None) == (own.id if own else None)
+        assert [v.id for v in verdicts] == [v.id for v in verdicts_for(document_id)]
+
+
+def test_the_ticket_page_reads_the_agents_name_not_the_account(db, client, login_as, make_ticket):
+    ticket = make_ticket("assigned")
+    login_as("helpdesk")
+    with Statements() as statements:
+        page = client.get(f"/admin/tiket/details/?id={ticket.id}").get_data(as_text=True)
+    assert Ticket.get_by_id(ticket.id).assigned_agent.name in page
+    ticket_read = next(s for s in statements.seen if 'FROM "ticket"' in s)
+    assert '"agent"."name"' in ticket_read and '"agent"."password"' not in ticket_read
