@@ -44,6 +44,9 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=30)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--queries", action="store_true", help="print each statement")
+    parser.add_argument(
+        "--cpu-profile", action="store_true", help="cProfile on CPU time (not wall), top 40"
+    )
     args = parser.parse_args()
     os.environ.update(environment(Path(args.workdir), args.database_url))
     sys.path.insert(0, str(ROOT))
@@ -113,6 +116,16 @@ def main() -> None:
             flow()
         profiler.stop()
         print(profiler.output_text(unicode=False, color=False))
+    if args.cpu_profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for _ in range(n):
+            flow()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":

@@ -269,13 +269,15 @@ def w1_desk(port, layanan_id, pdf):
     return flow
 
 
-def w1_bare(port, pdf):
+def w1_bare(port, pdf, files: int = 1):
+    """The ceiling's W1: the same essential work per file as the desk's POST (`files` PDFs, one
+    per document slot of the desk's form: each one fsynced file and one row)."""
+
     def flow(_state):
         client = Client(port)
         client.request("GET", "/form")
-        body, ctype = multipart(
-            {"name": "Asep Sunarya", "subject": "Permohonan"}, {"file": ("a.pdf", pdf)}
-        )
+        uploads = {f"file-{i}": (f"a{i}.pdf", pdf) for i in range(files)}
+        body, ctype = multipart({"name": "Asep Sunarya", "subject": "Permohonan"}, uploads)
         status, _, _ = client.request("POST", "/submit", body, {"Content-Type": ctype})
         client.conn.close()
         return status == 201
@@ -416,6 +418,7 @@ def main() -> None:
     }
     rows = results["rows"] = []
     with desk_app(env):
+        from models.catalog import RequiredDocument
         from models.db import connection
         from models.scope import visible_tickets
         from models.staff import User
@@ -426,6 +429,7 @@ def main() -> None:
             visible = visible_tickets(helpdesk, Ticket.select(Ticket.id, Ticket.layanan))
             sample = [t.id for t in visible.order_by(Ticket.id.desc()).limit(2000)]
             layanan_id = visible.first().layanan_id
+            slots = RequiredDocument.for_layanan(layanan_id).count()  # W1's files per POST
         admin_code = admin_totp()
 
     desk = Gunicorn("app:create_app()", env)
@@ -433,7 +437,9 @@ def main() -> None:
     try:
         n, d = args.connections, args.duration
         if "W1" in only:
-            ceiling = load(lambda i: None, w1_bare(bare.port, pdf), connections=n, duration=d)
+            ceiling = load(
+                lambda i: None, w1_bare(bare.port, pdf, slots), connections=n, duration=d
+            )
             measured = load(
                 lambda i: None, w1_desk(desk.port, layanan_id, pdf), connections=n, duration=d
             )
