@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument(
         "--cpu-profile", action="store_true", help="cProfile on CPU time (not wall), top 40"
     )
+    parser.add_argument("--callers", help="--cpu-profile: who calls the functions matching this")
+    parser.add_argument("--match", help="--cpu-profile: only the functions matching this")
+    parser.add_argument("--sort", default="cumulative", help="--cpu-profile's order (tottime...)")
     args = parser.parse_args()
     os.environ.update(environment(Path(args.workdir), args.database_url))
     sys.path.insert(0, str(ROOT))
@@ -125,7 +128,10 @@ def main() -> None:
         for _ in range(n):
             flow()
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(*([args.match] if args.match else []), 40)
+        if args.callers:
+            stats.print_callers(args.callers)
 
 
 if __name__ == "__main__":

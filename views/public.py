@@ -9,9 +9,9 @@ one-time submission key makes a repeated post (double click, back button) return
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from extensions import limiter
@@ -88,6 +88,33 @@ def _render_form(offered, *, values=None, errors=None, key=None, general=None, s
     return body, status
 
 
+CSRF_MARK, KEY_MARK = "\x00csrf\x00", "\x00submission-key\x00"
+
+
+def _blank_form(offered):
+    """The form page as first shown (nothing typed, no message) at its plain address
+    `/?layanan=<id>`: rendered once per service and language per process for a short while
+    (`models.process_cache`, like the catalogue it shows); each request puts in its own CSRF
+    token and a new submission key. Any other address or a pending flash renders in full."""
+    layanan = offered[0]
+    if list(request.args.items(multi=True)) != [("layanan", str(layanan.id))] or session.get(
+        "_flashes"
+    ):
+        return _render_form(offered)
+    token, key = generate_csrf(), forms.new_submission_key()
+
+    def load():
+        page, _status = _render_form(offered, key=key)
+        if g.get("csp_nonce") and g.csp_nonce in page:
+            return None  # a per-request nonce in the page: not the same page for anyone else
+        return page.replace(token, CSRF_MARK).replace(key, KEY_MARK)
+
+    template = cached(f"public-form:{layanan.id}:{current_language()}", load)
+    if template is None:
+        return _render_form(offered)
+    return template.replace(CSRF_MARK, token).replace(KEY_MARK, key), 200
+
+
 def _render_chooser(error=None, status=200):
     return render_template(
         "public/choose.html", groups=forms.service_groups(), error=error, choice_error=bool(error)
@@ -103,7 +130,7 @@ def index():
     offered = offered_service(raw)
     if offered is None:
         return _render_chooser(_("Layanan yang dipilih tidak tersedia. Pilih dari daftar."), 404)
-    return _render_form(offered)
+    return _blank_form(offered)
 
 
 @bp.post("/")
