@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from flask import template_rendered
 
 from models import process_cache, workflow
 from models.catalog import Seksi
@@ -180,8 +181,14 @@ def test_the_blank_form_is_kept_but_each_visitor_gets_their_own_token_and_key(ap
     path = f"/?layanan={layanan_id}"
     first, second = app.test_client(), app.test_client()
     page_one = first.get(path).get_data(as_text=True)
-    with QueryCount() as count:
+    rendered = []
+
+    def seen(sender, template, **extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(seen), QueryCount() as count:
         page_two = second.get(path).get_data(as_text=True)
+    assert "public/form.html" not in rendered
     assert not any(table in s for s in count.statements for table in CATALOGUE_TABLES)
     assert not any('"seksi"' in s or '"bidang"' in s for s in count.statements)
     one, two = _form_fields(page_one), _form_fields(page_two)
