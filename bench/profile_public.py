@@ -48,6 +48,7 @@ def main() -> None:
         "--cpu-profile", action="store_true", help="cProfile on CPU time (not wall), top 40"
     )
     parser.add_argument("--callers", help="--cpu-profile: who calls the functions matching this")
+    parser.add_argument("--callees", help="--cpu-profile: what the functions matching this call")
     parser.add_argument("--match", help="--cpu-profile: only the functions matching this")
     parser.add_argument("--sort", default="cumulative", help="--cpu-profile's order (tottime...)")
     args = parser.parse_args()
@@ -132,6 +133,8 @@ def main() -> None:
         stats.print_stats(*([args.match] if args.match else []), 40)
         if args.callers:
             stats.print_callers(args.callers)
+        if args.callees:
+            stats.print_callees(args.callees)
 
 
 if __name__ == "__main__":

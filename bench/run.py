@@ -94,6 +94,22 @@ def memory_kb(pid: int, field: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(server: Gunicorn, run) -> dict:
+    """`run()`'s result with `cpu_ms`: the CPU its server's workers spent per flow meanwhile (a
+    figure the machine's load does not inflate the way it does wall time)."""
+    pids = server.worker_pids()
+    before = sum(cpu_seconds(p) for p in pids)
+    result = run()
+    spent = sum(cpu_seconds(p) for p in pids) - before
+    return {**result, "cpu_ms": spent * 1000 / max(1, result["requests"])}
+
+
 # --- a small HTTP client: one keep-alive connection, a cookie jar ------------------------------
 class Client:
     def __init__(self, port: int, forwarded_for: str | None = None):
@@ -436,14 +452,20 @@ def main() -> None:
     bare = Gunicorn("bench.bare:create_app()", bare_env)
     try:
         n, d = args.connections, args.duration
+        phase = {"connections": n, "duration": d}
         if "W1" in only:
-            ceiling = load(
-                lambda i: None, w1_bare(bare.port, pdf, slots), connections=n, duration=d
+            ceiling = server_cpu(
+                bare, lambda: load(lambda i: None, w1_bare(bare.port, pdf, slots), **phase)
             )
-            measured = load(
-                lambda i: None, w1_desk(desk.port, layanan_id, pdf), connections=n, duration=d
+            measured = server_cpu(
+                desk, lambda: load(lambda i: None, w1_desk(desk.port, layanan_id, pdf), **phase)
             )
             rows.append(report("W1", measured, ceiling))
+            print(
+                f"     {slots} PDFs a flow; the workers' CPU per flow: desk "
+                f"{measured['cpu_ms']:.1f} ms, ceiling {ceiling['cpu_ms']:.1f} ms",
+                flush=True,
+            )
         if "W2" in only:
             ceiling = load(
                 lambda i: Client(bare.port), get_flow(["/list?status=assigned"]),
