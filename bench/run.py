@@ -254,6 +254,13 @@ def load(make_state, flow, *, connections: int, duration: float) -> dict:
 
 
 # --- the workloads ---------------------------------------------------------------------------
+def distinct_pdf(pdf: bytes, tag: str) -> bytes:
+    """`pdf` with a comment line of its own: every upload of W1 is a new file, as real scans
+    are (the same bytes again would take the store's shortcut for a file it already has)."""
+    end = pdf.rindex(b"trailer")
+    return pdf[:end] + b"% " + tag.encode() + b"\n" + pdf[end:]
+
+
 def w1_desk(port, layanan_id, pdf):
     counter = itertools.count(1)
 
@@ -275,7 +282,10 @@ def w1_desk(port, layanan_id, pdf):
             "subject": f"Permohonan beban uji {n}",
             "description": "Mohon ditindaklanjuti.",
         }
-        files = {name: (f"{name}.pdf", pdf) for name in DOC_RE.findall(page)}
+        files = {
+            name: (f"{name}.pdf", distinct_pdf(pdf, f"desk {n} {name}"))
+            for name in DOC_RE.findall(page)
+        }
         body, ctype = multipart(fields, files)
         action = ACTION_RE.search(page).group(1)
         status, _, _ = client.request("POST", action, body, {"Content-Type": ctype})
@@ -289,10 +299,15 @@ def w1_bare(port, pdf, files: int = 1):
     """The ceiling's W1: the same essential work per file as the desk's POST (`files` PDFs, one
     per document slot of the desk's form: each one fsynced file and one row)."""
 
+    counter = itertools.count(1)
+
     def flow(_state):
+        n = next(counter)
         client = Client(port)
         client.request("GET", "/form")
-        uploads = {f"file-{i}": (f"a{i}.pdf", pdf) for i in range(files)}
+        uploads = {
+            f"file-{i}": (f"a{i}.pdf", distinct_pdf(pdf, f"bare {n} {i}")) for i in range(files)
+        }
         body, ctype = multipart({"name": "Asep Sunarya", "subject": "Permohonan"}, uploads)
         status, _, _ = client.request("POST", "/submit", body, {"Content-Type": ctype})
         client.conn.close()
