@@ -24,6 +24,7 @@ from bench.run import (
     KEY_RE,
     PD_RE,
     ROOT,
+    distinct_pdf,
     environment,
 )
 
@@ -44,6 +45,13 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=30)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--queries", action="store_true", help="print each statement")
+    parser.add_argument(
+        "--cpu-profile", action="store_true", help="cProfile on CPU time (not wall), top 40"
+    )
+    parser.add_argument("--callers", help="--cpu-profile: who calls the functions matching this")
+    parser.add_argument("--callees", help="--cpu-profile: what the functions matching this call")
+    parser.add_argument("--match", help="--cpu-profile: only the functions matching this")
+    parser.add_argument("--sort", default="cumulative", help="--cpu-profile's order (tottime...)")
     args = parser.parse_args()
     os.environ.update(environment(Path(args.workdir), args.database_url))
     sys.path.insert(0, str(ROOT))
@@ -80,7 +88,8 @@ def main() -> None:
         import io
 
         for name in DOC_RE.findall(page):
-            data[name] = (io.BytesIO(pdf), f"{name}.pdf", "application/pdf")
+            upload = distinct_pdf(pdf, f"profile {os.getpid()} {n} {name}")
+            data[name] = (io.BytesIO(upload), f"{name}.pdf", "application/pdf")
         action = ACTION_RE.search(page).group(1)
         response = client.post(action, data=data, headers=headers)
         if response.status_code != 303:
@@ -113,6 +122,21 @@ def main() -> None:
             flow()
         profiler.stop()
         print(profiler.output_text(unicode=False, color=False))
+    if args.cpu_profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for _ in range(n):
+            flow()
+        profiler.disable()
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(*([args.match] if args.match else []), 40)
+        if args.callers:
+            stats.print_callers(args.callers)
+        if args.callees:
+            stats.print_callees(args.callees)
 
 
 if __name__ == "__main__":

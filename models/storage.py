@@ -81,22 +81,27 @@ class DocumentStore:
         return digest
 
     def stage(self, data: bytes) -> Staged:
-        """Write `data` aside (fsynced), ready to be published; a full disk is `StoreFull`."""
+        """Write `data` aside (fsynced), ready to be published, its folder in the store made;
+        a full disk is `StoreFull`."""
         folder = os.path.join(self.root, STAGING)
         path = os.path.join(folder, secrets.token_hex(16))
+        digest = hashlib.sha256(data).hexdigest()
         try:
             os.makedirs(folder, exist_ok=True)
             with open(path, "xb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+            # Here, before the transaction: `publish` runs under the write lock, where only the
+            # rename should be.
+            os.makedirs(os.path.dirname(self._path(digest)), exist_ok=True)
         except OSError as exc:
             if os.path.exists(path):
                 os.unlink(path)
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise StoreFull(exc.errno, "the document store is full") from exc
             raise
-        return Staged(hashlib.sha256(data).hexdigest(), path)
+        return Staged(digest, path)
 
     def publish(self, staged: Staged) -> str:
         """Move staged bytes to their place in the store (a rename: no copy, no wait)."""
@@ -106,8 +111,11 @@ class DocumentStore:
             os.utime(final)
             os.unlink(staged.path)
         else:
-            os.makedirs(os.path.dirname(final), exist_ok=True)
-            os.replace(staged.path, final)
+            try:
+                os.replace(staged.path, final)
+            except FileNotFoundError:  # the folder `stage` made is gone: make it again
+                os.makedirs(os.path.dirname(final), exist_ok=True)
+                os.replace(staged.path, final)
         staged.published = True
         return staged.sha256
 

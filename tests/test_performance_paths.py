@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from flask import template_rendered
 
 from models import process_cache, workflow
 from models.catalog import Seksi
@@ -133,3 +134,131 @@ def test_a_list_reads_every_ticket_column_it_shows(app, monkeypatch):
     assert {name for name, _label in view._list_columns} <= read
     monkeypatch.setattr(view, "_list_columns", [*view._list_columns, ("requester_name", "x")])
     assert "requester_name" in {c.name for c in view._row_columns() if c.model is Ticket}
+
+
+# --- W1: the public request form ----------------------------------------------------------------
+
+CATALOGUE_TABLES = tuple(
+    f'FROM "{table}" AS' for table in ("layanan", "perangkat_daerah", "required_document")
+)
+
+
+def _form_fields(html: str) -> dict:
+    import re
+
+    def value(name):
+        return re.search(rf'name="{name}"[^>]*value="([^"]+)"', html).group(1)
+
+    return {
+        "csrf_token": value("csrf_token"),
+        "submission_key": value("submission_key"),
+        "layanan_id": value("layanan_id"),
+        "perangkat_daerah_id": re.search(r'<option value="(\d+)"', html).group(1),
+        "requester_name": "Siti Rahmawati",
+        "requester_nip": "198703152010012004",
+        "requester_position": "Pranata Komputer",
+        "requester_email": "siti@example.go.id",
+        "requester_phone": "081234567890",
+        "subject": "Subdomain",
+        "description": "Mohon dibuatkan subdomain.",
+    }
+
+
+def _with_documents(html: str, data: dict) -> dict:
+    import io
+    import re
+
+    from tests.helpers import PDF_BYTES
+
+    for i, name in enumerate(re.findall(r'name="(dokumen-\d+)"', html)):
+        data[name] = (io.BytesIO(PDF_BYTES + bytes([i])), f"{name}.pdf")
+    return data
+
+
+def test_the_blank_form_is_kept_but_each_visitor_gets_their_own_token_and_key(app):
+    with app.app_context(), database.connection_context():
+        layanan_id = new_request().layanan_id
+    path = f"/?layanan={layanan_id}"
+    first, second = app.test_client(), app.test_client()
+    page_one = first.get(path).get_data(as_text=True)
+    rendered = []
+
+    def seen(sender, template, **extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(seen), QueryCount() as count:
+        page_two = second.get(path).get_data(as_text=True)
+    assert "public/form.html" not in rendered
+    assert not any(table in s for s in count.statements for table in CATALOGUE_TABLES)
+    assert not any('"seksi"' in s or '"bidang"' in s for s in count.statements)
+    one, two = _form_fields(page_one), _form_fields(page_two)
+    assert one["csrf_token"] != two["csrf_token"]
+    assert one["submission_key"] != two["submission_key"]
+    assert page_two.replace(two["csrf_token"], "").replace(two["submission_key"], "") == (
+        page_one.replace(one["csrf_token"], "").replace(one["submission_key"], "")
+    )
+    # The kept page's token is the second visitor's own: their post is accepted, the first
+    # visitor's token in the second session is not.
+    stolen = _with_documents(page_two, {**two, "csrf_token": one["csrf_token"]})
+    assert second.post("/", data=stolen, content_type="multipart/form-data").status_code == 400
+    mine = _with_documents(page_two, _form_fields(second.get(path).get_data(as_text=True)))
+    assert second.post("/", data=mine, content_type="multipart/form-data").status_code == 303
+    with app.app_context(), database.connection_context():
+        assert Ticket.select().where(Ticket.submission_key == mine["submission_key"]).exists()
+
+
+def test_an_edit_of_the_catalogue_is_on_the_form_at_once(app, client):
+    from models.catalog import Layanan
+
+    with app.app_context(), database.connection_context():
+        layanan_id = new_request().layanan_id
+    path = f"/?layanan={layanan_id}"
+    assert client.get(path).status_code == 200  # kept now
+    with app.app_context(), database.connection_context():
+        Layanan.update(name="Subdomain baru sekali").where(Layanan.id == layanan_id).execute()
+        process_cache.forget()  # what the admin's catalogue views do after an edit
+    assert "Subdomain baru sekali" in client.get(path).get_data(as_text=True)
+    with app.app_context(), database.connection_context():
+        Layanan.update(active=False).where(Layanan.id == layanan_id).execute()
+        process_cache.forget()
+    assert client.get(path).status_code == 404
+
+
+def test_a_submission_reads_no_catalogue_row_the_form_already_read(app, client):
+    with app.app_context(), database.connection_context():
+        layanan_id = new_request().layanan_id
+    html = client.get(f"/?layanan={layanan_id}").get_data(as_text=True)
+    data = _with_documents(html, _form_fields(html))
+    with QueryCount() as count:
+        response = client.post("/", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    # (the emails' task runs inside the post here: its own reads join the catalogue)
+    selects = [s for s in count.statements if s.startswith("('SELECT")]
+    assert not [s for s in selects if any(table in s for table in CATALOGUE_TABLES)]
+    whole_ticket = [s for s in selects if '"t1"."requester_name"' in s]
+    assert whole_ticket == []  # the submission key is looked up by id only
+
+
+def test_the_workflow_reads_the_catalogue_rows_it_is_not_given_or_that_do_not_fit(db):
+    from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
+
+    request = new_request()
+    other = Layanan.select().where(Layanan.id != request.layanan_id).first()
+    agency = PerangkatDaerah.get_by_id(request.perangkat_daerah_id)
+    with QueryCount() as count:
+        ticket = workflow.submit(
+            None,
+            request,
+            required_uploads(),
+            layanan=other,  # not the service the request names: read again
+            perangkat_daerah=agency,
+            required_documents=tuple(RequiredDocument.for_layanan(other.id)),
+        )
+    assert ticket.layanan_id == request.layanan_id
+    assert any('FROM "layanan"' in s for s in count.statements)
+    assert any('FROM "required_document"' in s for s in count.statements)
+    assert not any('FROM "perangkat_daerah"' in s for s in count.statements)
+    agency.active = False  # a row the caller holds, now inactive: not trusted
+    PerangkatDaerah.update(active=False).where(PerangkatDaerah.id == agency.id).execute()
+    with pytest.raises(workflow.WorkflowError):
+        workflow.submit(None, new_request(), required_uploads(), perangkat_daerah=agency)

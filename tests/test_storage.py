@@ -29,6 +29,22 @@ def test_put_is_content_addressed_idempotent_and_checked_on_read(tmp_path):
         store.get(digest)
 
 
+def test_staged_bytes_are_published_by_a_rename_into_a_folder_made_beforehand(
+    tmp_path, monkeypatch
+):
+    store = DocumentStore(str(tmp_path))
+    staged = store.stage(PDF_BYTES)
+    final = os.path.join(tmp_path, staged.sha256[:2], staged.sha256[2:4], staged.sha256)
+    assert os.path.isdir(os.path.dirname(final)) and not os.path.exists(final)
+    made = []
+    monkeypatch.setattr(os, "mkdir", lambda *args, **kw: made.append(args))
+    assert store.publish(staged) == staged.sha256
+    assert made == []  # publishing (under the write lock) made no folder
+    with open(final, "rb") as fh:
+        assert fh.read() == PDF_BYTES
+    assert not os.path.exists(staged.path)
+
+
 def test_store_refuses_names_that_are_not_digests(tmp_path):
     store = DocumentStore(str(tmp_path))
     with pytest.raises(ValueError):

@@ -91,21 +91,33 @@ def typed_values(form) -> dict[str, str]:
     return values
 
 
-def read_request(form, layanan_id: int | None) -> tuple[NewRequest, dict[str, str]]:
-    """The typed request and its field errors (`models.validation`, the agency, the service)."""
+def read_request(
+    form, layanan_id: int | None, *, layanan=None, agencies=None
+) -> tuple[NewRequest, dict[str, str]]:
+    """The typed request and its field errors (`models.validation`, the agency, the service).
+    `layanan` (the active service already read for `layanan_id`) and `agencies` (the active
+    Perangkat Daerah by id) spare reading them again."""
     request = NewRequest(
         **{name: form.get(name, "") for name in TEXT_FIELDS},
         perangkat_daerah_id=to_int(form.get("perangkat_daerah_id")) or 0,
         layanan_id=layanan_id or 0,
     )
     errors = check_request(request)
-    pd = PerangkatDaerah.get_or_none(
-        PerangkatDaerah.id == request.perangkat_daerah_id,
-        PerangkatDaerah.active == True,  # noqa: E712
-    )
-    if pd is None:
+    if agencies is not None:
+        known = request.perangkat_daerah_id in agencies
+    else:
+        known = (
+            PerangkatDaerah.select()
+            .where(
+                PerangkatDaerah.id == request.perangkat_daerah_id,
+                PerangkatDaerah.active == True,  # noqa: E712
+            )
+            .exists()
+        )
+    if not known:
         errors["perangkat_daerah_id"] = _("Pilih Perangkat Daerah dari daftar.")
-    layanan = Layanan.get_or_none(Layanan.id == request.layanan_id, Layanan.active == True)  # noqa: E712
+    if layanan is None or layanan.id != request.layanan_id or not layanan.active:
+        layanan = Layanan.get_or_none(Layanan.id == request.layanan_id, Layanan.active == True)  # noqa: E712
     if layanan is None:
         errors["layanan_id"] = _("Layanan yang dipilih tidak tersedia. Pilih layanan dari daftar.")
     return request, errors

@@ -9,15 +9,16 @@ one-time submission key makes a repeated post (double click, back button) return
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from extensions import limiter
 from language import current_language
 from models import workflow
 from models.catalog import Bidang, Layanan, PerangkatDaerah, RequiredDocument, Seksi
+from models.process_cache import cached
 from models.ticket import Ticket
 from views import forms
 from views.abuse_limits import mail_limited, mail_queued
@@ -29,7 +30,43 @@ SUBMIT_LIMIT = "10 per minute;60 per hour"  # per address: an agency's office sh
 SUBMITTED_KEY = "submitted_token"
 
 
-def _render_form(layanan, *, values=None, errors=None, key=None, general=None, status=200):
+def offered_services() -> dict[int, tuple[Layanan, tuple[RequiredDocument, ...]]]:
+    """The active services by id, each with its seksi and bidang (which the form names) and its
+    required documents in order: catalogue data, read once per process for a short while
+    (`models.process_cache`; an admin's edit forgets it at once in its process) instead of
+    three reads on every form page and four on every submission."""
+
+    def load():
+        rows = (
+            Layanan.select(Layanan, Seksi, Bidang)
+            .join(Seksi)
+            .join(Bidang)
+            .where(Layanan.active == True)  # noqa: E712
+        )
+        services = {layanan.id: (layanan, []) for layanan in rows}
+        documents = RequiredDocument.select().where(RequiredDocument.layanan.in_(list(services)))
+        for doc in documents.order_by(RequiredDocument.position, RequiredDocument.id):
+            services[doc.layanan_id][1].append(doc)
+        return {key: (layanan, tuple(docs)) for key, (layanan, docs) in services.items()}
+
+    return cached("public-services", load)
+
+
+def offered_service(raw) -> tuple[Layanan, tuple[RequiredDocument, ...]] | None:
+    """The active service whose id was sent (query string or hidden field) with its required
+    documents, or None."""
+    layanan_id = forms.to_int(raw)
+    return None if layanan_id is None else offered_services().get(layanan_id)
+
+
+def active_agencies() -> dict[int, PerangkatDaerah]:
+    """The active Perangkat Daerah by id, in name order: the form's list and what a submission
+    may name (catalogue data, kept per process like `offered_services`)."""
+    return cached("public-agencies", lambda: {pd.id: pd for pd in PerangkatDaerah.active_ones()})
+
+
+def _render_form(offered, *, values=None, errors=None, key=None, general=None, status=200):
+    layanan, required_documents = offered
     errors = errors or {}
     had_files = (
         any(f.filename for f in request.files.values()) if request.method == "POST" else False
@@ -37,8 +74,8 @@ def _render_form(layanan, *, values=None, errors=None, key=None, general=None, s
     body = render_template(
         "public/form.html",
         layanan=layanan,
-        required_documents=list(RequiredDocument.for_layanan(layanan.id)),
-        agencies=list(PerangkatDaerah.active_ones()),
+        required_documents=required_documents,
+        agencies=active_agencies().values(),
         values=values or {},
         errors=errors,
         general=general,
@@ -49,6 +86,33 @@ def _render_form(layanan, *, values=None, errors=None, key=None, general=None, s
         max_extra=forms.MAX_EXTRA_FILES,
     )
     return body, status
+
+
+CSRF_MARK, KEY_MARK = "\x00csrf\x00", "\x00submission-key\x00"
+
+
+def _blank_form(offered):
+    """The form page as first shown (nothing typed, no message) at its plain address
+    `/?layanan=<id>`: rendered once per service and language per process for a short while
+    (`models.process_cache`, like the catalogue it shows); each request puts in its own CSRF
+    token and a new submission key. Any other address or a pending flash renders in full."""
+    layanan = offered[0]
+    if list(request.args.items(multi=True)) != [("layanan", str(layanan.id))] or session.get(
+        "_flashes"
+    ):
+        return _render_form(offered)
+    token, key = generate_csrf(), forms.new_submission_key()
+
+    def load():
+        page, _status = _render_form(offered, key=key)
+        if g.get("csp_nonce") and g.csp_nonce in page:
+            return None  # a per-request nonce in the page: not the same page for anyone else
+        return page.replace(token, CSRF_MARK).replace(key, KEY_MARK)
+
+    template = cached(f"public-form:{layanan.id}:{current_language()}", load)
+    if template is None:
+        return _render_form(offered)
+    return template.replace(CSRF_MARK, token).replace(KEY_MARK, key), 200
 
 
 def _render_chooser(error=None, status=200):
@@ -63,12 +127,10 @@ def index():
     raw = request.args.get("layanan")
     if raw is None or raw == "":
         return _render_chooser()
-    # With its seksi and bidang, which the form names: one query instead of three.
-    shown = Layanan.select(Layanan, Seksi, Bidang).join(Seksi).join(Bidang)
-    layanan = forms.chosen_layanan(raw, shown)
-    if layanan is None:
+    offered = offered_service(raw)
+    if offered is None:
         return _render_chooser(_("Layanan yang dipilih tidak tersedia. Pilih dari daftar."), 404)
-    return _render_form(layanan)
+    return _blank_form(offered)
 
 
 @bp.post("/")
@@ -77,37 +139,46 @@ def index():
 def submit():
     """Create the ticket, or show every refusal next to its field, keeping what was typed."""
     form, files = request.form, request.files
-    layanan = forms.chosen_layanan(form.get("layanan_id"))
-    if layanan is None:
+    offered = offered_service(form.get("layanan_id"))
+    if offered is None:
         return _render_chooser(
             _("Layanan yang dipilih tidak tersedia. Pilih layanan dari daftar."), 400
         )
+    layanan, required = offered
     values = forms.typed_values(form)
     key = form.get("submission_key", "")
     if form.get(forms.HONEYPOT):
         # Only a robot fills the hidden field: nothing is created, and nothing is explained.
         return _render_form(
-            layanan, values=values, general=_("Permohonan tidak dapat diproses."), status=400
+            offered, values=values, general=_("Permohonan tidak dapat diproses."), status=400
         )
     if not forms.valid_submission_key(key):
         return _render_form(
-            layanan,
+            offered,
             values=values,
             general=_("Formulir ini sudah kedaluwarsa. Periksa isian lalu kirim sekali lagi."),
             status=400,
         )
-    new_request, errors = forms.read_request(form, layanan.id)
-    uploads, file_errors = forms.read_documents(files, RequiredDocument.for_layanan(layanan.id))
+    agencies = active_agencies()
+    new_request, errors = forms.read_request(form, layanan.id, layanan=layanan, agencies=agencies)
+    uploads, file_errors = forms.read_documents(files, required)
     errors.update(file_errors)
     if errors:
-        return _render_form(layanan, values=values, errors=errors, key=key, status=400)
+        return _render_form(offered, values=values, errors=errors, key=key, status=400)
     try:
         ticket = workflow.submit(
-            None, new_request, uploads, submission_key=key, language=current_language()
+            None,
+            new_request,
+            uploads,
+            submission_key=key,
+            language=current_language(),
+            layanan=layanan,
+            perangkat_daerah=agencies[new_request.perangkat_daerah_id],
+            required_documents=required,
         )
     except workflow.WorkflowError as error:
         return _render_form(
-            layanan, values=values, key=key, general=str(error), status=error.http_status
+            offered, values=values, key=key, general=str(error), status=error.http_status
         )
     mail_queued()
     session[SUBMITTED_KEY] = ticket.tracking_token
@@ -161,10 +232,10 @@ def csrf_refused(error):
         "Sesi formulir ini sudah berakhir, sehingga permohonan belum dikirim. Periksa isian, "
         "pilih ulang berkas, lalu kirim sekali lagi."
     )
-    layanan = forms.chosen_layanan(request.form.get("layanan_id"))
-    if request.endpoint == "public.submit" and layanan is not None:
+    offered = offered_service(request.form.get("layanan_id"))
+    if request.endpoint == "public.submit" and offered is not None:
         values = forms.typed_values(request.form)
-        return _render_form(layanan, values=values, general=message, status=400)
+        return _render_form(offered, values=values, general=message, status=400)
     body = render_template("public/message.html", title=_("Sesi berakhir"), message=message)
     return body, 400
 

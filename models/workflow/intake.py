@@ -56,9 +56,17 @@ def submit(
     received_at=None,
     language: str = "id",
     now=None,
+    layanan: Layanan | None = None,
+    perangkat_daerah: PerangkatDaerah | None = None,
+    required_documents=None,
 ) -> Ticket:
     """Open a ticket (SOP step 2): by the requester on the web (`actor` None), or by
     helpdesk/admin on the requester's behalf (`actor` the staff user, with `intake_channel`).
+
+    The service must be active, and the Perangkat Daerah. `layanan`, `perangkat_daerah` and
+    `required_documents` are the catalogue rows the caller already read for `request` (the
+    active service, the active agency, the service's required documents); each is read here
+    when not given, or when it is not the one `request` names.
 
     On the web every required document of the service must be attached. The same
     `submission_key` never makes two tickets: the second call returns the first ticket.
@@ -69,7 +77,7 @@ def submit(
     if language not in LANGUAGES:
         raise WorkflowError(_("Bahasa tidak dikenal."))
     if submission_key:
-        existing = Ticket.get_or_none(Ticket.submission_key == submission_key)
+        existing = _submitted(submission_key)
         if existing is not None:
             return existing
     action = "submit" if actor is None else "submit_on_behalf"
@@ -85,7 +93,9 @@ def submit(
     errors = check_request(request)
     if errors:
         raise WorkflowError(" ".join(errors.values()))
-    layanan = Layanan.get_or_none(Layanan.id == request.layanan_id, Layanan.active == True)  # noqa: E712
+    if layanan is None or layanan.id != request.layanan_id or not layanan.active:
+        required_documents = None  # they were the other service's
+        layanan = Layanan.get_or_none(Layanan.id == request.layanan_id, Layanan.active == True)  # noqa: E712
     if layanan is None:
         raise WorkflowError(_("Layanan yang dipilih tidak tersedia."))
     if actor is not None and not intake_services(actor).where(Layanan.id == layanan.id).exists():
@@ -97,14 +107,18 @@ def submit(
             ),
             WorkflowError.ROLE,
         )
-    pd = PerangkatDaerah.get_or_none(
-        PerangkatDaerah.id == request.perangkat_daerah_id,
-        PerangkatDaerah.active == True,  # noqa: E712
-    )
+    pd = perangkat_daerah
+    if pd is None or pd.id != request.perangkat_daerah_id or not pd.active:
+        pd = PerangkatDaerah.get_or_none(
+            PerangkatDaerah.id == request.perangkat_daerah_id,
+            PerangkatDaerah.active == True,  # noqa: E712
+        )
     if pd is None:
         raise WorkflowError(_("Perangkat Daerah yang dipilih tidak dikenal."))
     checked = _check_files(files)
-    required = {r.id: r for r in RequiredDocument.for_layanan(layanan.id)}
+    if required_documents is None or any(r.layanan_id != layanan.id for r in required_documents):
+        required_documents = RequiredDocument.for_layanan(layanan.id)
+    required = {r.id: r for r in required_documents}
     for item in checked:
         if item.required_document_id is not None and item.required_document_id not in required:
             raise WorkflowError(_("Dokumen persyaratan tidak sesuai dengan layanan."))
@@ -119,7 +133,7 @@ def submit(
     try:
         with _put_files(checked) as stored, write_transaction():
             if submission_key:  # checked again under the write lock
-                existing = Ticket.get_or_none(Ticket.submission_key == submission_key)
+                existing = _submitted(submission_key)
                 if existing is not None:
                     return existing
             local_year = calendar.to_local(now).year
@@ -176,11 +190,18 @@ def submit(
             notify(ticket, event, "opened", requester=True, staff=OPENED_STAFF)
     except IntegrityError:
         # Two submissions of one form at the same instant: the unique key lets one through.
-        existing = submission_key and Ticket.get_or_none(Ticket.submission_key == submission_key)
+        existing = submission_key and _submitted(submission_key)
         if not existing:
             raise
         return existing
     return ticket
+
+
+def _submitted(submission_key: str) -> Ticket | None:
+    """The ticket a submission key already made, or None. Almost always None: the id alone is
+    read first (a whole ticket row is some forty columns to select and build)."""
+    found = Ticket.select(Ticket.id).where(Ticket.submission_key == submission_key).first()
+    return None if found is None else Ticket.get_by_id(found.id)
 
 
 # --- SOP step 3: verification of the requirement documents ---------------------------------------
