@@ -1,6 +1,7 @@
-"""Small catalogue reads (the lists' filter choices) kept per app and process for a short while.
+"""Small catalogue reads kept per app and process for a short while: the lists' filter choices,
+the public form's services and agencies, and its blank page per service and language.
 
-Every list page would otherwise read the services, the Perangkat Daerah and the agents again.
+Every page would otherwise read the services, the Perangkat Daerah and the agents again.
 An edit through this process forgets them at once (`forget`); other processes (gunicorn
 workers) see it when their copy is `TTL_SECONDS` old.
 """
