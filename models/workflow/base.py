@@ -4,8 +4,9 @@ conditional update on its version, the history row, the step bookkeeping, the du
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 from peewee import Case, Tuple, ValuesList
@@ -324,11 +325,9 @@ def _move_many(tickets: list[Ticket], actor, to_status: str, now, **changes) -> 
         TicketStep.select().where(TicketStep.ticket.in_(ids), TicketStep.ended_at.is_null(True))
     )
     if open_rows:
+        known = _holidays_known(open_rows, now)
         seconds = [
-            (
-                row.id,
-                working_seconds(calendar, row.started_at, now, row.paused_seconds, row.paused_at),
-            )
+            (row.id, working_seconds(known, row.started_at, now, row.paused_seconds, row.paused_at))
             for row in open_rows
         ]
         TicketStep.update(
@@ -349,6 +348,24 @@ def _move_many(tickets: list[Ticket], actor, to_status: str, now, **changes) -> 
             ]
         ).execute()
     step_facts.refresh_many(ids)  # after the step rows: the step just ended is a fact
+
+
+def _holidays_known(rows, now):
+    """The working calendar, its public holidays from the earliest start of `rows` to `now`
+    read in one query instead of once per row (the same rule, `models.calendar`)."""
+    own = calendar._get_current_object()
+    first = own.to_local(min(min(r.started_at, r.paused_at or r.started_at) for r in rows)).date()
+    # the calendar asks for windows of 62 days from a step's first day: the last one ends
+    # at most 62 days after `now`
+    last = own.to_local(now).date() + dt.timedelta(days=62)
+    dates = own._holiday_dates(first, last)
+
+    def holidays(lo, hi):
+        if first <= lo and hi <= last:
+            return {d for d in dates if lo <= d <= hi}
+        return own._holiday_dates(lo, hi)
+
+    return replace(own, holidays=holidays)
 
 
 def _store_documents(ticket, stored, kind, actor, now) -> list[Document]:
