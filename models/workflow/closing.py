@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask_babel import gettext as _
 
 from models.db import locked, utcnow, write_transaction
@@ -19,6 +21,8 @@ from models.workflow.base import (
     transition_many,
 )
 from models.workflow.transitions import SYSTEM_ACTOR, TRANSITIONS
+
+log = logging.getLogger("desk.workflow")
 
 # --- SOP step 7: Close Tiket; rejection; expiry --------------------------------------------------
 
@@ -159,11 +163,16 @@ def expire_overdue(*, now=None, batch_size: int = 500) -> int:
         for _attempt in range(3):
             try:
                 with write_transaction():
-                    closed += len(_expire_batch(ids, now))
+                    expired = _expire_batch(ids, now)
+                closed += len(expired)
                 break
             except WorkflowError as exc:
                 if exc.kind != WorkflowError.STALE:
                     raise
                 # changed between its locked read and the UPDATE (not expected: the rows are
                 # locked, or SQLite's writers serialised); read the batch again
+        else:
+            log.warning(
+                "expiry batch after ticket id %d refused 3 times: left to the next run", last_id
+            )
         last_id = ids[-1]
