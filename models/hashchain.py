@@ -30,7 +30,7 @@ import json
 from dataclasses import dataclass
 
 from flask import current_app
-from peewee import CharField, IntegerField
+from peewee import EXCLUDED, CharField, IntegerField
 
 from models.db import BaseModel, is_sqlite, locked
 
@@ -69,40 +69,92 @@ def link_hash(prev_hash: str | None, fields: dict) -> str:
 def append(chain: str, model, fields: dict, hashed: tuple[str, ...]):
     """Create a `model` row with `fields`, linked to the head of `chain`, and move the head;
     inside the caller's write transaction. `hashed` names the fields the hash covers."""
-    head = locked(ChainHead.select().where(ChainHead.name == chain)).first()
-    if head is None:
+    (row,) = append_many(model, [(chain, fields)], hashed)
+    return row
+
+
+def append_many(model, entries: list[tuple[str, dict]], hashed: tuple[str, ...]) -> list:
+    """Create one `model` row per `(chain, fields)` entry, each linked to the head of its own
+    chain (one entry per chain), and move the heads; inside the caller's write transaction.
+    The heads are read (and locked on PostgreSQL) in one statement, the links computed here,
+    the rows written by one INSERT and the heads moved by one upsert. Returns the rows, in the
+    order given."""
+    chains = [chain for chain, _fields in entries]
+    if len(set(chains)) != len(chains):
+        # a second entry of one chain must follow the first: ids in chain order, not here
+        raise ValueError("append_many takes one entry per chain")
+    if not entries:
+        return []
+    heads = _locked_heads(chains)
+    missing = [chain for chain in chains if chain not in heads]
+    if missing:
         # A new chain: make its (empty) head first, so that there is a row to lock; a writer
         # starting the same chain at once waits for this insert, then locks the same row.
-        ChainHead.insert(name=chain, last_id=0, last_hash="").on_conflict_ignore().execute()
-        head = locked(ChainHead.select().where(ChainHead.name == chain)).first()
-    prev = head.last_hash or None
-    digest = link_hash(prev, {name: fields.get(name) for name in hashed})
-    row = model.create(**fields, prev_hash=prev, hash=digest)
-    ChainHead.update(last_id=row.id, last_hash=digest).where(ChainHead.name == chain).execute()
-    return row
+        ChainHead.insert_many(
+            [{"name": chain, "last_id": 0, "last_hash": ""} for chain in missing]
+        ).on_conflict_ignore().execute()
+        heads.update(_locked_heads(missing))
+    rows = []
+    for chain, fields in entries:
+        prev = heads[chain].last_hash or None
+        digest = link_hash(prev, {name: fields.get(name) for name in hashed})
+        rows.append(model(**fields, prev_hash=prev, hash=digest))
+    columns = {name for row in rows for name in row.__data__}  # the same columns for each row
+    values = [{name: row.__data__.get(name) for name in columns} for row in rows]
+    inserted = model.insert_many(values).returning(model.id, model.hash)
+    ids = {found.hash: found.id for found in inserted.execute()}
+    for row in rows:
+        row.id = ids[row.hash]  # each hash is its own chain's: unique in one call
+        row._dirty.clear()
+    ChainHead.insert_many(
+        [
+            {"name": c, "last_id": r.id, "last_hash": r.hash}
+            for c, r in zip(chains, rows, strict=True)
+        ]
+    ).on_conflict(
+        conflict_target=[ChainHead.name],
+        update={ChainHead.last_id: EXCLUDED.last_id, ChainHead.last_hash: EXCLUDED.last_hash},
+    ).execute()
+    return rows
+
+
+def _locked_heads(chains) -> dict:
+    """The heads of `chains` that exist, locked FOR UPDATE on PostgreSQL (in name order)."""
+    query = ChainHead.select().where(ChainHead.name.in_(chains)).order_by(ChainHead.name)
+    return {head.name: head for head in locked(query)}
 
 
 def append_ticket_event(ticket_id: int, **fields):
     """Create a TicketEvent of `ticket_id` linked into that ticket's chain (inside the caller's
-    write transaction): the one way every history entry is written. Locks the ticket row, then
-    the chain head (the one lock order, so two writers of one ticket never deadlock)."""
+    write transaction): the one way every history entry is written
+    (`append_ticket_events` for one)."""
+    (event,) = append_ticket_events([{"ticket_id": ticket_id, **fields}])
+    return event
+
+
+def append_ticket_events(entries: list[dict]):
+    """Create one TicketEvent per entry (its fields, `ticket_id` among them; one entry per
+    ticket) linked into its ticket's chain, inside the caller's write transaction. Locks the
+    tickets' rows in id order, then their chain heads (the one lock order, so two writers of
+    one ticket never deadlock, nor two batches). Returns the events, in the order given."""
     from models.ticket import EVENT_HASHED, Ticket, TicketEvent
 
-    # The ticket row before its chain head (the lock order above); already held by a
+    # The ticket rows before their chain heads (the lock order above); already held by a
     # transition's UPDATE or a conversation's FOR UPDATE, it costs nothing. SQLite has no row
     # locks (its writers are serialised by BEGIN IMMEDIATE): no statement there.
-    if not is_sqlite():
-        query = Ticket.select(Ticket.id).where(Ticket.id == ticket_id)
+    if not is_sqlite() and entries:
+        ids = sorted({entry["ticket_id"] for entry in entries})
+        query = Ticket.select(Ticket.id).where(Ticket.id.in_(ids)).order_by(Ticket.id)
         locked(query, "FOR NO KEY UPDATE").execute()
-    fields = {
-        "ticket_id": ticket_id,
-        "note": "",
-        "public": True,
-        "from_status": None,
-        "to_status": None,
-        **fields,
-    }
-    return append(f"{TICKET_CHAIN_PREFIX}{ticket_id}", TicketEvent, fields, EVENT_HASHED)
+    defaults = {"note": "", "public": True, "from_status": None, "to_status": None}
+    return append_many(
+        TicketEvent,
+        [
+            (f"{TICKET_CHAIN_PREFIX}{entry['ticket_id']}", {**defaults, **entry})
+            for entry in entries
+        ],
+        EVENT_HASHED,
+    )
 
 
 @dataclass(frozen=True)

@@ -18,28 +18,52 @@ def notify(ticket, event, kind: str, *, requester: bool = False, staff=(), user=
 
     Staff addresses are resolved when the email is sent (`models.recipients`), from the
     audiences named here; `user` pins the agent. Must run inside the event's transaction.
+    (`notify_many` for one event.)
     """
+    return notify_many(kind, [(ticket, event, user)], requester=requester, staff=staff)
+
+
+def notify_many(kind: str, events, *, requester: bool = False, staff=()) -> list:
+    """Write the outbox rows of many events of one kind, each `(ticket, event, user)`, as
+    `notify` writes them for each (the same rows, in the same order), in one INSERT; the
+    queue is told once, after commit, with the rest of the transaction's rows."""
     rows = []
-    if requester:
-        rows.append(
-            Notification.create(
-                ticket=ticket,
-                event=event,
-                kind=kind,
-                audience=AUDIENCE_REQUESTER,
-                email=ticket.requester_email,
+    for ticket, event, user in events:
+        if requester:
+            rows.append(
+                Notification(
+                    ticket=ticket,
+                    event=event,
+                    kind=kind,
+                    audience=AUDIENCE_REQUESTER,
+                    email=ticket.requester_email,
+                )
             )
-        )
-    staff = [a for a in staff if a != "agent" or user is not None]
-    if staff:
-        rows.append(
-            Notification.create(
-                ticket=ticket, event=event, kind=kind, audience=",".join(staff), user=user
+        audiences = [a for a in staff if a != "agent" or user is not None]
+        if audiences:
+            rows.append(
+                Notification(
+                    ticket=ticket, event=event, kind=kind, audience=",".join(audiences), user=user
+                )
             )
-        )
-    ids = [row.id for row in rows]
-    if ids:
-        _after_commit(ids)
+    if not rows:
+        return rows
+    columns = {name for row in rows for name in row.__data__}  # the same columns for each row
+    values = [{name: row.__data__.get(name) for name in columns} for row in rows]
+    inserted = Notification.insert_many(values).returning(
+        Notification.id, Notification.ticket, Notification.event, Notification.audience
+    )
+    # RETURNING's order is not promised: each row's id by what tells it apart (rows alike in
+    # all three are alike in every field but the time, so which gets which id does not matter)
+    ids: dict[tuple, list[int]] = {}
+    for found in inserted.tuples().execute():
+        ids.setdefault(found[1:], []).append(found[0])
+    for key in ids.values():
+        key.sort(reverse=True)
+    for row in rows:
+        row.id = ids[(row.ticket_id, row.event_id, row.audience)].pop()
+        row._dirty.clear()
+    _after_commit([row.id for row in rows])
     return rows
 
 

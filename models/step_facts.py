@@ -50,8 +50,8 @@ class StepFact(BaseModel):
         )
 
 
-def _source(ticket_id=None):
-    """The step_fact rows as a SELECT from ticket_step and ticket (all, or one ticket's)."""
+def _source(ticket_ids=None):
+    """The step_fact rows as a SELECT from ticket_step and ticket (all, or those tickets')."""
     on_time = Case(None, [(TicketStep.ended_at <= TicketStep.due_at, 1)], 0)
     query = (
         TicketStep.select(
@@ -72,7 +72,7 @@ def _source(ticket_id=None):
             TicketStep.working_seconds.is_null(False),
         )
     )
-    return query if ticket_id is None else query.where(TicketStep.ticket == ticket_id)
+    return query if ticket_ids is None else query.where(TicketStep.ticket.in_(ticket_ids))
 
 
 FIELDS = [
@@ -91,5 +91,14 @@ FIELDS = [
 def refresh(ticket_id: int) -> None:
     """Write the ticket's step facts again from its step rows and its current service, agency
     and agent; call it inside the transaction that changed the ticket."""
-    StepFact.delete().where(StepFact.ticket == ticket_id).execute()
-    StepFact.insert_from(_source(ticket_id), FIELDS).execute()
+    refresh_many([ticket_id])
+
+
+def refresh_many(ticket_ids) -> None:
+    """`refresh` of many tickets in two statements (one DELETE, one INSERT ... SELECT); call it
+    inside the transaction that changed them."""
+    ticket_ids = list(ticket_ids)
+    if not ticket_ids:
+        return
+    StepFact.delete().where(StepFact.ticket.in_(ticket_ids)).execute()
+    StepFact.insert_from(_source(ticket_ids), FIELDS).execute()

@@ -160,17 +160,17 @@ def test_a_withdrawal_racing_the_agents_pause_one_wins_the_other_is_refused(pg_a
         workflow.verify_complete(helpdesk, ticket.id)
         workflow.dispose(helpdesk, ticket.id, agent.id)
     withdrawing, pause_done = threading.Event(), threading.Event()
-    real_apply = base._apply
+    real_apply = base._apply_many
 
-    def apply_after_the_pause_started(t, now, **changes):
+    def apply_after_the_pause_started(tickets, now, **changes):
         if changes.get("status") == "closed":
             withdrawing.set()
             wait_for(
                 lambda: pause_done.is_set() or _lock_waiters(app.desk_test_url) >= 1, timeout=10
             )
-        return real_apply(t, now, **changes)
+        return real_apply(tickets, now, **changes)
 
-    monkeypatch.setattr(base, "_apply", apply_after_the_pause_started)
+    monkeypatch.setattr(base, "_apply_many", apply_after_the_pause_started)
     outcomes = {}
 
     def run(name, call, before=None):

@@ -4,10 +4,12 @@ conditional update on its version, the history row, the step bookkeeping, the du
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
+from peewee import Case, Tuple, ValuesList
 
 from models import hashchain, step_facts, uploads
 from models.calendar import calendar
@@ -128,33 +130,44 @@ def allowed(action: str, actor, ticket: Ticket, *, bidang_id=None) -> bool:
 
 
 def _apply(ticket: Ticket, now, *, refresh_facts=True, **changes) -> None:
-    """The conditional UPDATE: succeeds only if nobody changed the ticket since it was read.
-    Then the ticket's step facts follow it (`models.step_facts`), unless the caller (`_move`)
-    refreshes them itself once its step rows are written."""
+    """The conditional UPDATE of one ticket (`_apply_many` for one): succeeds only if nobody
+    changed the ticket since it was read."""
+    _apply_many([ticket], now, refresh_facts=refresh_facts, **changes)
+
+
+def _apply_many(tickets: list[Ticket], now, *, refresh_facts=True, **changes) -> None:
+    """The conditional UPDATE of `tickets`, all given the same `changes`, in one statement: it
+    succeeds only if nobody changed any of them since they were read (each one's id, version
+    and status as read), else nothing is written and it is refused as `stale`. Then their step
+    facts follow them (`models.step_facts`), unless the caller (`_move_many`) refreshes them
+    itself once its step rows are written."""
+    if not tickets:
+        return
     changes.update(updated_at=now)
+    as_read = ValuesList([(t.id, t.version, t.status) for t in tickets])
     updated = (
         Ticket.update(version=Ticket.version + 1, **changes)
         .where(
-            Ticket.id == ticket.id,
-            Ticket.version == ticket.version,
-            Ticket.status == ticket.status,
+            Ticket.id.in_([t.id for t in tickets]),  # the primary key's index (SQLite)
+            Tuple(Ticket.id, Ticket.version, Ticket.status).in_(as_read),
         )
         .execute()
     )
-    if updated != 1:
+    if updated != len(tickets):
         raise WorkflowError(
             _(
                 "Tiket %(number)s baru saja diubah oleh orang lain. Muat ulang halaman lalu "
                 "periksa statusnya.",
-                number=ticket.number,
+                number=", ".join(t.number for t in tickets),
             ),
             WorkflowError.STALE,
         )
-    for name, value in changes.items():
-        setattr(ticket, name, value)
-    ticket.version += 1
+    for ticket in tickets:
+        for name, value in changes.items():
+            setattr(ticket, name, value)
+        ticket.version += 1
     if refresh_facts:
-        step_facts.refresh(ticket.id)
+        step_facts.refresh_many([t.id for t in tickets])
 
 
 def transition(
@@ -165,24 +178,40 @@ def transition(
     row allows a partial delivery) only the version bump and `changes`. `keep_step`: the target
     state without the step bookkeeping, the open step row going on (step 5 paused and resumed:
     the caller moves its due time). Returns the state it came from."""
+    (from_status,) = transition_many(
+        [ticket], actor, action, now, partial=partial, keep_step=keep_step, **changes
+    )
+    return from_status
+
+
+def transition_many(
+    tickets: list[Ticket], actor, action: str, now, *, partial=False, keep_step=False, **changes
+) -> list[str]:
+    """`transition` of many checked tickets at once, all by `actor` with the same `changes`
+    (the expiry sweep's batch): the same statements, each written for all of them; refused as
+    a whole (`stale`) when any one was changed since it was read. Returns the state each came
+    from, in the order given."""
     t = TRANSITIONS[action]
     if partial and t.partial is None:
         raise ValueError(f"{action} has no partial delivery in the transition table")
     target = None if partial else t.target
-    from_status = ticket.status
+    from_statuses = [ticket.status for ticket in tickets]
     if target is None:
-        _apply(ticket, now, **changes)
+        _apply_many(tickets, now, **changes)
     elif keep_step:
-        _apply(ticket, now, status=target, **changes)
+        _apply_many(tickets, now, status=target, **changes)
     else:
-        _move(ticket, actor, target, now, **changes)
-    number, to_status = ticket.number, ticket.status
-    database.after_commit(
-        lambda: log.info(
-            "transition %s %s: %s -> %s by %r", action, number, from_status, to_status, actor
-        )
-    )
-    return from_status
+        _move_many(tickets, actor, target, now, **changes)
+    lines = [(tk.number, f, tk.status) for tk, f in zip(tickets, from_statuses, strict=True)]
+
+    def log_lines():
+        for number, from_status, to_status in lines:
+            log.info(
+                "transition %s %s: %s -> %s by %r", action, number, from_status, to_status, actor
+            )
+
+    database.after_commit(log_lines)
+    return from_statuses
 
 
 def log_created(ticket: Ticket, action: str, actor) -> None:
@@ -205,19 +234,55 @@ def _event(
     now=None,
     label=None,
 ) -> TicketEvent:
+    (event,) = _events(
+        [ticket],
+        actor,
+        action,
+        note,
+        from_statuses=[from_status],
+        to_status=to_status,
+        public=public,
+        now=now,
+        label=label,
+    )
+    return event
+
+
+def _events(
+    tickets,
+    actor,
+    action,
+    note="",
+    *,
+    from_statuses=None,
+    to_status=None,
+    public=True,
+    now=None,
+    label=None,
+) -> list[TicketEvent]:
+    """One history entry per ticket, all by `actor` with the same action and note (each from
+    its own `from_statuses` entry), appended to each ticket's chain at once
+    (`hashchain.append_ticket_events`); in the order given."""
     if label is None:
         label = actor.name if _staff(actor) is not None else REQUESTER_LABEL
     staff = _staff(actor)
-    return hashchain.append_ticket_event(
-        ticket.id,
-        at=now or utcnow(),
-        actor=staff.id if staff is not None else None,
-        actor_label=label,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        note=note or "",
-        public=public,
+    at = now or utcnow()
+    from_statuses = from_statuses or [None] * len(tickets)
+    return hashchain.append_ticket_events(
+        [
+            {
+                "ticket_id": ticket.id,
+                "at": at,
+                "actor": staff.id if staff is not None else None,
+                "actor_label": label,
+                "action": action,
+                "from_status": from_status,
+                "to_status": to_status,
+                "note": note or "",
+                "public": public,
+            }
+            for ticket, from_status in zip(tickets, from_statuses, strict=True)
+        ]
     )
 
 
@@ -229,35 +294,78 @@ def due_time(status: str, layanan: Layanan, start):
 
 
 def _move(ticket: Ticket, actor, to_status: str, now, **changes) -> None:
-    """Change status with the step bookkeeping: end the open step (with its working duration,
-    `models.step_duration`), start the next one. The ticket row first (the conditional UPDATE),
-    then its step rows: the order of every writer that locks the ticket (pause, resume), so a
-    transition racing one waits or is refused as stale, never deadlocks."""
+    """Change status with the step bookkeeping (`_move_many` for one ticket)."""
+    _move_many([ticket], actor, to_status, now, **changes)
+
+
+def _move_many(tickets: list[Ticket], actor, to_status: str, now, **changes) -> None:
+    """Change the status of `tickets` with the step bookkeeping: end each one's open step
+    (with its working duration, `models.step_duration`), start the next one. The ticket rows
+    first (the conditional UPDATE, one per distinct due time), then their step rows: the order
+    of every writer that locks a ticket (pause, resume), so a transition racing one waits or is
+    refused as stale, never deadlocks. Each ticket's rows are those its own move would write."""
     step = step_for_status(to_status)
-    due = step.due(now, ticket.layanan) if step else None
-    _apply(
-        ticket,
-        now,
-        refresh_facts=False,
-        status=to_status,
-        step=step.number if step else None,
-        step_started_at=now if step else None,
-        due_at=due,
-        **changes,
-    )
-    open_rows = TicketStep.select().where(
-        TicketStep.ticket == ticket.id, TicketStep.ended_at.is_null(True)
-    )
-    for row in open_rows:
-        seconds = working_seconds(calendar, row.started_at, now, row.paused_seconds, row.paused_at)
-        TicketStep.update(ended_at=now, actor=_staff(actor), working_seconds=seconds).where(
-            TicketStep.id == row.id
-        ).execute()
-    if step is not None:
-        TicketStep.create(
-            ticket=ticket, step=step.number, status=to_status, started_at=now, due_at=due
+    by_due: dict = {}
+    for ticket in tickets:
+        due = step.due(now, ticket.layanan) if step else None
+        by_due.setdefault(due, []).append(ticket)
+    for due, group in by_due.items():
+        _apply_many(
+            group,
+            now,
+            refresh_facts=False,
+            status=to_status,
+            step=step.number if step else None,
+            step_started_at=now if step else None,
+            due_at=due,
+            **changes,
         )
-    step_facts.refresh(ticket.id)  # after the step rows: the step just ended is a fact
+    ids = [ticket.id for ticket in tickets]
+    open_rows = list(
+        TicketStep.select().where(TicketStep.ticket.in_(ids), TicketStep.ended_at.is_null(True))
+    )
+    if open_rows:
+        known = _holidays_known(open_rows, now)
+        seconds = [
+            (row.id, working_seconds(known, row.started_at, now, row.paused_seconds, row.paused_at))
+            for row in open_rows
+        ]
+        TicketStep.update(
+            ended_at=now, actor=_staff(actor), working_seconds=Case(TicketStep.id, seconds)
+        ).where(TicketStep.id.in_([row.id for row in open_rows])).execute()
+    if step is not None:
+        TicketStep.insert_many(
+            [
+                {
+                    "ticket": ticket.id,
+                    "step": step.number,
+                    "status": to_status,
+                    "started_at": now,
+                    "due_at": due,
+                }
+                for due, group in by_due.items()
+                for ticket in group
+            ]
+        ).execute()
+    step_facts.refresh_many(ids)  # after the step rows: the step just ended is a fact
+
+
+def _holidays_known(rows, now):
+    """The working calendar, its public holidays from the earliest start of `rows` to `now`
+    read in one query instead of once per row (the same rule, `models.calendar`)."""
+    own = calendar._get_current_object()
+    first = own.to_local(min(min(r.started_at, r.paused_at or r.started_at) for r in rows)).date()
+    # the calendar asks for windows of 62 days from a step's first day: the last one ends
+    # at most 62 days after `now`
+    last = own.to_local(now).date() + dt.timedelta(days=62)
+    dates = own._holiday_dates(first, last)
+
+    def holidays(lo, hi):
+        if first <= lo and hi <= last:
+            return {d for d in dates if lo <= d <= hi}
+        return own._holiday_dates(lo, hi)
+
+    return replace(own, holidays=holidays)
 
 
 def _store_documents(ticket, stored, kind, actor, now) -> list[Document]:
