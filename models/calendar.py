@@ -27,6 +27,7 @@ from flask import current_app
 from werkzeug.local import LocalProxy
 
 UTC = dt.UTC
+ONE_DAY = dt.timedelta(days=1)
 
 DURATION_WORKING_DAYS = {"pendek": 3, "sedang": 7}  # "panjang": one calendar month
 EXTENSION = "desk_calendar"
@@ -93,20 +94,37 @@ class WorkingCalendar:
 
     def working_time_between(self, start_utc: dt.datetime, end_utc: dt.datetime) -> dt.timedelta:
         """The working time from `start_utc` to `end_utc` (zero when end is not after start):
-        the inverse of `add_working_time`, so a paused step's due time moves by exactly it."""
+        the inverse of `add_working_time`, so a paused step's due time moves by exactly it.
+        The first and last day are counted by the clock, the days between by counting the
+        working days (a month-long step is a few operations, not a walk over its days)."""
         if end_utc <= start_utc:
             return dt.timedelta(0)
         begin, end = self.to_local(start_utc), self.to_local(end_utc)
-        total = dt.timedelta(0)
-        for day in self._working_days_from(begin.date()):
-            if day > end.date():
-                return total
-            opens = dt.datetime.combine(day, self.start, tzinfo=self.tz)
-            closes = dt.datetime.combine(day, self.end, tzinfo=self.tz)
-            lo, hi = max(opens, begin), min(closes, end)
-            if hi > lo:
-                total += hi - lo
-        raise AssertionError("unreachable: the working days never end")
+        first, last = begin.date(), end.date()
+        holidays = self._holiday_dates(first, last)
+
+        def within(day):
+            if not self.is_working_day(day, holidays):
+                return dt.timedelta(0)
+            lo = max(dt.datetime.combine(day, self.start, tzinfo=self.tz), begin)
+            hi = min(dt.datetime.combine(day, self.end, tzinfo=self.tz), end)
+            return hi - lo if hi > lo else dt.timedelta(0)
+
+        if first == last:
+            return within(first)
+        between = self._count_working_days(first + ONE_DAY, last - ONE_DAY, holidays)
+        return within(first) + self.day_length * between + within(last)
+
+    def _count_working_days(self, first: dt.date, last: dt.date, holidays: set) -> int:
+        """How many working days from `first` to `last` inclusive (0 for an empty range)."""
+        if last < first:
+            return 0
+        weeks, rest = divmod((last - first).days + 1, 7)
+        count = weeks * len(self.work_days)
+        count += sum(1 for i in range(rest) if (first + i * ONE_DAY).isoweekday() in self.work_days)
+        return count - sum(
+            1 for h in holidays if first <= h <= last and h.isoweekday() in self.work_days
+        )
 
     def add_working_hours(self, start_utc: dt.datetime, hours: float) -> dt.datetime:
         return self.add_working_time(start_utc, dt.timedelta(hours=hours))

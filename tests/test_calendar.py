@@ -91,3 +91,37 @@ def test_due_time_per_status_uses_holiday_table(db):
     assert local(due_time("assigned", sedang, friday)) == "2026-12-09 15:30"
     assert local(due_time("signed", sedang, friday)) == "2026-12-01 08:30"
     assert due_time("closed", sedang, friday) is None
+
+
+def test_working_time_between_by_hand(cal):
+    # Thursday 24 Dec 15:00 to Monday 28 Dec 09:30: 1 h Thursday, Christmas Friday, a weekend,
+    # 1.5 h Monday
+    assert cal.working_time_between(
+        utc("2026-12-24 15:00"), utc("2026-12-28 09:30")
+    ) == dt.timedelta(hours=2, minutes=30)
+    # inside one day, and outside working hours entirely
+    assert cal.working_time_between(utc("2026-12-01 09:00"), utc("2026-12-01 10:15")) == (
+        dt.timedelta(hours=1, minutes=15)
+    )
+    assert cal.working_time_between(utc("2026-12-05 09:00"), utc("2026-12-06 18:00")) == (
+        dt.timedelta(0)
+    )
+    # August 2026: 21 weekdays, 17 August (Monday) a holiday: 20 days of 8 hours
+    assert cal.working_time_between(utc("2026-07-31 16:00"), utc("2026-09-01 08:00")) == (
+        dt.timedelta(hours=160)
+    )
+
+
+def test_working_time_between_is_the_inverse_of_adding_it(cal):
+    """For any start and amount, the working time from the start to `add_working_time` of the
+    amount is that amount (the walk over the days and the count of whole days agree)."""
+    import random
+
+    rng = random.Random(20261201)
+    for _ in range(400):
+        start = utc("2026-07-01 00:00") + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 200))
+        amount = dt.timedelta(minutes=rng.randrange(0, 60 * 8 * 45))
+        end = cal.add_working_time(start, amount)
+        assert cal.working_time_between(start, end) == amount, (start, amount)
+        # and a moment later outside working time adds nothing
+        assert cal.working_time_between(start, end + dt.timedelta(seconds=1)) >= amount
