@@ -11,15 +11,16 @@ The rules, for every table here:
   for missing documents and the paused part of step 5 are not steps of their own.
 - "Tepat waktu" (on time): `ended_at <= due_at` (the due time already moved by paused time).
 - Durations are working time with paused time excluded (`TicketStep.working_seconds`, stored
-  when a step ends: `models.step_duration`), shown in working hours. The median and the 90th
-  percentile are nearest-rank: the value at rank ceil(p * n) of the group's sorted durations.
+  when a step ends: `models.step_duration`), shown in working hours with one decimal, rounded
+  half up. The median and the 90th percentile are nearest-rank: the value at rank ceil(p * n)
+  of the group's sorted durations.
 - Overdue: the tickets whose current staff step is past its due time now (a paused step has
   none).
 
 The counts are GROUP BY queries (received, closed, ended per period bucket or local month;
-open; overdue; incomplete). The duration tables share one query per page: the period's ended
-steps with their group keys, sorted by duration and read from the step index, grouped here, so
-that the five duration tables cost one index range scan instead of five window queries.
+open; overdue; incomplete). The duration tables share the period's histograms of tenths of an
+hour (`models.step_histograms`: one GROUP BY per dimension and month, the months already over
+kept), which give the shown median and 90th percentile exactly.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import SQL, Case, SqliteDatabase, fn
+from peewee import SQL, Case, fn
 
-from models import figure_cache
+from models import figure_cache, step_histograms
 from models.calendar import calendar
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
 from models.compliance import AGENT_STEPS, Period
 from models.db import utcnow
+from models.months import constant_offset, local_month, month_key, whole_months
 from models.report_table import Column, Table
 from models.scope import visible_tickets
 from models.sop import (
@@ -69,8 +71,8 @@ def step_label(number: int) -> str:
     return f"{number}. {mutu_baku_step(number).name}"
 
 
-def _hours(seconds) -> float | None:
-    return None if seconds is None else round(seconds / 3600, 1)
+def _hours(tenths) -> float | None:
+    return None if tenths is None else tenths / 10
 
 
 def _percent(part, whole) -> float | None:
@@ -82,22 +84,22 @@ def _percent(part, whole) -> float | None:
 
 @dataclass(frozen=True)
 class Duration:
-    """The figures of one group of ended steps."""
+    """The figures of one group of ended steps (durations in tenths of a working hour)."""
 
     key: object
     label: str
     step: int
     ended: int
     on_time: int
-    median_seconds: int | None
-    p90_seconds: int | None
+    median_tenths: int | None
+    p90_tenths: int | None
 
     def cells(self) -> tuple:
         return (
             self.ended,
             _percent(self.on_time, self.ended),
-            _hours(self.median_seconds),
-            _hours(self.p90_seconds),
+            _hours(self.median_tenths),
+            _hours(self.p90_tenths),
         )
 
 
@@ -109,41 +111,10 @@ def _scoped_facts(user, query):
     )
 
 
-def ended_steps(user, period: Period) -> list[tuple]:
-    """(step, layanan id, Perangkat Daerah id, assigned agent id, working seconds, on time 0/1)
-    of every staff step ended in the period that the user may see, by working seconds: one
-    query on the step facts (`models.step_facts`), read from their covering index."""
-    start, end = period.bounds()
-    query = (
-        StepFact.select(
-            StepFact.step,
-            StepFact.layanan_id,
-            StepFact.perangkat_daerah_id,
-            StepFact.agent_id,
-            StepFact.working_seconds,
-            StepFact.on_time,
-        )
-        .where(StepFact.ended_at >= start, StepFact.ended_at < end)
-        .order_by(StepFact.working_seconds)
-    )
-    # the cursor's own tuples: peewee's row wrapper costs more than the query at 100,000s of rows
-    sql, params = _scoped_facts(user, query).sql()
-    return StepFact._meta.database.execute_sql(sql, params).fetchall()
-
-
-def nearest_rank(values: list, percent: int):
-    """The value at rank ceil(percent / 100 * n) of sorted `values` (None when empty)."""
-    if not values:
-        return None
-    return values[(len(values) * percent + 99) // 100 - 1]
-
-
 def _labels(dimension):
     """id -> label of a dimension (small catalogue tables, read whole)."""
     if dimension == "layanan":
         return dict(Layanan.select(Layanan.id, Layanan.name).tuples())
-    if dimension == "duration":
-        return dict(Layanan.select(Layanan.id, Layanan.duration).tuples())
     if dimension == "perangkat_daerah":
         return dict(PerangkatDaerah.select(PerangkatDaerah.id, PerangkatDaerah.name).tuples())
     if dimension == "agent":
@@ -151,39 +122,24 @@ def _labels(dimension):
     return {}
 
 
-COLUMN_OF = {"layanan": 1, "duration": 1, "perangkat_daerah": 2, "agent": 3}
-
-
 def durations(
-    user, period: Period, dimension: str | None = None, steps=MUTU_BAKU_NUMBERS, rows=None
+    user, period: Period, dimension: str | None = None, steps=MUTU_BAKU_NUMBERS, groups=None
 ):
     """The ended steps of the period per (dimension, step): how many, how many on time, the
-    median and the 90th-percentile working duration (nearest rank). `dimension`: None (per
-    step only), "layanan", "duration" (the service's duration class), "perangkat_daerah" or
-    "agent" (the ticket's assigned agent, steps 5 and 7 only). `rows`: `ended_steps` when the
-    page already has them. Sorted by label, then step."""
-    rows = ended_steps(user, period) if rows is None else rows
+    median and the 90th-percentile working duration (nearest rank, in tenths of an hour:
+    `models.step_histograms`). `dimension`: None (per step only), "layanan", "duration" (the
+    service's duration class), "perangkat_daerah" or "agent" (the ticket's assigned agent,
+    steps 5 and 7 only). `groups`: `period_histograms` when the page already has them. Sorted
+    by label, then step."""
+    groups = step_histograms.period_histograms(user, period) if groups is None else groups
     if dimension == "agent":
         steps = tuple(s for s in steps if s in AGENT_STEPS)
+    wanted = dimension or "step"
     labels = _labels(dimension)
-    groups: dict = {}
-    for row in rows:  # sorted by working seconds, so each group's list is sorted too
-        step = row[0]
-        if step not in steps:
-            continue
-        if dimension is None:
-            key = step
-        else:
-            key = row[COLUMN_OF[dimension]]
-            if dimension == "duration":
-                key = labels.get(key)
-            if key is None:
-                continue
-        group = groups.setdefault((key, step), ([], [0]))
-        group[0].append(row[4])
-        group[1][0] += row[5]
     found = []
-    for (key, step), (seconds, on_time) in groups.items():
+    for (kind, key, step), group in groups.items():
+        if kind != wanted or step not in steps:
+            continue
         if dimension is None:
             label = step_label(step)
         elif dimension == "duration":
@@ -191,15 +147,7 @@ def durations(
         else:
             label = labels.get(key, "")
         found.append(
-            Duration(
-                key,
-                label,
-                step,
-                len(seconds),
-                on_time[0],
-                nearest_rank(seconds, 50),
-                nearest_rank(seconds, 90),
-            )
+            Duration(key, label, step, group.ended, group.on_time, group.rank(50), group.rank(90))
         )
     if dimension is None:  # every step listed, zero when none ended
         by_step = {r.step: r for r in found}
@@ -215,24 +163,24 @@ DIMENSION_COLUMNS = {
 }
 
 
-def steps_table(user, period: Period, ended=None) -> Table:
+def steps_table(user, period: Period, groups=None) -> Table:
     """Per SOP step 3-7: ended in the period, share on time, median and p90 working hours."""
-    rows = [(step_label(r.step), *r.cells()) for r in durations(user, period, rows=ended)]
+    rows = [(step_label(r.step), *r.cells()) for r in durations(user, period, groups=groups)]
     return Table("langkah", _l("Durasi kerja per langkah SOP"), [STEP, *DURATION_COLUMNS], rows)
 
 
-def dimension_table(user, period: Period, dimension: str, slug: str, title, ended=None) -> Table:
+def dimension_table(user, period: Period, dimension: str, slug: str, title, groups=None) -> Table:
     """The step figures per (service | duration class | agency | agent, step)."""
     rows = []
-    for r in durations(user, period, dimension, rows=ended):
+    for r in durations(user, period, dimension, groups=groups):
         label = DURATION_CLASSES.get(r.label, r.label) if dimension == "duration" else r.label
         rows.append((str(label), step_label(r.step), *r.cells()))
     return Table(slug, title, [DIMENSION_COLUMNS[dimension], STEP, *DURATION_COLUMNS], rows)
 
 
-def signed_wait_table(user, period: Period, ended=None) -> Table:
+def signed_wait_table(user, period: Period, groups=None) -> Table:
     """Step 6, the wait for the signed SLA and BA, per Perangkat Daerah."""
-    by_agency = durations(user, period, "perangkat_daerah", steps=(6,), rows=ended)
+    by_agency = durations(user, period, "perangkat_daerah", steps=(6,), groups=groups)
     rows = [(r.label, *r.cells()) for r in by_agency]
     return Table(
         "balasan",
@@ -400,28 +348,11 @@ def trend_months(period: Period) -> list[Period]:
     return months[::-1]
 
 
-def _constant_offset(periods) -> int | None:
-    """The zone's UTC offset in seconds if it is the same at every bound of `periods` (no
-    daylight saving between: every Indonesian zone), else None."""
-    offsets = set()
-    for period in periods:
-        for bound in period.bounds():
-            offsets.add(calendar.to_local(bound).utcoffset())
-    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
-
-
-def _local_month(column, offset: int):
-    """The local month "YYYY-MM" of a stored UTC time, in SQL, for a fixed UTC offset."""
-    if isinstance(Ticket._meta.database.obj, SqliteDatabase):
-        return fn.strftime("%Y-%m", column, f"{offset:+d} seconds")
-    return fn.to_char(column + SQL(f"INTERVAL '{offset:d} seconds'"), "YYYY-MM")
-
-
 def _month_counts(query, column, months, offset, *extra):
     """{"YYYY-MM": (count, *SUM(extra))} of `query`'s rows by the local month of `column`."""
     first, _ = months[0].bounds()
     _, last = months[-1].bounds()
-    month = _local_month(column, offset)
+    month = local_month(column, offset)
     sums = [fn.SUM(Case(None, [(e, 1)], 0)) for e in extra]
     query = (
         query.select(month.alias("month"), fn.COUNT(SQL("*")), *sums)
@@ -434,7 +365,7 @@ def _month_counts(query, column, months, offset, *extra):
 def monthly_figures(user, months: list[Period]) -> list[tuple] | None:
     """`period_figures` of whole calendar months, by one GROUP BY on the local month per
     figure (a fixed UTC offset over the months); None when the offset changes between them."""
-    offset = _constant_offset(months)
+    offset = constant_offset(months)
     if offset is None:
         return None
     received = _month_counts(
@@ -445,7 +376,7 @@ def monthly_figures(user, months: list[Period]) -> list[tuple] | None:
     ended = _month_counts(steps, StepFact.ended_at, months, offset, StepFact.on_time == 1)
     figures = []
     for m in months:
-        key = f"{m.first:%Y-%m}"
+        key = month_key(m)
         n, on_time = ended.get(key, (0, 0))
         figures.append(
             (received.get(key, (0,))[0], closed.get(key, (0,))[0], n, _percent(on_time, n))
@@ -457,22 +388,11 @@ def _months_figures(user, months):
     return monthly_figures(user, months) or period_figures(user, months) if months else []
 
 
-def whole_months(period: Period) -> list[Period] | None:
-    """The calendar months that make up `period` exactly, or None when it is not whole months."""
-    if period.first.day != 1 or (period.last + dt.timedelta(days=1)).day != 1:
-        return None
-    months, year, month = [], period.first.year, period.first.month
-    while (year, month) <= (period.last.year, period.last.month):
-        months.append(Period.month(year, month))
-        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
-    return months
-
-
 def month_counts(user, months: list[Period]) -> list[tuple] | None:
     """(received, closed, steps ended, of them on time) per calendar month, in order; a month
     already over is read once per CACHE_SECONDS (`figure_cache`), the others by one GROUP BY
     per figure over their span. None when the UTC offset changes between the months."""
-    offset = _constant_offset(months)
+    offset = constant_offset(months)
     if offset is None:
         return None
     today = calendar.to_local(utcnow()).date()
@@ -491,7 +411,7 @@ def month_counts(user, months: list[Period]) -> list[tuple] | None:
         steps = _scoped_facts(user, StepFact.select())
         ended = _month_counts(steps, StepFact.ended_at, span, offset, StepFact.on_time == 1)
         for m in span:
-            key = f"{m.first:%Y-%m}"
+            key = month_key(m)
             value = (received.get(key, (0,))[0], closed.get(key, (0,))[0], *ended.get(key, (0, 0)))
             if m in found:
                 found[m] = value
@@ -689,13 +609,13 @@ def head_tables() -> dict:
 
         return table
 
-    ended: dict = {}  # one fetch of the period's ended steps for every duration table
+    histograms: dict = {}  # one count of the period's durations for every duration table
 
     def rows(user, period):
         key = (user.id, period)
-        if key not in ended:
-            ended[key] = ended_steps(user, period)
-        return ended[key]
+        if key not in histograms:
+            histograms[key] = step_histograms.period_histograms(user, period)
+        return histograms[key]
 
     def per(dimension, slug, title):
         return lambda u, p, n: dimension_table(u, p, dimension, slug, title, rows(u, p))

@@ -1,0 +1,184 @@
+"""The working durations of ended staff steps as histograms of tenths of a working hour, per
+calendar month: what the dashboard's medians and 90th percentiles are read from.
+
+The rule: the page shows a step's working duration in hours with one decimal, rounded half up
+(`tenths`). Rounding is monotone, so the nearest-rank median and 90th percentile of the shown
+values are the shown values of the nearest-rank median and 90th percentile: a count of steps
+per tenth of an hour gives the page's figures exactly, and the counts of months add up to the
+counts of a quarter or a year. Each part of a period (a calendar month, or a range of dates that
+is not whole months) is one GROUP BY per dimension on the step facts (`models.step_facts`):
+per (step, service, tenth), (step, Perangkat Daerah, tenth) and (step, assigned agent, tenth);
+the per-step and per-duration-class counts are the services' added up. The counts of a month
+already over are kept per app and scope for CACHE_SECONDS (`figure_cache`: they cannot change);
+the current month is counted on each request.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from itertools import accumulate
+from typing import NamedTuple
+
+from peewee import SQL, fn
+
+from models import figure_cache
+from models.calendar import calendar
+from models.catalog import Layanan
+from models.compliance import AGENT_STEPS, Period
+from models.db import utcnow
+from models.months import constant_offset, local_month, month_key, whole_months
+from models.scope import visible_tickets
+from models.step_facts import StepFact
+
+TENTH = 360  # seconds in a tenth of an hour
+# the dimensions a group is keyed by: (dimension, key, step)
+DIMENSIONS = ("step", "layanan", "duration", "perangkat_daerah", "agent")
+
+
+def tenths(seconds: int) -> int:
+    """A working duration in tenths of an hour, rounded half up (what the page shows, x 10)."""
+    return (seconds + TENTH // 2) // TENTH
+
+
+class Group(NamedTuple):
+    """The ended steps of one (dimension, key, step): how many, how many on time, and how many
+    per tenth of an hour (`tenths` ascending, `counts` alongside)."""
+
+    ended: int
+    on_time: int
+    tenths: array
+    counts: array
+
+    def rank(self, percent: int) -> int | None:
+        """The tenths at nearest rank ceil(percent / 100 * ended) (None when none ended)."""
+        if not self.ended:
+            return None
+        rank = (self.ended * percent + 99) // 100
+        return self.tenths[bisect_left(list(accumulate(self.counts)), rank)]
+
+
+def _scoped(user, query):
+    return visible_tickets(
+        user, query, layanan=StepFact.layanan_id, agent=StepFact.agent_id, ticket=StepFact.ticket
+    )
+
+
+def _counts(user, column, start, end, offset, *conditions):
+    """(local month or "", step, `column`, tenths, count, on time) of the ended steps in
+    [start, end) the user may see; by month when `offset` is given."""
+    tenth = (StepFact.working_seconds + TENTH // 2) / TENTH
+    month = local_month(StepFact.ended_at, offset) if offset is not None else SQL("''")
+    query = StepFact.select(
+        month, StepFact.step, column, tenth, fn.COUNT(SQL("*")), fn.SUM(StepFact.on_time)
+    ).where(StepFact.ended_at >= start, StepFact.ended_at < end, *conditions)
+    # by position: the same expression twice would be two sets of parameters to PostgreSQL
+    query = _scoped(user, query).group_by(SQL("1, 2, 3, 4")).order_by(SQL("1, 2, 3, 4"))
+    return query.tuples().execute()
+
+
+def _add(groups: dict, key, tenth: int, n: int, on_time: int) -> None:
+    group = groups.get(key)
+    if group is None:
+        group = groups[key] = [0, 0, {}]
+    group[0] += n
+    group[1] += on_time
+    group[2][tenth] = group[2].get(tenth, 0) + n
+
+
+def _frozen(groups: dict) -> dict:
+    found = {}
+    for key, (ended, on_time, per_tenth) in groups.items():
+        ordered = sorted(per_tenth)
+        found[key] = Group(
+            ended, on_time, array("i", ordered), array("i", (per_tenth[t] for t in ordered))
+        )
+    return found
+
+
+def _count_parts(user, start, end, offset) -> dict:
+    """{local month or "": {(dimension, key, step): Group}} of the steps ended in [start, end)."""
+    classes = dict(Layanan.select(Layanan.id, Layanan.duration).tuples())
+    parts: dict = {}
+    for month, step, layanan, tenth, n, on_time in _counts(
+        user, StepFact.layanan_id, start, end, offset
+    ):
+        groups = parts.setdefault(month, {})
+        on_time = int(on_time or 0)
+        _add(groups, ("step", None, step), tenth, n, on_time)
+        _add(groups, ("layanan", layanan, step), tenth, n, on_time)
+        if classes.get(layanan) is not None:
+            _add(groups, ("duration", classes[layanan], step), tenth, n, on_time)
+    for month, step, agency, tenth, n, on_time in _counts(
+        user, StepFact.perangkat_daerah_id, start, end, offset
+    ):
+        _add(parts.setdefault(month, {}), ("perangkat_daerah", agency, step), tenth, n, on_time)
+    agent_steps = (StepFact.agent_id.is_null(False), StepFact.step.in_(AGENT_STEPS))
+    for month, step, agent, tenth, n, on_time in _counts(
+        user, StepFact.agent_id, start, end, offset, *agent_steps
+    ):
+        _add(parts.setdefault(month, {}), ("agent", agent, step), tenth, int(n), int(on_time or 0))
+    return {month: _frozen(groups) for month, groups in parts.items()}
+
+
+def month_histograms(user, months: list[Period]) -> list[dict]:
+    """The groups of each calendar month, in order; a month already over is read once per
+    CACHE_SECONDS (`figure_cache`), the others by one GROUP BY per dimension over their span
+    (month by month when the zone's UTC offset changes between them)."""
+    today = calendar.to_local(utcnow()).date()
+    scope = figure_cache.scope_key(user)
+    store = figure_cache.store()
+    found = {m: figure_cache.recall(store, ("histograms", scope, m)) for m in months}
+    missing = sorted((m for m, v in found.items() if v is None), key=lambda m: m.first)
+    if missing:
+        span = whole_months(Period(missing[0].first, missing[-1].last))
+        offset = constant_offset(span)
+        spans = [span] if offset is not None else [[m] for m in span]
+        for chunk in spans:
+            start, _ = chunk[0].bounds()
+            _, end = chunk[-1].bounds()
+            counted = _count_parts(user, start, end, offset)
+            for m in chunk:
+                value = counted.get(month_key(m) if offset is not None else "", {})
+                if m in found:
+                    found[m] = value
+                if m.last < today:
+                    figure_cache.keep(store, ("histograms", scope, m), value)
+    return [found[m] for m in months]
+
+
+def merged(parts: list[dict]) -> dict:
+    """The groups of several parts of a period added up."""
+    if len(parts) == 1:
+        return parts[0]
+    many: dict = {}
+    for part in parts:
+        for key, group in part.items():
+            many.setdefault(key, []).append(group)
+    found = {}
+    for key, groups in many.items():
+        if len(groups) == 1:
+            found[key] = groups[0]
+            continue
+        per_tenth: dict = {}
+        for group in groups:
+            for tenth, n in zip(group.tenths, group.counts, strict=True):
+                per_tenth[tenth] = per_tenth.get(tenth, 0) + n
+        ordered = sorted(per_tenth)
+        found[key] = Group(
+            sum(g.ended for g in groups),
+            sum(g.on_time for g in groups),
+            array("i", ordered),
+            array("i", (per_tenth[t] for t in ordered)),
+        )
+    return found
+
+
+def period_histograms(user, period: Period) -> dict:
+    """{(dimension, key, step): Group} of the staff steps ended in the period that the user may
+    see: the months' groups added up for a period of whole months, else counted directly."""
+    months = whole_months(period)
+    if months is not None:
+        return merged(month_histograms(user, months))
+    start, end = period.bounds()
+    return _count_parts(user, start, end, None).get("", {})
