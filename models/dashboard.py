@@ -311,13 +311,15 @@ def period_text(period: Period) -> str:
     return f"{period.first.isoformat()} – {period.last.isoformat()}"
 
 
-def comparison_table(user, period: Period) -> Table:
+def comparison_table(user, period: Period, memo: dict | None = None) -> Table:
     """This period and the previous one of the same length (`Period.previous`); periods of
     whole calendar months (a month, a quarter, a year) are added up from `month_counts`."""
     previous = period.previous()
     today = calendar.to_local(utcnow()).date()
     this_months, last_months = whole_months(period), whole_months(previous)
-    counts = month_counts(user, last_months + this_months) if this_months and last_months else None
+    counts = None
+    if this_months and last_months:
+        counts = month_counts(user, last_months + this_months, memo)
     if counts is not None:
         last_row = _summed(counts[: len(last_months)])
         this_row = _summed(counts[len(last_months) :])
@@ -388,20 +390,16 @@ def _months_figures(user, months):
     return monthly_figures(user, months) or period_figures(user, months) if months else []
 
 
-def month_counts(user, months: list[Period]) -> list[tuple] | None:
+def month_counts(user, months: list[Period], memo: dict | None = None) -> list[tuple] | None:
     """(received, closed, steps ended, of them on time) per calendar month, in order; a month
-    already over is read once per CACHE_SECONDS (`figure_cache`), the others by one GROUP BY
-    per figure over their span. None when the UTC offset changes between the months."""
+    already over is read once per CACHE_SECONDS, the others once per `memo` (one page), by one
+    GROUP BY per figure over their span (`figure_cache.per_month`). None when the UTC offset
+    changes between the months."""
     offset = constant_offset(months)
     if offset is None:
         return None
-    today = calendar.to_local(utcnow()).date()
-    scope = figure_cache.scope_key(user)
-    store = figure_cache.store()
-    found = {m: figure_cache.recall(store, ("month", scope, m)) for m in months}
-    missing = sorted((m for m, v in found.items() if v is None), key=lambda m: m.first)
-    if missing:
-        span = whole_months(Period(missing[0].first, missing[-1].last))
+
+    def count(span, offset):
         received = _month_counts(
             visible_tickets(user, Ticket.select()), Ticket.created_at, span, offset
         )
@@ -410,14 +408,16 @@ def month_counts(user, months: list[Period]) -> list[tuple] | None:
         )
         steps = _scoped_facts(user, StepFact.select())
         ended = _month_counts(steps, StepFact.ended_at, span, offset, StepFact.on_time == 1)
-        for m in span:
-            key = month_key(m)
-            value = (received.get(key, (0,))[0], closed.get(key, (0,))[0], *ended.get(key, (0, 0)))
-            if m in found:
-                found[m] = value
-            if m.last < today:
-                figure_cache.keep(store, ("month", scope, m), value)
-    return [found[m] for m in months]
+        return {
+            month_key(m): (
+                received.get(month_key(m), (0,))[0],
+                closed.get(month_key(m), (0,))[0],
+                *ended.get(month_key(m), (0, 0)),
+            )
+            for m in span
+        }
+
+    return figure_cache.per_month(user, "month", months, count, (0, 0, 0, 0), memo)
 
 
 def _summed(counts) -> tuple:
@@ -426,11 +426,11 @@ def _summed(counts) -> tuple:
     return (received, closed, ended, _percent(on_time, ended))
 
 
-def trend_table(user, period: Period) -> Table:
+def trend_table(user, period: Period, memo: dict | None = None) -> Table:
     """The monthly trend: the twelve months up to the period's last month (the months already
     over are read once per CACHE_SECONDS: `figure_cache`)."""
     months = trend_months(period)
-    counts = month_counts(user, months)
+    counts = month_counts(user, months, memo)
     if counts is not None:
         rows = [(f"{m.first:%Y-%m}", *_summed([c])) for m, c in zip(months, counts, strict=True)]
         return Table("tren", _l("Tren bulanan (12 bulan)"), PERIOD_COLUMNS, rows)
@@ -448,30 +448,64 @@ def trend_table(user, period: Period) -> Table:
 # --- incomplete documents ------------------------------------------------------------------------
 
 
-def incomplete_table(user, period: Period) -> Table:
-    """Per Perangkat Daerah: tickets received in the period, how many of them went to status
-    incomplete (documents missing) at least once, and that share."""
-    start, end = period.bounds()
+def _incomplete_counts(user, start, end, offset) -> dict:
+    """{local month or "": {Perangkat Daerah id: (received, went incomplete)}} of the tickets
+    received in [start, end): by local month when `offset` is given."""
+    month = local_month(Ticket.created_at, offset) if offset is not None else SQL("''")
     received_in = (Ticket.created_at >= start) & (Ticket.created_at < end)
     received = visible_tickets(
         user,
-        Ticket.select(Ticket.perangkat_daerah, fn.COUNT(Ticket.id))
-        .where(received_in)
-        .group_by(Ticket.perangkat_daerah),
-    )
+        Ticket.select(month, Ticket.perangkat_daerah, fn.COUNT(Ticket.id)).where(received_in),
+    ).group_by(SQL("1, 2"))
     # the few tickets that went incomplete, from the index on the step's status
     incomplete = visible_tickets(
         user,
-        TicketStep.select(Ticket.perangkat_daerah, fn.COUNT(fn.DISTINCT(Ticket.id)))
+        TicketStep.select(month, Ticket.perangkat_daerah, fn.COUNT(fn.DISTINCT(Ticket.id)))
         .join(Ticket, on=(TicketStep.ticket == Ticket.id))
-        .where(TicketStep.status == INCOMPLETE, received_in)
-        .group_by(Ticket.perangkat_daerah),
+        .where(TicketStep.status == INCOMPLETE, received_in),
+    ).group_by(SQL("1, 2"))
+    found: dict = {}
+    for key, agency, n in received.tuples():
+        found.setdefault(key, {})[agency] = (int(n), 0)
+    for key, agency, n in incomplete.tuples():
+        counts = found.setdefault(key, {})
+        counts[agency] = (counts.get(agency, (0, 0))[0], int(n))
+    return found
+
+
+def incomplete_counts(user, period: Period, memo: dict | None = None) -> dict:
+    """{Perangkat Daerah id: (tickets received in the period, of them went incomplete at least
+    once)}: for whole months, the months' counts added up (`figure_cache.per_month`: a ticket
+    counts in the one month it was received in), else counted directly."""
+    months = whole_months(period)
+    if months is None:
+        return _incomplete_counts(user, *period.bounds(), None).get("", {})
+    parts = figure_cache.per_month(
+        user,
+        "incomplete",
+        months,
+        lambda span, offset: _incomplete_counts(
+            user, span[0].bounds()[0], span[-1].bounds()[1], offset
+        ),
+        {},
+        memo,
     )
-    went = dict(incomplete.tuples())
+    total: dict = {}
+    for part in parts:
+        for agency, (n, went) in part.items():
+            before = total.get(agency, (0, 0))
+            total[agency] = (before[0] + n, before[1] + went)
+    return total
+
+
+def incomplete_table(user, period: Period, memo: dict | None = None) -> Table:
+    """Per Perangkat Daerah: tickets received in the period, how many of them went to status
+    incomplete (documents missing) at least once, and that share."""
     names = _labels("perangkat_daerah")
     rows = sorted(
-        (names.get(pd, ""), int(n), int(went.get(pd, 0)), _percent(int(went.get(pd, 0)), int(n)))
-        for pd, n in received.tuples()
+        (names.get(pd, ""), n, went, _percent(went, n))
+        for pd, (n, went) in incomplete_counts(user, period, memo).items()
+        if n
     )
     return Table(
         "kelengkapan",
@@ -610,11 +644,12 @@ def head_tables() -> dict:
         return table
 
     histograms: dict = {}  # one count of the period's durations for every duration table
+    memo: dict = {}  # the current month's counts, counted once for the page
 
     def rows(user, period):
         key = (user.id, period)
         if key not in histograms:
-            histograms[key] = step_histograms.period_histograms(user, period)
+            histograms[key] = step_histograms.period_histograms(user, period, memo)
         return histograms[key]
 
     def per(dimension, slug, title):
@@ -632,7 +667,7 @@ def head_tables() -> dict:
         "per-petugas": per(
             "agent", "per-petugas", _l("Durasi kerja per petugas (langkah 5 dan 7)")
         ),
-        "kelengkapan": lambda u, p, n: incomplete_table(u, p),
+        "kelengkapan": lambda u, p, n: incomplete_table(u, p, memo),
         "balasan": lambda u, p, n: signed_wait_table(u, p, rows(u, p)),
     }
     cached = {slug: past(slug, make) for slug, make in period_tables.items()}
@@ -640,9 +675,9 @@ def head_tables() -> dict:
         "terbuka": lambda u, p, n: open_by_step_table(u),
         "terlambat-langkah": lambda u, p, n: overdue_by_step_table(u, n, found(u, n)),
         "terlambat-petugas": lambda u, p, n: overdue_by_person_table(u, n, found(u, n)),
-        "banding": lambda u, p, n: comparison_table(u, p),
+        "banding": lambda u, p, n: comparison_table(u, p, memo),
         **{slug: cached[slug] for slug in ("langkah", "per-layanan", "per-kelas-durasi")},
         **{slug: cached[slug] for slug in ("per-perangkat-daerah", "per-petugas")},
         **{slug: cached[slug] for slug in ("kelengkapan", "balasan")},
-        "tren": lambda u, p, n: trend_table(u, p),
+        "tren": lambda u, p, n: trend_table(u, p, memo),
     }

@@ -5,6 +5,8 @@ the moment they happen, so the figures of a period that ended before today (loca
 the same; they are kept per app (`app.extensions["desk_figure_cache"]`, each worker its own) for
 CACHE_SECONDS, so that a catalogue change that moves a service to another seksi (another
 scope) shows within that time. Keys carry the user's scope (`scope_key`), never the user alone.
+A figure of a quarter or a year is added up from its months (`per_month`): those already over
+kept, the current one counted again on each page.
 """
 
 from __future__ import annotations
@@ -12,6 +14,11 @@ from __future__ import annotations
 import time
 
 from flask import current_app
+
+from models.calendar import calendar
+from models.compliance import Period
+from models.db import utcnow
+from models.months import constant_offset, month_key, whole_months
 
 EXTENSION = "desk_figure_cache"
 CACHE_SECONDS = 900
@@ -52,3 +59,37 @@ def remember(key, compute):
         value = compute()
         keep(memory, key, value)
     return value
+
+
+def per_month(user, kind: str, months: list, count, empty, memo: dict | None = None) -> list:
+    """The value of each calendar month of `months` (`models.compliance.Period`s, in order):
+    a month already over (local date) is kept under (kind, scope, month) for CACHE_SECONDS;
+    the others are counted again, at most once per `memo` (one page). `count(span, offset)`
+    counts consecutive months at once, by local month ("YYYY-MM" keys) when `offset` (the
+    zone's fixed UTC offset over the span) is given, else one month as one part (key "");
+    a month it does not name gets `empty`."""
+    today = calendar.to_local(utcnow()).date()
+    scope = scope_key(user)
+    memory = store()
+    memo = {} if memo is None else memo
+    found = {}
+    for m in months:
+        key = (kind, scope, m)
+        found[m] = recall(memory, key) if m.last < today else memo.get(key)
+    missing = sorted((m for m, v in found.items() if v is None), key=lambda m: m.first)
+    if not missing:
+        return [found[m] for m in months]
+    span = whole_months(Period(missing[0].first, missing[-1].last))
+    offset = constant_offset(span)
+    for chunk in [span] if offset is not None else [[m] for m in span]:
+        counted = count(chunk, offset)
+        for m in chunk:
+            value = counted.get(month_key(m) if offset is not None else "", empty)
+            key = (kind, scope, m)
+            if m in found:
+                found[m] = value
+            if m.last < today:
+                keep(memory, key, value)
+            else:
+                memo[key] = value
+    return [found[m] for m in months]

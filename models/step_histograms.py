@@ -27,7 +27,7 @@ from models.calendar import calendar
 from models.catalog import Layanan
 from models.compliance import AGENT_STEPS, Period
 from models.db import utcnow
-from models.months import constant_offset, local_month, month_key, whole_months
+from models.months import local_month, whole_months
 from models.scope import visible_tickets
 from models.step_facts import StepFact
 
@@ -74,7 +74,9 @@ def _counts(user, column, start, end, offset, *conditions):
     ).where(StepFact.ended_at >= start, StepFact.ended_at < end, *conditions)
     # by position: the same expression twice would be two sets of parameters to PostgreSQL
     query = _scoped(user, query).group_by(SQL("1, 2, 3, 4")).order_by(SQL("1, 2, 3, 4"))
-    return query.tuples().execute()
+    # the cursor's own tuples: peewee's row wrapper costs more than the query
+    sql, params = query.sql()
+    return StepFact._meta.database.execute_sql(sql, params).fetchall()
 
 
 def _add(groups: dict, key, tenth: int, n: int, on_time: int) -> None:
@@ -121,30 +123,17 @@ def _count_parts(user, start, end, offset) -> dict:
     return {month: _frozen(groups) for month, groups in parts.items()}
 
 
-def month_histograms(user, months: list[Period]) -> list[dict]:
+def _span(months: list[Period]) -> tuple:
+    return months[0].bounds()[0], months[-1].bounds()[1]
+
+
+def month_histograms(user, months: list[Period], memo: dict | None = None) -> list[dict]:
     """The groups of each calendar month, in order; a month already over is read once per
-    CACHE_SECONDS (`figure_cache`), the others by one GROUP BY per dimension over their span
-    (month by month when the zone's UTC offset changes between them)."""
-    today = calendar.to_local(utcnow()).date()
-    scope = figure_cache.scope_key(user)
-    store = figure_cache.store()
-    found = {m: figure_cache.recall(store, ("histograms", scope, m)) for m in months}
-    missing = sorted((m for m, v in found.items() if v is None), key=lambda m: m.first)
-    if missing:
-        span = whole_months(Period(missing[0].first, missing[-1].last))
-        offset = constant_offset(span)
-        spans = [span] if offset is not None else [[m] for m in span]
-        for chunk in spans:
-            start, _ = chunk[0].bounds()
-            _, end = chunk[-1].bounds()
-            counted = _count_parts(user, start, end, offset)
-            for m in chunk:
-                value = counted.get(month_key(m) if offset is not None else "", {})
-                if m in found:
-                    found[m] = value
-                if m.last < today:
-                    figure_cache.keep(store, ("histograms", scope, m), value)
-    return [found[m] for m in months]
+    CACHE_SECONDS (`figure_cache.per_month`), the others by one GROUP BY per dimension over
+    their span (month by month when the zone's UTC offset changes between them)."""
+    return figure_cache.per_month(
+        user, "histograms", months, lambda span, o: _count_parts(user, *_span(span), o), {}, memo
+    )
 
 
 def merged(parts: list[dict]) -> dict:
@@ -174,11 +163,19 @@ def merged(parts: list[dict]) -> dict:
     return found
 
 
-def period_histograms(user, period: Period) -> dict:
+def period_histograms(user, period: Period, memo: dict | None = None) -> dict:
     """{(dimension, key, step): Group} of the staff steps ended in the period that the user may
-    see: the months' groups added up for a period of whole months, else counted directly."""
+    see: for a period of whole months, the months already over added up once per CACHE_SECONDS
+    (`figure_cache`) and the others added on each request; else counted directly."""
     months = whole_months(period)
-    if months is not None:
-        return merged(month_histograms(user, months))
-    start, end = period.bounds()
-    return _count_parts(user, start, end, None).get("", {})
+    if months is None:
+        start, end = period.bounds()
+        return _count_parts(user, start, end, None).get("", {})
+    today = calendar.to_local(utcnow()).date()
+    over = [m for m in months if m.last < today]
+    rest = months[len(over) :]
+    parts = month_histograms(user, rest, memo) if rest else []
+    if over:
+        key = ("histograms-over", figure_cache.scope_key(user), tuple(over))
+        parts.append(figure_cache.remember(key, lambda: merged(month_histograms(user, over))))
+    return merged(parts) if parts else {}
