@@ -136,12 +136,13 @@ def durations(
         steps = tuple(s for s in steps if s in AGENT_STEPS)
     wanted = dimension or "step"
     labels = _labels(dimension)
+    step_labels = {s: step_label(s) for s in steps}
     found = []
     for (kind, key, step), group in groups.items():
         if kind != wanted or step not in steps:
             continue
         if dimension is None:
-            label = step_label(step)
+            label = step_labels[step]
         elif dimension == "duration":
             label = key
         else:
@@ -151,7 +152,7 @@ def durations(
         )
     if dimension is None:  # every step listed, zero when none ended
         by_step = {r.step: r for r in found}
-        return [by_step.get(s, Duration(s, step_label(s), s, 0, 0, None, None)) for s in steps]
+        return [by_step.get(s, Duration(s, step_labels[s], s, 0, 0, None, None)) for s in steps]
     return sorted(found, key=lambda r: (str(r.label), r.step))
 
 
@@ -171,10 +172,10 @@ def steps_table(user, period: Period, groups=None) -> Table:
 
 def dimension_table(user, period: Period, dimension: str, slug: str, title, groups=None) -> Table:
     """The step figures per (service | duration class | agency | agent, step)."""
-    rows = []
+    rows, step_labels = [], {s: step_label(s) for s in MUTU_BAKU_NUMBERS}
     for r in durations(user, period, dimension, groups=groups):
         label = DURATION_CLASSES.get(r.label, r.label) if dimension == "duration" else r.label
-        rows.append((str(label), step_label(r.step), *r.cells()))
+        rows.append((str(label), step_labels[r.step], *r.cells()))
     return Table(slug, title, [DIMENSION_COLUMNS[dimension], STEP, *DURATION_COLUMNS], rows)
 
 

@@ -16,7 +16,7 @@ the current month is counted on each request.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -43,19 +43,81 @@ def tenths(seconds: int) -> int:
 
 class Group(NamedTuple):
     """The ended steps of one (dimension, key, step): how many, how many on time, and how many
-    per tenth of an hour (`tenths` ascending, `counts` alongside)."""
+    at or below each tenth of an hour (`tenths` ascending, `cumulative` alongside)."""
 
     ended: int
     on_time: int
     tenths: array
-    counts: array
+    cumulative: array
+
+    def at_most(self, tenth: int) -> int:
+        """How many of the steps took at most `tenth` tenths of an hour."""
+        i = bisect_right(self.tenths, tenth)
+        return self.cumulative[i - 1] if i else 0
+
+    def per_tenth(self):
+        """(tenth, count) pairs, ascending."""
+        before = 0
+        for tenth, total in zip(self.tenths, self.cumulative, strict=True):
+            yield tenth, total - before
+            before = total
 
     def rank(self, percent: int) -> int | None:
         """The tenths at nearest rank ceil(percent / 100 * ended) (None when none ended)."""
-        if not self.ended:
-            return None
-        rank = (self.ended * percent + 99) // 100
-        return self.tenths[bisect_left(list(accumulate(self.counts)), rank)]
+        return nearest_rank((self,), percent)
+
+
+class Combined(NamedTuple):
+    """The groups of one key in several parts of a period, ranked together without merging."""
+
+    groups: tuple
+
+    @property
+    def ended(self) -> int:
+        return sum(g.ended for g in self.groups)
+
+    @property
+    def on_time(self) -> int:
+        return sum(g.on_time for g in self.groups)
+
+    def rank(self, percent: int) -> int | None:
+        """As `Group.rank`, over the union of the groups."""
+        return nearest_rank(self.groups, percent)
+
+
+def nearest_rank(groups, percent: int) -> int | None:
+    """The tenths at nearest rank ceil(percent / 100 * n) of the union of `groups` (n their
+    steps): the least tenth with at least that many steps at or below it (None when empty)."""
+    ended = sum(g.ended for g in groups)
+    if not ended:
+        return None
+    rank = (ended * percent + 99) // 100
+    if len(groups) == 1:
+        group = groups[0]
+        return group.tenths[bisect_left(group.cumulative, rank)]
+    low = min(g.tenths[0] for g in groups)
+    high = max(g.tenths[-1] for g in groups)
+    # the largest group bounds the answer: it holds at least rank - (the others' steps) of the
+    # steps at or below it, and at most rank
+    big = max(groups, key=lambda g: g.ended)
+    others = ended - big.ended
+    if rank > others:
+        low = max(low, big.tenths[bisect_left(big.cumulative, rank - others)])
+    if rank <= big.ended:
+        high = min(high, big.tenths[bisect_left(big.cumulative, rank)])
+    pairs = [(g.tenths, g.cumulative) for g in groups]
+    while low < high:  # the least integer tenth with enough steps at or below it is one seen
+        middle = (low + high) // 2
+        seen = 0
+        for tenths, cumulative in pairs:
+            i = bisect_right(tenths, middle)
+            if i:
+                seen += cumulative[i - 1]
+        if seen >= rank:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def _scoped(user, query):
@@ -88,14 +150,14 @@ def _add(groups: dict, key, tenth: int, n: int, on_time: int) -> None:
     group[2][tenth] = group[2].get(tenth, 0) + n
 
 
+def _group(ended: int, on_time: int, per_tenth: dict) -> Group:
+    ordered = sorted(per_tenth)
+    cumulative = array("i", accumulate(per_tenth[t] for t in ordered))
+    return Group(ended, on_time, array("i", ordered), cumulative)
+
+
 def _frozen(groups: dict) -> dict:
-    found = {}
-    for key, (ended, on_time, per_tenth) in groups.items():
-        ordered = sorted(per_tenth)
-        found[key] = Group(
-            ended, on_time, array("i", ordered), array("i", (per_tenth[t] for t in ordered))
-        )
-    return found
+    return {key: _group(*value) for key, value in groups.items()}
 
 
 def _count_parts(user, start, end, offset) -> dict:
@@ -137,7 +199,7 @@ def month_histograms(user, months: list[Period], memo: dict | None = None) -> li
 
 
 def merged(parts: list[dict]) -> dict:
-    """The groups of several parts of a period added up."""
+    """The groups of several parts of a period added up into one group per key."""
     if len(parts) == 1:
         return parts[0]
     many: dict = {}
@@ -151,16 +213,22 @@ def merged(parts: list[dict]) -> dict:
             continue
         per_tenth: dict = {}
         for group in groups:
-            for tenth, n in zip(group.tenths, group.counts, strict=True):
+            for tenth, n in group.per_tenth():
                 per_tenth[tenth] = per_tenth.get(tenth, 0) + n
-        ordered = sorted(per_tenth)
-        found[key] = Group(
-            sum(g.ended for g in groups),
-            sum(g.on_time for g in groups),
-            array("i", ordered),
-            array("i", (per_tenth[t] for t in ordered)),
-        )
+        ended, on_time = sum(g.ended for g in groups), sum(g.on_time for g in groups)
+        found[key] = _group(ended, on_time, per_tenth)
     return found
+
+
+def combined(parts: list[dict]) -> dict:
+    """{key: Group or Combined} of several parts of a period, without copying their counts."""
+    if len(parts) == 1:
+        return parts[0]
+    many: dict = {}
+    for part in parts:
+        for key, group in part.items():
+            many.setdefault(key, []).append(group)
+    return {k: g[0] if len(g) == 1 else Combined(tuple(g)) for k, g in many.items()}
 
 
 def period_histograms(user, period: Period, memo: dict | None = None) -> dict:
@@ -178,4 +246,4 @@ def period_histograms(user, period: Period, memo: dict | None = None) -> dict:
     if over:
         key = ("histograms-over", figure_cache.scope_key(user), tuple(over))
         parts.append(figure_cache.remember(key, lambda: merged(month_histograms(user, over))))
-    return merged(parts) if parts else {}
+    return combined(parts) if parts else {}
