@@ -650,7 +650,7 @@ def head_tables() -> dict:
     def rows(user, period):
         key = (user.id, period)
         if key not in histograms:
-            histograms[key] = step_histograms.period_histograms(user, period, memo)
+            histograms[key] = step_histograms.period_histograms(user, period)
         return histograms[key]
 
     def per(dimension, slug, title):

@@ -10,11 +10,12 @@ is not whole months) is one GROUP BY per dimension on the step facts (`models.st
 per (step, service, tenth), (step, Perangkat Daerah, tenth) and (step, assigned agent, tenth);
 the per-step and per-duration-class counts are the services' added up. The counts of a month
 already over are kept per app and scope for CACHE_SECONDS (`figure_cache`: they cannot change);
-the current month is counted on each request.
+the current month's days already over too, and today's steps are counted on each request.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from array import array
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
@@ -189,12 +190,17 @@ def _span(months: list[Period]) -> tuple:
     return months[0].bounds()[0], months[-1].bounds()[1]
 
 
-def month_histograms(user, months: list[Period], memo: dict | None = None) -> list[dict]:
+def month_histograms(user, months: list[Period]) -> list[dict]:
     """The groups of each calendar month, in order; a month already over is read once per
     CACHE_SECONDS (`figure_cache.per_month`), the others by one GROUP BY per dimension over
     their span (month by month when the zone's UTC offset changes between them)."""
     return figure_cache.per_month(
-        user, "histograms", months, lambda span, o: _count_parts(user, *_span(span), o), {}, memo
+        user,
+        "histograms",
+        months,
+        lambda span, o: _count_parts(user, *_span(span), o),
+        {},
+        weigh=len,
     )
 
 
@@ -231,19 +237,39 @@ def combined(parts: list[dict]) -> dict:
     return {k: g[0] if len(g) == 1 else Combined(tuple(g)) for k, g in many.items()}
 
 
-def period_histograms(user, period: Period, memo: dict | None = None) -> dict:
-    """{(dimension, key, step): Group} of the staff steps ended in the period that the user may
-    see: for a period of whole months, the months already over added up once per CACHE_SECONDS
-    (`figure_cache`) and the others added on each request; else counted directly."""
+def period_histograms(user, period: Period) -> dict:
+    """{(dimension, key, step): Group or Combined} of the staff steps ended in the period that
+    the user may see. For a period of whole months: the months already over added up, and the
+    current month's days already over, each kept per app and scope for CACHE_SECONDS
+    (`figure_cache`: they cannot change), and the rest (today, later months) counted on each
+    request; any other period counted directly."""
     months = whole_months(period)
     if months is None:
-        start, end = period.bounds()
-        return _count_parts(user, start, end, None).get("", {})
+        return _count_parts(user, *period.bounds(), None).get("", {})
     today = calendar.to_local(utcnow()).date()
+    scope = figure_cache.scope_key(user)
     over = [m for m in months if m.last < today]
     rest = months[len(over) :]
-    parts = month_histograms(user, rest, memo) if rest else []
+    parts = []
     if over:
-        key = ("histograms-over", figure_cache.scope_key(user), tuple(over))
-        parts.append(figure_cache.remember(key, lambda: merged(month_histograms(user, over))))
-    return combined(parts) if parts else {}
+        parts.append(
+            figure_cache.remember(
+                ("histograms-over", scope, tuple(over)),
+                lambda: merged(month_histograms(user, over)),
+                len,
+            )
+        )
+    if rest:
+        first = rest[0].first
+        if first < today:
+            days = Period(first, today - dt.timedelta(days=1))
+            parts.append(
+                figure_cache.remember(
+                    ("histograms-days", scope, days),
+                    lambda: _count_parts(user, *days.bounds(), None).get("", {}),
+                    len,
+                )
+            )
+            first = today
+        parts.append(_count_parts(user, *Period(first, rest[-1].last).bounds(), None).get("", {}))
+    return combined([p for p in parts if p]) if any(parts) else {}

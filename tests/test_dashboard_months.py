@@ -115,25 +115,26 @@ def _expected_steps(period):
 def test_a_quarter_of_kept_months_and_the_current_one_has_the_figures_of_its_durations(
     make_ticket, users, app, monkeypatch
 ):
-    """Q2 2026 on 15 June: April and May are over (kept), June is counted on each page; the
-    figures are those of the quarter's sorted durations, by SQL's tenths as by Python's."""
+    """Q2 2026 on 15 June: April, May and 1-14 June are over (kept), today is counted on each
+    page; the figures are those of the quarter's sorted durations, by SQL's tenths as by
+    Python's."""
     now = dt.datetime(2026, 6, 15, 3, 0)
     for module in (figure_cache, step_histograms):
         monkeypatch.setattr(module, "utcnow", lambda: now)
     ticket = make_ticket("open", now=T)
     rng = random.Random(3)
 
-    def facts(months, n, first_id):
+    def facts(months, n, first_id, today=False):
         rows = []
         for i in range(n):
             month = rng.choice(months)
-            day = rng.randint(1, 14 if month == 6 else 28)
+            day = 15 if today else rng.randint(1, 14 if month == 6 else 28)
             seconds = rng.choice([rng.randrange(200 * 3600), 180 * rng.randrange(1, 100)])
             rows.append(
                 {
                     "id": first_id + i,
                     "ticket": ticket.id,
-                    "ended_at": dt.datetime(2026, month, day, rng.randint(0, 16)),
+                    "ended_at": dt.datetime(2026, month, day, rng.randint(0, 2 if today else 16)),
                     "step": rng.choice([3, 4, 5, 6, 7]),
                     "layanan_id": ticket.layanan_id,
                     "perangkat_daerah_id": ticket.perangkat_daerah_id,
@@ -155,14 +156,29 @@ def test_a_quarter_of_kept_months_and_the_current_one_has_the_figures_of_its_dur
     expected = {r[0]: r[1:] for r in _expected_steps(quarter)}
     assert [tuple(r)[2:] for r in agents] == [expected[r[1]] for r in agents]
 
-    facts([6], 40, 200_000)  # the current month: seen on the next page
+    facts([6], 40, 200_000, today=True)  # today's steps: seen on the next page
     assert [tuple(r) for r in dashboard.steps_table(admin, quarter).rows] == _expected_steps(
         quarter
     )
     before = [tuple(r) for r in dashboard.steps_table(admin, quarter).rows]
-    facts([4], 40, 300_000)  # a month over is kept for CACHE_SECONDS (figure_cache's rule)
+    facts([4, 6], 40, 300_000)  # days over are kept for CACHE_SECONDS (figure_cache's rule)
     assert [tuple(r) for r in dashboard.steps_table(admin, quarter).rows] == before
     app.extensions["desk_figure_cache"].clear()
     assert [tuple(r) for r in dashboard.steps_table(admin, quarter).rows] == _expected_steps(
         quarter
     )
+
+
+def test_the_memory_of_figures_is_bounded_by_weight(monkeypatch):
+    """Histograms weigh their groups: past MAX_WEIGHT the expired values go first, then all."""
+    monkeypatch.setattr(figure_cache, "MAX_WEIGHT", 100)
+    memory = figure_cache.Memory()
+    figure_cache.keep(memory, "a", 1, 60)
+    figure_cache.keep(memory, "b", 2, 30)
+    figure_cache.keep(memory, "b", 3, 30)  # kept again: weighed once
+    assert memory.weight == 90 and figure_cache.recall(memory, "b") == 3
+    memory["a"] = (0.0, 1, 60)  # expired
+    figure_cache.keep(memory, "c", 4, 50)
+    assert sorted(memory) == ["b", "c"] and memory.weight == 80
+    figure_cache.keep(memory, "d", 5, 40)  # nothing expired: everything goes
+    assert list(memory) == ["d"] and memory.weight == 40
