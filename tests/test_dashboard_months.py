@@ -167,6 +167,8 @@ def test_a_quarter_of_kept_months_and_the_current_one_has_the_figures_of_its_dur
     assert [tuple(r) for r in dashboard.steps_table(admin, quarter).rows] == _expected_steps(
         quarter
     )
+    days = Period(dt.date(2026, 4, 3), dt.date(2026, 6, 10))  # not whole months: counted at once
+    assert [tuple(r) for r in dashboard.steps_table(admin, days).rows] == _expected_steps(days)
 
 
 def test_the_memory_of_figures_is_bounded_by_weight(monkeypatch):
