@@ -37,7 +37,7 @@ from models.calendar import calendar
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
 from models.compliance import AGENT_STEPS, Period
 from models.db import utcnow
-from models.months import constant_offset, local_month, month_key, whole_months
+from models.months import month_key, whole_months
 from models.report_table import Column, Table
 from models.scope import visible_tickets
 from models.sop import (
@@ -318,10 +318,8 @@ def comparison_table(user, period: Period, memo: dict | None = None) -> Table:
     previous = period.previous()
     today = calendar.to_local(utcnow()).date()
     this_months, last_months = whole_months(period), whole_months(previous)
-    counts = None
     if this_months and last_months:
         counts = month_counts(user, last_months + this_months, memo)
-    if counts is not None:
         last_row = _summed(counts[: len(last_months)])
         this_row = _summed(counts[len(last_months) :])
     elif period.last < today:
@@ -351,74 +349,34 @@ def trend_months(period: Period) -> list[Period]:
     return months[::-1]
 
 
-def _month_counts(query, column, months, offset, *extra):
-    """{"YYYY-MM": (count, *SUM(extra))} of `query`'s rows by the local month of `column`."""
-    first, _ = months[0].bounds()
-    _, last = months[-1].bounds()
-    month = local_month(column, offset)
-    sums = [fn.SUM(Case(None, [(e, 1)], 0)) for e in extra]
-    query = (
-        query.select(month.alias("month"), fn.COUNT(SQL("*")), *sums)
-        .where(column >= first, column < last)
-        .group_by(month)
+def _count_month(user, month: Period) -> tuple:
+    """(received, closed, steps ended, of them on time) of one month: counts of index ranges."""
+    start, end = month.bounds()
+
+    def tickets(column):
+        query = Ticket.select(fn.COUNT(SQL("*"))).where(column >= start, column < end)
+        return int(visible_tickets(user, query).scalar() or 0)
+
+    steps = StepFact.select(fn.COUNT(SQL("*")), fn.SUM(StepFact.on_time)).where(
+        StepFact.ended_at >= start, StepFact.ended_at < end
     )
-    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in query.tuples()}
+    ended, on_time = _scoped_facts(user, steps).tuples().first() or (0, 0)
+    return tickets(Ticket.created_at), tickets(Ticket.closed_at), int(ended or 0), int(on_time or 0)
 
 
-def monthly_figures(user, months: list[Period]) -> list[tuple] | None:
-    """`period_figures` of whole calendar months, by one GROUP BY on the local month per
-    figure (a fixed UTC offset over the months); None when the offset changes between them."""
-    offset = constant_offset(months)
-    if offset is None:
-        return None
-    received = _month_counts(
-        visible_tickets(user, Ticket.select()), Ticket.created_at, months, offset
-    )
-    closed = _month_counts(visible_tickets(user, Ticket.select()), Ticket.closed_at, months, offset)
-    steps = _scoped_facts(user, StepFact.select())
-    ended = _month_counts(steps, StepFact.ended_at, months, offset, StepFact.on_time == 1)
-    figures = []
-    for m in months:
-        key = month_key(m)
-        n, on_time = ended.get(key, (0, 0))
-        figures.append(
-            (received.get(key, (0,))[0], closed.get(key, (0,))[0], n, _percent(on_time, n))
-        )
-    return figures
-
-
-def _months_figures(user, months):
-    return monthly_figures(user, months) or period_figures(user, months) if months else []
-
-
-def month_counts(user, months: list[Period], memo: dict | None = None) -> list[tuple] | None:
+def month_counts(user, months: list[Period], memo: dict | None = None) -> list[tuple]:
     """(received, closed, steps ended, of them on time) per calendar month, in order; a month
-    already over is read once per CACHE_SECONDS, the others once per `memo` (one page), by one
-    GROUP BY per figure over their span (`figure_cache.per_month`). None when the UTC offset
-    changes between the months."""
-    offset = constant_offset(months)
-    if offset is None:
-        return None
-
-    def count(span, offset):
-        received = _month_counts(
-            visible_tickets(user, Ticket.select()), Ticket.created_at, span, offset
-        )
-        closed = _month_counts(
-            visible_tickets(user, Ticket.select()), Ticket.closed_at, span, offset
-        )
-        steps = _scoped_facts(user, StepFact.select())
-        ended = _month_counts(steps, StepFact.ended_at, span, offset, StepFact.on_time == 1)
-        return {
-            month_key(m): (
-                received.get(month_key(m), (0,))[0],
-                closed.get(month_key(m), (0,))[0],
-                *ended.get(month_key(m), (0, 0)),
-            )
-            for m in span
-        }
-
-    return figure_cache.per_month(user, "month", months, count, (0, 0, 0, 0), memo)
+    already over is read once per CACHE_SECONDS, the others once per `memo` (one page)
+    (`figure_cache.per_month`), each month by counts of ranges of the time indexes (cheaper
+    than grouping a span by a local-month expression)."""
+    return figure_cache.per_month(
+        user,
+        "month",
+        months,
+        lambda span: {month_key(m): _count_month(user, m) for m in span},
+        (0, 0, 0, 0),
+        memo,
+    )
 
 
 def _summed(counts) -> tuple:
@@ -432,46 +390,33 @@ def trend_table(user, period: Period, memo: dict | None = None) -> Table:
     over are read once per CACHE_SECONDS: `figure_cache`)."""
     months = trend_months(period)
     counts = month_counts(user, months, memo)
-    if counts is not None:
-        rows = [(f"{m.first:%Y-%m}", *_summed([c])) for m, c in zip(months, counts, strict=True)]
-        return Table("tren", _l("Tren bulanan (12 bulan)"), PERIOD_COLUMNS, rows)
-    today = calendar.to_local(utcnow()).date()
-    past = [m for m in months if m.last < today]
-    rest = months[len(past) :]
-    figures = figure_cache.remember(
-        ("trend", figure_cache.scope_key(user), tuple(past)),
-        lambda: _months_figures(user, past),
-    ) + _months_figures(user, rest)
-    rows = [(f"{m.first:%Y-%m}", *f) for m, f in zip(months, figures, strict=True)]
+    rows = [(f"{m.first:%Y-%m}", *_summed([c])) for m, c in zip(months, counts, strict=True)]
     return Table("tren", _l("Tren bulanan (12 bulan)"), PERIOD_COLUMNS, rows)
 
 
 # --- incomplete documents ------------------------------------------------------------------------
 
 
-def _incomplete_counts(user, start, end, offset) -> dict:
-    """{local month or "": {Perangkat Daerah id: (received, went incomplete)}} of the tickets
-    received in [start, end): by local month when `offset` is given."""
-    month = local_month(Ticket.created_at, offset) if offset is not None else SQL("''")
+def _incomplete_counts(user, start, end) -> dict:
+    """{Perangkat Daerah id: (received, went incomplete)} of the tickets received in
+    [start, end)."""
     received_in = (Ticket.created_at >= start) & (Ticket.created_at < end)
     received = visible_tickets(
         user,
-        Ticket.select(month, Ticket.perangkat_daerah, fn.COUNT(Ticket.id)).where(received_in),
-    ).group_by(SQL("1, 2"))
+        Ticket.select(Ticket.perangkat_daerah, fn.COUNT(Ticket.id))
+        .where(received_in)
+        .group_by(Ticket.perangkat_daerah),
+    )
     # the few tickets that went incomplete, from the index on the step's status
     incomplete = visible_tickets(
         user,
-        TicketStep.select(month, Ticket.perangkat_daerah, fn.COUNT(fn.DISTINCT(Ticket.id)))
+        TicketStep.select(Ticket.perangkat_daerah, fn.COUNT(fn.DISTINCT(Ticket.id)))
         .join(Ticket, on=(TicketStep.ticket == Ticket.id))
-        .where(TicketStep.status == INCOMPLETE, received_in),
-    ).group_by(SQL("1, 2"))
-    found: dict = {}
-    for key, agency, n in received.tuples():
-        found.setdefault(key, {})[agency] = (int(n), 0)
-    for key, agency, n in incomplete.tuples():
-        counts = found.setdefault(key, {})
-        counts[agency] = (counts.get(agency, (0, 0))[0], int(n))
-    return found
+        .where(TicketStep.status == INCOMPLETE, received_in)
+        .group_by(Ticket.perangkat_daerah),
+    )
+    went = dict(incomplete.tuples())
+    return {agency: (int(n), int(went.get(agency, 0))) for agency, n in received.tuples()}
 
 
 def incomplete_counts(user, period: Period, memo: dict | None = None) -> dict:
@@ -480,14 +425,12 @@ def incomplete_counts(user, period: Period, memo: dict | None = None) -> dict:
     counts in the one month it was received in), else counted directly."""
     months = whole_months(period)
     if months is None:
-        return _incomplete_counts(user, *period.bounds(), None).get("", {})
+        return _incomplete_counts(user, *period.bounds())
     parts = figure_cache.per_month(
         user,
         "incomplete",
         months,
-        lambda span, offset: _incomplete_counts(
-            user, span[0].bounds()[0], span[-1].bounds()[1], offset
-        ),
+        lambda span: {month_key(m): _incomplete_counts(user, *m.bounds()) for m in span},
         {},
         memo,
     )

@@ -18,9 +18,8 @@ import time
 from flask import current_app
 
 from models.calendar import calendar
-from models.compliance import Period
 from models.db import utcnow
-from models.months import constant_offset, month_key, whole_months
+from models.months import month_key
 
 EXTENSION = "desk_figure_cache"
 CACHE_SECONDS = 900
@@ -92,10 +91,9 @@ def per_month(
 ) -> list:
     """The value of each calendar month of `months` (`models.compliance.Period`s, in order):
     a month already over (local date) is kept under (kind, scope, month) for CACHE_SECONDS;
-    the others are counted again, at most once per `memo` (one page). `count(span, offset)`
-    counts consecutive months at once, by local month ("YYYY-MM" keys) when `offset` (the
-    zone's fixed UTC offset over the span) is given, else one month as one part (key "");
-    a month it does not name gets `empty`; `weigh(value)`: its weight."""
+    the others are counted again, at most once per `memo` (one page). `count(months)` counts
+    the months missing ({"YYYY-MM": value}); a month it does not name gets `empty`;
+    `weigh(value)`: its weight."""
     today = calendar.to_local(utcnow()).date()
     scope = scope_key(user)
     memory = store()
@@ -104,20 +102,15 @@ def per_month(
     for m in months:
         key = (kind, scope, m)
         found[m] = recall(memory, key) if m.last < today else memo.get(key)
-    missing = sorted((m for m, v in found.items() if v is None), key=lambda m: m.first)
+    missing = [m for m in months if found[m] is None]
     if not missing:
         return [found[m] for m in months]
-    span = whole_months(Period(missing[0].first, missing[-1].last))
-    offset = constant_offset(span)
-    for chunk in [span] if offset is not None else [[m] for m in span]:
-        counted = count(chunk, offset)
-        for m in chunk:
-            value = counted.get(month_key(m) if offset is not None else "", empty)
-            key = (kind, scope, m)
-            if m in found:
-                found[m] = value
-            if m.last < today:
-                keep(memory, key, value, weigh(value) if weigh else 1)
-            else:
-                memo[key] = value
+    counted = count(missing)
+    for m in missing:
+        value = found[m] = counted.get(month_key(m), empty)
+        key = (kind, scope, m)
+        if m.last < today:
+            keep(memory, key, value, weigh(value) if weigh else 1)
+        else:
+            memo[key] = value
     return [found[m] for m in months]

@@ -203,7 +203,7 @@ def month_histograms(user, months: list[Period]) -> list[dict]:
     CACHE_SECONDS (`figure_cache.per_month`), the others counted month by month (a range of
     the index each: cheaper than grouping a span by a local-month expression)."""
 
-    def count(span, _offset):
+    def count(span):
         return {month_key(m): _count_part(user, *m.bounds()) for m in span}
 
     return figure_cache.per_month(user, "histograms", months, count, {}, weigh=len)
