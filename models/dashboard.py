@@ -111,8 +111,12 @@ def _scoped_facts(user, query):
     )
 
 
-def _labels(dimension):
-    """id -> label of a dimension (small catalogue tables, read whole)."""
+def _labels(dimension, memo: dict | None = None):
+    """id -> label of a dimension (small catalogue tables, read whole; once per `memo`)."""
+    if memo is not None:
+        if dimension not in memo:
+            memo[dimension] = _labels(dimension)
+        return memo[dimension]
     if dimension == "layanan":
         return dict(Layanan.select(Layanan.id, Layanan.name).tuples())
     if dimension == "perangkat_daerah":
@@ -123,19 +127,24 @@ def _labels(dimension):
 
 
 def durations(
-    user, period: Period, dimension: str | None = None, steps=MUTU_BAKU_NUMBERS, groups=None
+    user,
+    period: Period,
+    dimension: str | None = None,
+    steps=MUTU_BAKU_NUMBERS,
+    groups=None,
+    labels: dict | None = None,
 ):
     """The ended steps of the period per (dimension, step): how many, how many on time, the
     median and the 90th-percentile working duration (nearest rank, in tenths of an hour:
     `models.step_histograms`). `dimension`: None (per step only), "layanan", "duration" (the
     service's duration class), "perangkat_daerah" or "agent" (the ticket's assigned agent,
-    steps 5 and 7 only). `groups`: `period_histograms` when the page already has them. Sorted
-    by label, then step."""
+    steps 5 and 7 only). `groups`: `period_histograms` when the page already has them;
+    `labels`: the page's memo of `_labels`. Sorted by label, then step."""
     groups = step_histograms.period_histograms(user, period) if groups is None else groups
     if dimension == "agent":
         steps = tuple(s for s in steps if s in AGENT_STEPS)
     wanted = dimension or "step"
-    labels = _labels(dimension)
+    labels = _labels(dimension, labels)
     step_labels = {s: step_label(s) for s in steps}
     found = []
     for (kind, key, step), group in groups.items():
@@ -170,18 +179,22 @@ def steps_table(user, period: Period, groups=None) -> Table:
     return Table("langkah", _l("Durasi kerja per langkah SOP"), [STEP, *DURATION_COLUMNS], rows)
 
 
-def dimension_table(user, period: Period, dimension: str, slug: str, title, groups=None) -> Table:
+def dimension_table(
+    user, period: Period, dimension: str, slug: str, title, groups=None, labels=None
+) -> Table:
     """The step figures per (service | duration class | agency | agent, step)."""
     rows, step_labels = [], {s: step_label(s) for s in MUTU_BAKU_NUMBERS}
-    for r in durations(user, period, dimension, groups=groups):
+    for r in durations(user, period, dimension, groups=groups, labels=labels):
         label = DURATION_CLASSES.get(r.label, r.label) if dimension == "duration" else r.label
         rows.append((str(label), step_labels[r.step], *r.cells()))
     return Table(slug, title, [DIMENSION_COLUMNS[dimension], STEP, *DURATION_COLUMNS], rows)
 
 
-def signed_wait_table(user, period: Period, groups=None) -> Table:
+def signed_wait_table(user, period: Period, groups=None, labels=None) -> Table:
     """Step 6, the wait for the signed SLA and BA, per Perangkat Daerah."""
-    by_agency = durations(user, period, "perangkat_daerah", steps=(6,), groups=groups)
+    by_agency = durations(
+        user, period, "perangkat_daerah", steps=(6,), groups=groups, labels=labels
+    )
     rows = [(r.label, *r.cells()) for r in by_agency]
     return Table(
         "balasan",
@@ -442,10 +455,10 @@ def incomplete_counts(user, period: Period, memo: dict | None = None) -> dict:
     return total
 
 
-def incomplete_table(user, period: Period, memo: dict | None = None) -> Table:
+def incomplete_table(user, period: Period, memo: dict | None = None, labels=None) -> Table:
     """Per Perangkat Daerah: tickets received in the period, how many of them went to status
     incomplete (documents missing) at least once, and that share."""
-    names = _labels("perangkat_daerah")
+    names = _labels("perangkat_daerah", labels)
     rows = sorted(
         (names.get(pd, ""), n, went, _percent(went, n))
         for pd, (n, went) in incomplete_counts(user, period, memo).items()
@@ -589,6 +602,7 @@ def head_tables() -> dict:
 
     histograms: dict = {}  # one count of the period's durations for every duration table
     memo: dict = {}  # the current month's counts, counted once for the page
+    labels: dict = {}  # the catalogue's names, read once for the page
 
     def rows(user, period):
         key = (user.id, period)
@@ -597,7 +611,7 @@ def head_tables() -> dict:
         return histograms[key]
 
     def per(dimension, slug, title):
-        return lambda u, p, n: dimension_table(u, p, dimension, slug, title, rows(u, p))
+        return lambda u, p, n: dimension_table(u, p, dimension, slug, title, rows(u, p), labels)
 
     period_tables = {
         "langkah": lambda u, p, n: steps_table(u, p, rows(u, p)),
@@ -611,8 +625,8 @@ def head_tables() -> dict:
         "per-petugas": per(
             "agent", "per-petugas", _l("Durasi kerja per petugas (langkah 5 dan 7)")
         ),
-        "kelengkapan": lambda u, p, n: incomplete_table(u, p, memo),
-        "balasan": lambda u, p, n: signed_wait_table(u, p, rows(u, p)),
+        "kelengkapan": lambda u, p, n: incomplete_table(u, p, memo, labels),
+        "balasan": lambda u, p, n: signed_wait_table(u, p, rows(u, p), labels),
     }
     cached = {slug: past(slug, make) for slug, make in period_tables.items()}
     return {
