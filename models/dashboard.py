@@ -11,15 +11,16 @@ The rules, for every table here:
   for missing documents and the paused part of step 5 are not steps of their own.
 - "Tepat waktu" (on time): `ended_at <= due_at` (the due time already moved by paused time).
 - Durations are working time with paused time excluded (`TicketStep.working_seconds`, stored
-  when a step ends: `models.step_duration`), shown in working hours. The median and the 90th
-  percentile are nearest-rank: the value at rank ceil(p * n) of the group's sorted durations.
+  when a step ends: `models.step_duration`), shown in working hours with one decimal, rounded
+  half up. The median and the 90th percentile are nearest-rank: the value at rank ceil(p * n)
+  of the group's sorted durations.
 - Overdue: the tickets whose current staff step is past its due time now (a paused step has
   none).
 
 The counts are GROUP BY queries (received, closed, ended per period bucket or local month;
-open; overdue; incomplete). The duration tables share one query per page: the period's ended
-steps with their group keys, sorted by duration and read from the step index, grouped here, so
-that the five duration tables cost one index range scan instead of five window queries.
+open; overdue; incomplete). The duration tables share the period's histograms of tenths of an
+hour (`models.step_histograms`: one GROUP BY per dimension and month, the months already over
+kept), which give the shown median and 90th percentile exactly.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import SQL, Case, SqliteDatabase, fn
+from peewee import SQL, Case, fn
 
-from models import figure_cache
+from models import figure_cache, step_histograms
 from models.calendar import calendar
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
 from models.compliance import AGENT_STEPS, Period
 from models.db import utcnow
+from models.months import month_key, whole_months
 from models.report_table import Column, Table
 from models.scope import visible_tickets
 from models.sop import (
@@ -69,8 +71,8 @@ def step_label(number: int) -> str:
     return f"{number}. {mutu_baku_step(number).name}"
 
 
-def _hours(seconds) -> float | None:
-    return None if seconds is None else round(seconds / 3600, 1)
+def _hours(tenths) -> float | None:
+    return None if tenths is None else tenths / 10
 
 
 def _percent(part, whole) -> float | None:
@@ -82,22 +84,22 @@ def _percent(part, whole) -> float | None:
 
 @dataclass(frozen=True)
 class Duration:
-    """The figures of one group of ended steps."""
+    """The figures of one group of ended steps (durations in tenths of a working hour)."""
 
     key: object
     label: str
     step: int
     ended: int
     on_time: int
-    median_seconds: int | None
-    p90_seconds: int | None
+    median_tenths: int | None
+    p90_tenths: int | None
 
     def cells(self) -> tuple:
         return (
             self.ended,
             _percent(self.on_time, self.ended),
-            _hours(self.median_seconds),
-            _hours(self.p90_seconds),
+            _hours(self.median_tenths),
+            _hours(self.p90_tenths),
         )
 
 
@@ -109,41 +111,14 @@ def _scoped_facts(user, query):
     )
 
 
-def ended_steps(user, period: Period) -> list[tuple]:
-    """(step, layanan id, Perangkat Daerah id, assigned agent id, working seconds, on time 0/1)
-    of every staff step ended in the period that the user may see, by working seconds: one
-    query on the step facts (`models.step_facts`), read from their covering index."""
-    start, end = period.bounds()
-    query = (
-        StepFact.select(
-            StepFact.step,
-            StepFact.layanan_id,
-            StepFact.perangkat_daerah_id,
-            StepFact.agent_id,
-            StepFact.working_seconds,
-            StepFact.on_time,
-        )
-        .where(StepFact.ended_at >= start, StepFact.ended_at < end)
-        .order_by(StepFact.working_seconds)
-    )
-    # the cursor's own tuples: peewee's row wrapper costs more than the query at 100,000s of rows
-    sql, params = _scoped_facts(user, query).sql()
-    return StepFact._meta.database.execute_sql(sql, params).fetchall()
-
-
-def nearest_rank(values: list, percent: int):
-    """The value at rank ceil(percent / 100 * n) of sorted `values` (None when empty)."""
-    if not values:
-        return None
-    return values[(len(values) * percent + 99) // 100 - 1]
-
-
-def _labels(dimension):
-    """id -> label of a dimension (small catalogue tables, read whole)."""
+def _labels(dimension, memo: dict | None = None):
+    """id -> label of a dimension (small catalogue tables, read whole; once per `memo`)."""
+    if memo is not None:
+        if dimension not in memo:
+            memo[dimension] = _labels(dimension)
+        return memo[dimension]
     if dimension == "layanan":
         return dict(Layanan.select(Layanan.id, Layanan.name).tuples())
-    if dimension == "duration":
-        return dict(Layanan.select(Layanan.id, Layanan.duration).tuples())
     if dimension == "perangkat_daerah":
         return dict(PerangkatDaerah.select(PerangkatDaerah.id, PerangkatDaerah.name).tuples())
     if dimension == "agent":
@@ -151,59 +126,42 @@ def _labels(dimension):
     return {}
 
 
-COLUMN_OF = {"layanan": 1, "duration": 1, "perangkat_daerah": 2, "agent": 3}
-
-
 def durations(
-    user, period: Period, dimension: str | None = None, steps=MUTU_BAKU_NUMBERS, rows=None
+    user,
+    period: Period,
+    dimension: str | None = None,
+    steps=MUTU_BAKU_NUMBERS,
+    groups=None,
+    labels: dict | None = None,
 ):
     """The ended steps of the period per (dimension, step): how many, how many on time, the
-    median and the 90th-percentile working duration (nearest rank). `dimension`: None (per
-    step only), "layanan", "duration" (the service's duration class), "perangkat_daerah" or
-    "agent" (the ticket's assigned agent, steps 5 and 7 only). `rows`: `ended_steps` when the
-    page already has them. Sorted by label, then step."""
-    rows = ended_steps(user, period) if rows is None else rows
+    median and the 90th-percentile working duration (nearest rank, in tenths of an hour:
+    `models.step_histograms`). `dimension`: None (per step only), "layanan", "duration" (the
+    service's duration class), "perangkat_daerah" or "agent" (the ticket's assigned agent,
+    steps 5 and 7 only). `groups`: `period_histograms` when the page already has them;
+    `labels`: the page's memo of `_labels`. Sorted by label, then step."""
+    groups = step_histograms.period_histograms(user, period) if groups is None else groups
     if dimension == "agent":
         steps = tuple(s for s in steps if s in AGENT_STEPS)
-    labels = _labels(dimension)
-    groups: dict = {}
-    for row in rows:  # sorted by working seconds, so each group's list is sorted too
-        step = row[0]
-        if step not in steps:
+    wanted = dimension or "step"
+    labels = _labels(dimension, labels)
+    step_labels = {s: step_label(s) for s in steps}
+    found = []
+    for (kind, key, step), group in groups.items():
+        if kind != wanted or step not in steps:
             continue
         if dimension is None:
-            key = step
-        else:
-            key = row[COLUMN_OF[dimension]]
-            if dimension == "duration":
-                key = labels.get(key)
-            if key is None:
-                continue
-        group = groups.setdefault((key, step), ([], [0]))
-        group[0].append(row[4])
-        group[1][0] += row[5]
-    found = []
-    for (key, step), (seconds, on_time) in groups.items():
-        if dimension is None:
-            label = step_label(step)
+            label = step_labels[step]
         elif dimension == "duration":
             label = key
         else:
             label = labels.get(key, "")
         found.append(
-            Duration(
-                key,
-                label,
-                step,
-                len(seconds),
-                on_time[0],
-                nearest_rank(seconds, 50),
-                nearest_rank(seconds, 90),
-            )
+            Duration(key, label, step, group.ended, group.on_time, group.rank(50), group.rank(90))
         )
     if dimension is None:  # every step listed, zero when none ended
         by_step = {r.step: r for r in found}
-        return [by_step.get(s, Duration(s, step_label(s), s, 0, 0, None, None)) for s in steps]
+        return [by_step.get(s, Duration(s, step_labels[s], s, 0, 0, None, None)) for s in steps]
     return sorted(found, key=lambda r: (str(r.label), r.step))
 
 
@@ -215,24 +173,28 @@ DIMENSION_COLUMNS = {
 }
 
 
-def steps_table(user, period: Period, ended=None) -> Table:
+def steps_table(user, period: Period, groups=None) -> Table:
     """Per SOP step 3-7: ended in the period, share on time, median and p90 working hours."""
-    rows = [(step_label(r.step), *r.cells()) for r in durations(user, period, rows=ended)]
+    rows = [(step_label(r.step), *r.cells()) for r in durations(user, period, groups=groups)]
     return Table("langkah", _l("Durasi kerja per langkah SOP"), [STEP, *DURATION_COLUMNS], rows)
 
 
-def dimension_table(user, period: Period, dimension: str, slug: str, title, ended=None) -> Table:
+def dimension_table(
+    user, period: Period, dimension: str, slug: str, title, groups=None, labels=None
+) -> Table:
     """The step figures per (service | duration class | agency | agent, step)."""
-    rows = []
-    for r in durations(user, period, dimension, rows=ended):
+    rows, step_labels = [], {s: step_label(s) for s in MUTU_BAKU_NUMBERS}
+    for r in durations(user, period, dimension, groups=groups, labels=labels):
         label = DURATION_CLASSES.get(r.label, r.label) if dimension == "duration" else r.label
-        rows.append((str(label), step_label(r.step), *r.cells()))
+        rows.append((str(label), step_labels[r.step], *r.cells()))
     return Table(slug, title, [DIMENSION_COLUMNS[dimension], STEP, *DURATION_COLUMNS], rows)
 
 
-def signed_wait_table(user, period: Period, ended=None) -> Table:
+def signed_wait_table(user, period: Period, groups=None, labels=None) -> Table:
     """Step 6, the wait for the signed SLA and BA, per Perangkat Daerah."""
-    by_agency = durations(user, period, "perangkat_daerah", steps=(6,), rows=ended)
+    by_agency = durations(
+        user, period, "perangkat_daerah", steps=(6,), groups=groups, labels=labels
+    )
     rows = [(r.label, *r.cells()) for r in by_agency]
     return Table(
         "balasan",
@@ -363,14 +325,14 @@ def period_text(period: Period) -> str:
     return f"{period.first.isoformat()} – {period.last.isoformat()}"
 
 
-def comparison_table(user, period: Period) -> Table:
+def comparison_table(user, period: Period, memo: dict | None = None) -> Table:
     """This period and the previous one of the same length (`Period.previous`); periods of
     whole calendar months (a month, a quarter, a year) are added up from `month_counts`."""
     previous = period.previous()
     today = calendar.to_local(utcnow()).date()
     this_months, last_months = whole_months(period), whole_months(previous)
-    counts = month_counts(user, last_months + this_months) if this_months and last_months else None
-    if counts is not None:
+    if this_months and last_months:
+        counts = month_counts(user, last_months + this_months, memo)
         last_row = _summed(counts[: len(last_months)])
         this_row = _summed(counts[len(last_months) :])
     elif period.last < today:
@@ -400,104 +362,34 @@ def trend_months(period: Period) -> list[Period]:
     return months[::-1]
 
 
-def _constant_offset(periods) -> int | None:
-    """The zone's UTC offset in seconds if it is the same at every bound of `periods` (no
-    daylight saving between: every Indonesian zone), else None."""
-    offsets = set()
-    for period in periods:
-        for bound in period.bounds():
-            offsets.add(calendar.to_local(bound).utcoffset())
-    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
+def _count_month(user, month: Period) -> tuple:
+    """(received, closed, steps ended, of them on time) of one month: counts of index ranges."""
+    start, end = month.bounds()
 
+    def tickets(column):
+        query = Ticket.select(fn.COUNT(SQL("*"))).where(column >= start, column < end)
+        return int(visible_tickets(user, query).scalar() or 0)
 
-def _local_month(column, offset: int):
-    """The local month "YYYY-MM" of a stored UTC time, in SQL, for a fixed UTC offset."""
-    if isinstance(Ticket._meta.database.obj, SqliteDatabase):
-        return fn.strftime("%Y-%m", column, f"{offset:+d} seconds")
-    return fn.to_char(column + SQL(f"INTERVAL '{offset:d} seconds'"), "YYYY-MM")
-
-
-def _month_counts(query, column, months, offset, *extra):
-    """{"YYYY-MM": (count, *SUM(extra))} of `query`'s rows by the local month of `column`."""
-    first, _ = months[0].bounds()
-    _, last = months[-1].bounds()
-    month = _local_month(column, offset)
-    sums = [fn.SUM(Case(None, [(e, 1)], 0)) for e in extra]
-    query = (
-        query.select(month.alias("month"), fn.COUNT(SQL("*")), *sums)
-        .where(column >= first, column < last)
-        .group_by(month)
+    steps = StepFact.select(fn.COUNT(SQL("*")), fn.SUM(StepFact.on_time)).where(
+        StepFact.ended_at >= start, StepFact.ended_at < end
     )
-    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in query.tuples()}
+    ended, on_time = _scoped_facts(user, steps).tuples().first() or (0, 0)
+    return tickets(Ticket.created_at), tickets(Ticket.closed_at), int(ended or 0), int(on_time or 0)
 
 
-def monthly_figures(user, months: list[Period]) -> list[tuple] | None:
-    """`period_figures` of whole calendar months, by one GROUP BY on the local month per
-    figure (a fixed UTC offset over the months); None when the offset changes between them."""
-    offset = _constant_offset(months)
-    if offset is None:
-        return None
-    received = _month_counts(
-        visible_tickets(user, Ticket.select()), Ticket.created_at, months, offset
-    )
-    closed = _month_counts(visible_tickets(user, Ticket.select()), Ticket.closed_at, months, offset)
-    steps = _scoped_facts(user, StepFact.select())
-    ended = _month_counts(steps, StepFact.ended_at, months, offset, StepFact.on_time == 1)
-    figures = []
-    for m in months:
-        key = f"{m.first:%Y-%m}"
-        n, on_time = ended.get(key, (0, 0))
-        figures.append(
-            (received.get(key, (0,))[0], closed.get(key, (0,))[0], n, _percent(on_time, n))
-        )
-    return figures
-
-
-def _months_figures(user, months):
-    return monthly_figures(user, months) or period_figures(user, months) if months else []
-
-
-def whole_months(period: Period) -> list[Period] | None:
-    """The calendar months that make up `period` exactly, or None when it is not whole months."""
-    if period.first.day != 1 or (period.last + dt.timedelta(days=1)).day != 1:
-        return None
-    months, year, month = [], period.first.year, period.first.month
-    while (year, month) <= (period.last.year, period.last.month):
-        months.append(Period.month(year, month))
-        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
-    return months
-
-
-def month_counts(user, months: list[Period]) -> list[tuple] | None:
+def month_counts(user, months: list[Period], memo: dict | None = None) -> list[tuple]:
     """(received, closed, steps ended, of them on time) per calendar month, in order; a month
-    already over is read once per CACHE_SECONDS (`figure_cache`), the others by one GROUP BY
-    per figure over their span. None when the UTC offset changes between the months."""
-    offset = _constant_offset(months)
-    if offset is None:
-        return None
-    today = calendar.to_local(utcnow()).date()
-    scope = figure_cache.scope_key(user)
-    store = figure_cache.store()
-    found = {m: figure_cache.recall(store, ("month", scope, m)) for m in months}
-    missing = sorted((m for m, v in found.items() if v is None), key=lambda m: m.first)
-    if missing:
-        span = whole_months(Period(missing[0].first, missing[-1].last))
-        received = _month_counts(
-            visible_tickets(user, Ticket.select()), Ticket.created_at, span, offset
-        )
-        closed = _month_counts(
-            visible_tickets(user, Ticket.select()), Ticket.closed_at, span, offset
-        )
-        steps = _scoped_facts(user, StepFact.select())
-        ended = _month_counts(steps, StepFact.ended_at, span, offset, StepFact.on_time == 1)
-        for m in span:
-            key = f"{m.first:%Y-%m}"
-            value = (received.get(key, (0,))[0], closed.get(key, (0,))[0], *ended.get(key, (0, 0)))
-            if m in found:
-                found[m] = value
-            if m.last < today:
-                figure_cache.keep(store, ("month", scope, m), value)
-    return [found[m] for m in months]
+    already over is read once per CACHE_SECONDS, the others once per `memo` (one page)
+    (`figure_cache.per_month`), each month by counts of ranges of the time indexes (cheaper
+    than grouping a span by a local-month expression)."""
+    return figure_cache.per_month(
+        user,
+        "month",
+        months,
+        lambda span: {month_key(m): _count_month(user, m) for m in span},
+        (0, 0, 0, 0),
+        memo,
+    )
 
 
 def _summed(counts) -> tuple:
@@ -506,32 +398,21 @@ def _summed(counts) -> tuple:
     return (received, closed, ended, _percent(on_time, ended))
 
 
-def trend_table(user, period: Period) -> Table:
+def trend_table(user, period: Period, memo: dict | None = None) -> Table:
     """The monthly trend: the twelve months up to the period's last month (the months already
     over are read once per CACHE_SECONDS: `figure_cache`)."""
     months = trend_months(period)
-    counts = month_counts(user, months)
-    if counts is not None:
-        rows = [(f"{m.first:%Y-%m}", *_summed([c])) for m, c in zip(months, counts, strict=True)]
-        return Table("tren", _l("Tren bulanan (12 bulan)"), PERIOD_COLUMNS, rows)
-    today = calendar.to_local(utcnow()).date()
-    past = [m for m in months if m.last < today]
-    rest = months[len(past) :]
-    figures = figure_cache.remember(
-        ("trend", figure_cache.scope_key(user), tuple(past)),
-        lambda: _months_figures(user, past),
-    ) + _months_figures(user, rest)
-    rows = [(f"{m.first:%Y-%m}", *f) for m, f in zip(months, figures, strict=True)]
+    counts = month_counts(user, months, memo)
+    rows = [(f"{m.first:%Y-%m}", *_summed([c])) for m, c in zip(months, counts, strict=True)]
     return Table("tren", _l("Tren bulanan (12 bulan)"), PERIOD_COLUMNS, rows)
 
 
 # --- incomplete documents ------------------------------------------------------------------------
 
 
-def incomplete_table(user, period: Period) -> Table:
-    """Per Perangkat Daerah: tickets received in the period, how many of them went to status
-    incomplete (documents missing) at least once, and that share."""
-    start, end = period.bounds()
+def _incomplete_counts(user, start, end) -> dict:
+    """{Perangkat Daerah id: (received, went incomplete)} of the tickets received in
+    [start, end)."""
     received_in = (Ticket.created_at >= start) & (Ticket.created_at < end)
     received = visible_tickets(
         user,
@@ -548,10 +429,40 @@ def incomplete_table(user, period: Period) -> Table:
         .group_by(Ticket.perangkat_daerah),
     )
     went = dict(incomplete.tuples())
-    names = _labels("perangkat_daerah")
+    return {agency: (int(n), int(went.get(agency, 0))) for agency, n in received.tuples()}
+
+
+def incomplete_counts(user, period: Period, memo: dict | None = None) -> dict:
+    """{Perangkat Daerah id: (tickets received in the period, of them went incomplete at least
+    once)}: for whole months, the months' counts added up (`figure_cache.per_month`: a ticket
+    counts in the one month it was received in), else counted directly."""
+    months = whole_months(period)
+    if months is None:
+        return _incomplete_counts(user, *period.bounds())
+    parts = figure_cache.per_month(
+        user,
+        "incomplete",
+        months,
+        lambda span: {month_key(m): _incomplete_counts(user, *m.bounds()) for m in span},
+        {},
+        memo,
+    )
+    total: dict = {}
+    for part in parts:
+        for agency, (n, went) in part.items():
+            before = total.get(agency, (0, 0))
+            total[agency] = (before[0] + n, before[1] + went)
+    return total
+
+
+def incomplete_table(user, period: Period, memo: dict | None = None, labels=None) -> Table:
+    """Per Perangkat Daerah: tickets received in the period, how many of them went to status
+    incomplete (documents missing) at least once, and that share."""
+    names = _labels("perangkat_daerah", labels)
     rows = sorted(
-        (names.get(pd, ""), int(n), int(went.get(pd, 0)), _percent(int(went.get(pd, 0)), int(n)))
-        for pd, n in received.tuples()
+        (names.get(pd, ""), n, went, _percent(went, n))
+        for pd, (n, went) in incomplete_counts(user, period, memo).items()
+        if n
     )
     return Table(
         "kelengkapan",
@@ -689,16 +600,18 @@ def head_tables() -> dict:
 
         return table
 
-    ended: dict = {}  # one fetch of the period's ended steps for every duration table
+    histograms: dict = {}  # one count of the period's durations for every duration table
+    memo: dict = {}  # the current month's counts, counted once for the page
+    labels: dict = {}  # the catalogue's names, read once for the page
 
     def rows(user, period):
         key = (user.id, period)
-        if key not in ended:
-            ended[key] = ended_steps(user, period)
-        return ended[key]
+        if key not in histograms:
+            histograms[key] = step_histograms.period_histograms(user, period)
+        return histograms[key]
 
     def per(dimension, slug, title):
-        return lambda u, p, n: dimension_table(u, p, dimension, slug, title, rows(u, p))
+        return lambda u, p, n: dimension_table(u, p, dimension, slug, title, rows(u, p), labels)
 
     period_tables = {
         "langkah": lambda u, p, n: steps_table(u, p, rows(u, p)),
@@ -712,17 +625,17 @@ def head_tables() -> dict:
         "per-petugas": per(
             "agent", "per-petugas", _l("Durasi kerja per petugas (langkah 5 dan 7)")
         ),
-        "kelengkapan": lambda u, p, n: incomplete_table(u, p),
-        "balasan": lambda u, p, n: signed_wait_table(u, p, rows(u, p)),
+        "kelengkapan": lambda u, p, n: incomplete_table(u, p, memo, labels),
+        "balasan": lambda u, p, n: signed_wait_table(u, p, rows(u, p), labels),
     }
     cached = {slug: past(slug, make) for slug, make in period_tables.items()}
     return {
         "terbuka": lambda u, p, n: open_by_step_table(u),
         "terlambat-langkah": lambda u, p, n: overdue_by_step_table(u, n, found(u, n)),
         "terlambat-petugas": lambda u, p, n: overdue_by_person_table(u, n, found(u, n)),
-        "banding": lambda u, p, n: comparison_table(u, p),
+        "banding": lambda u, p, n: comparison_table(u, p, memo),
         **{slug: cached[slug] for slug in ("langkah", "per-layanan", "per-kelas-durasi")},
         **{slug: cached[slug] for slug in ("per-perangkat-daerah", "per-petugas")},
         **{slug: cached[slug] for slug in ("kelengkapan", "balasan")},
-        "tren": lambda u, p, n: trend_table(u, p),
+        "tren": lambda u, p, n: trend_table(u, p, memo),
     }

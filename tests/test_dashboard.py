@@ -400,3 +400,21 @@ def test_the_heads_page_shows_the_satisfaction_index(client, login_as, scenario,
     assert "Belum cukup jawaban survei" in html  # nobody answered in the scenario
     login_as("helpdesk")
     assert 'id="skm"' not in client.get("/admin/").get_data(as_text=True)
+
+
+def test_table_rows_are_escaped_html_with_the_numbers_right_aligned():
+    from models.report_table import Column, Table
+
+    table = Table(
+        "x",
+        "x",
+        [Column("agency", "Perangkat Daerah"), Column("median_hours", "Median", "hours")],
+        [("<b>Dinas</b> & Co", 2.5), ("Bapenda", None)],
+    )
+    assert [str(r) for r in dashboard_view.body_rows(table, dashboard_view.cell)] == [
+        '<tr><th scope="row" class="font-weight-normal" data-key="agency">'
+        '&lt;b&gt;Dinas&lt;/b&gt; &amp; Co</th><td data-key="median_hours" class="text-right">'
+        "2,5</td></tr>",
+        '<tr><th scope="row" class="font-weight-normal" data-key="agency">Bapenda</th>'
+        '<td data-key="median_hours" class="text-right">–</td></tr>',
+    ]
