@@ -355,8 +355,8 @@ def _holidays_known(rows, now):
     read in one query instead of once per row (the same rule, `models.calendar`)."""
     own = calendar._get_current_object()
     first = own.to_local(min(min(r.started_at, r.paused_at or r.started_at) for r in rows)).date()
-    # the calendar asks for windows of 62 days from a step's first day: the last one ends
-    # at most 62 days after `now`
+    # the calendar asks for the days a step spans (and `add_working_time` for windows of 62
+    # days): none of them ends more than 62 days after `now`
     last = own.to_local(now).date() + dt.timedelta(days=62)
     dates = own._holiday_dates(first, last)
 
