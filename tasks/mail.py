@@ -115,12 +115,13 @@ def deliver(notification_id: int, now=None, connection=None) -> str:
     return _send(row, now, connection)
 
 
-def _send(row: Notification, now, connection=None) -> str:
-    """Send one claimed row and record the outcome on it (sent, or the failed attempt)."""
+def _send(row: Notification, now, connection=None, batch: dict | None = None) -> str:
+    """Send one claimed row and record the outcome on it (sent, or the failed attempt).
+    `batch`: what `deliver_all` keeps between the rows of a task (see `compose`, `resolve`)."""
     try:
-        recipients = resolve(row)
+        recipients = resolve(row, batch)
         if recipients:
-            message = compose(row, recipients)
+            message = compose(row, recipients, batch=batch)
             if connection is not None:
                 connection.open()  # once; a failure to connect is this row's failed attempt
                 message.connection = connection
@@ -203,12 +204,14 @@ def deliver_all(notification_ids, now=None) -> dict:
             outcomes[outcome] = outcomes.get(outcome, 0) + n
 
     connection = None
+    batch: dict = {}  # the staff, seksi and template context read once for the task's rows
     try:
         for start in range(0, len(ids), CLAIM_CHUNK):
             chunk_now = now or utcnow()
             chunk = ids[start : start + CLAIM_CHUNK]
             rows = claim_many(chunk, chunk_now)
             count("skipped", len(chunk) - len(rows))
+            batch["missing"] = Ticket.missing_document_names(row.ticket_id for row in rows)
             held_until, claimed_at = chunk_now + _lease(), _clock()
             while rows:
                 if _clock() - claimed_at > _lease().total_seconds() / 2:
@@ -220,7 +223,7 @@ def deliver_all(notification_ids, now=None) -> dict:
                 row = rows.pop(0)
                 if connection is None:
                     connection = mail.get_connection()
-                outcome = _send(row, chunk_now, connection)
+                outcome = _send(row, chunk_now, connection, batch)
                 count(outcome)
                 if outcome in ("retry", "failed"):  # the connection may be what failed
                     _close_quietly(connection)
