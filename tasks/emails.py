@@ -7,6 +7,8 @@ page (`staff_ticket_url`, the one place that knows its address).
 
 from __future__ import annotations
 
+import secrets
+from email.policy import Compat32
 from email.utils import parseaddr
 
 from flask import current_app
@@ -76,6 +78,50 @@ def subject_of(kind: str, ticket) -> str:
     return f"[{ticket.number}] {subject(ticket) if subject else kind}"
 
 
+class _HeaderPolicy(Compat32):
+    """compat32 (the policy of Flask-Mailman's MIME parts) with a short cut for the usual
+    header: an ASCII value on one line that fits in `max_line_length` is written as it is,
+    which is what compat32's folding makes of it, without a `Header` built and split for each
+    of the ~18 headers of an email. Anything else is folded by compat32."""
+
+    def fold_binary(self, name, value):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and "\n" not in value
+            and "\r" not in value
+            and (not self.max_line_length or len(name) + 2 + len(value) < self.max_line_length)
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_HEADER_POLICY = _HeaderPolicy()
+
+
+class DeskEmail(EmailMultiAlternatives):
+    """Flask-Mailman's message, serialised with `_HeaderPolicy` and with each multipart's
+    boundary chosen here: a random token (the generator would otherwise compile a regular
+    expression per email to check its own against the whole text) that no part contains."""
+
+    def message(self):
+        msg = super().message()
+        for part in msg.walk():
+            part.policy = _HEADER_POLICY
+            if part.is_multipart() and not part.get_boundary():
+                payloads = [str(p.get_payload()) for p in part.walk() if not p.is_multipart()]
+                boundary = _boundary()
+                while any(boundary in text for text in payloads):
+                    boundary = _boundary()
+                part.set_boundary(boundary)
+        return msg
+
+
+def _boundary() -> str:
+    # "=_" never occurs in quoted-printable text; the token is not guessable in advance.
+    return f"=_desk_{secrets.token_hex(16)}"
+
+
 def tracking_url(ticket) -> str:
     return f"{current_app.config['BASE_URL']}/lacak/{ticket.tracking_token}"
 
@@ -130,7 +176,7 @@ def language_of(row) -> str:
     return DEFAULT
 
 
-def compose(row, recipients: list[str], batch: dict | None = None) -> EmailMultiAlternatives:
+def compose(row, recipients: list[str], batch: dict | None = None) -> DeskEmail:
     """The email of one outbox row to `recipients`, in its language (`language_of`): text and
     HTML parts, Message-ID carrying the row's id, and for Selesai the current SLA and BA as
     attachments. `batch`: what the sender of several rows keeps between them (the missing
@@ -177,11 +223,11 @@ def _render(kind: str, extension: str, ctx: dict) -> str:
     return current_app.jinja_env.get_template(f"email/{kind}.{extension}").render(ctx)
 
 
-def _compose(row, recipients: list[str], batch: dict) -> EmailMultiAlternatives:
+def _compose(row, recipients: list[str], batch: dict) -> DeskEmail:
     missing = batch["missing"].get(row.ticket_id, []) if "missing" in batch else None
     ctx = {**_common_context(batch), **context_of(row, missing)}
     ticket = ctx["ticket"]
-    message = EmailMultiAlternatives(
+    message = DeskEmail(
         subject=subject_of(row.kind, ticket),
         body=_render(row.kind, "txt", ctx),
         from_email=current_app.config["MAIL_FROM"],
