@@ -171,3 +171,13 @@ def test_one_batch_writes_each_email_in_its_own_language(app, db):
         else:  # staff read Bahasa Indonesia, whatever the requester's language
             assert "Yth. " in body and "Yth. " in html
             assert "Dear " not in body + html
+
+
+def test_the_agent_loaded_with_the_rows_is_named_and_addressed(db, users, smtp, make_ticket):
+    """The rows' agents are loaded with a few columns only (no password hash, no second
+    factor's secret): their name still reaches the requester, their address the agent."""
+    make_ticket("selesai")
+    done = [m for m in smtp.messages if "Permohonan selesai" in m.subject]
+    assert len(done) == 1 and users["agent"].name in done[0].part("text/plain")
+    disposed = [m for m in smtp.messages if "Disposisi" in m.subject]
+    assert [m.rcpt_tos for m in disposed] == [[users["agent"].email.lower()]]
