@@ -5,10 +5,12 @@
 A row is claimed before it is sent by a conditional UPDATE that counts the attempt and moves
 `next_attempt_at` a lease ahead, so two consumers given the same row send it once; a consumer
 that dies mid-send leaves the row due again when the lease runs out. A task claims its rows in
-one UPDATE ... RETURNING and loads them with their tickets in one query (`claim_many`), then
-sends and records each on its own. A failed attempt is retried
-with exponential backoff; after `MAIL_MAX_ATTEMPTS` the row is `failed` (`Notification.
-failed_ones()`) until staff retry it. Every sent email is written to the ticket's history.
+one UPDATE ... RETURNING and loads them with their tickets in one query (`claim_many`), reads
+the missing documents of those tickets in one more and the staff of each audience once per task
+(`Ticket.missing_document_names`, `resolve`'s cache), then sends and records each on its own.
+A failed attempt is retried with exponential backoff; after `MAIL_MAX_ATTEMPTS` the row is
+`failed` (`Notification.failed_ones()`) until staff retry it. Every sent email is written to
+the ticket's history.
 """
 
 from __future__ import annotations
