@@ -4,7 +4,7 @@ with `--profile`, pyinstrument's tree). It writes to the seeded database (rows m
 history appended), as W6 does.
 
     .venv/bin/python -m bench.profile_mail --workdir /tmp/perfbench-sqlite \\
-        [--database-url postgresql://...] [--count 500] [--batch 50] [--profile]
+        [--database-url postgresql://...] [--count 500] [--batch 50] [--profile | --cprofile]
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--cprofile", action="store_true", help="cProfile of this thread (not the sink's)"
+    )
     args = parser.parse_args()
     from aiosmtpd.controller import Controller
 
@@ -82,21 +85,35 @@ def main() -> None:
                 logger.setLevel(logging.WARNING)
                 print(f"{handler.count / len(chunks[0]):.1f} SQL statements per email")
                 profiler = None
-                if args.profile:
+                if args.cprofile:
+                    import cProfile
+
+                    profiler = cProfile.Profile()
+                    profiler.enable()
+                elif args.profile:
                     from pyinstrument import Profiler
 
                     profiler = Profiler(interval=0.0005)
                     profiler.start()
                 wall, cpu = time.perf_counter(), time.process_time()
+                thread = time.thread_time()  # this thread only: the consumer without the sink
                 for chunk in chunks[1:]:
                     deliver_all(chunk)
                 n = len(ids) - len(chunks[0])
                 print(
                     f"{(time.perf_counter() - wall) / n * 1000:.2f} ms wall, "
                     f"{(time.process_time() - cpu) / n * 1000:.2f} ms CPU per email "
-                    f"(sink in this process), {len(received)} received of {len(ids)}"
+                    f"(sink in this process), {(time.thread_time() - thread) / n * 1000:.2f} ms "
+                    f"CPU of the sending thread, {len(received)} received of {len(ids)}"
                 )
-                if profiler is not None:
+                if args.cprofile:
+                    import pstats
+
+                    profiler.disable()
+                    stats = pstats.Stats(profiler).sort_stats("tottime")
+                    stats.print_stats(40)
+                    stats.sort_stats("cumulative").print_stats(60)
+                elif profiler is not None:
                     profiler.stop()
                     print(profiler.output_text(unicode=False, color=False))
     finally:

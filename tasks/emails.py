@@ -7,18 +7,21 @@ page (`staff_ticket_url`, the one place that knows its address).
 
 from __future__ import annotations
 
+import secrets
+from email.policy import Compat32
 from email.utils import parseaddr
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
+from flask_babel import force_locale, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from formatting import local_datetime
 from language import DEFAULT, supported
-from models.catalog import RequiredDocument
 from models.storage import store
-from models.ticket import AUDIENCE_REQUESTER, STATUSES, Document
+from models.ticket import AUDIENCE_REQUESTER, STATUSES, Document, Ticket
 from models.workflow import helpdesk_note
 
 KINDS = (
@@ -44,31 +47,79 @@ KINDS = (
 )
 
 
+# One function per kind: only the subject of the email being written is translated.
+_SUBJECTS = {
+    # One line whatever was stored: a header never carries a line break.
+    "opened": lambda t: _("Tiket dibuka: %(subject)s", subject=" ".join(t.subject.split())),
+    "incomplete": lambda t: _("Dokumen persyaratan belum lengkap"),
+    "documents_completed": lambda t: _("Dokumen persyaratan telah dilengkapi"),
+    "disposed": lambda t: _("Disposisi tiket kepada Anda"),
+    "selesai": lambda t: _("Permohonan selesai: mohon kirim balasan SLA dan BA"),
+    "signed": lambda t: _("Balasan SLA dan BA telah diterima"),
+    "closed": lambda t: _("Tiket ditutup: %(reason)s", reason=t.close_reason_label),
+    "tracking_link": lambda t: _("Tautan pelacakan tiket Anda"),
+    "reminder_overdue": lambda t: _("Pengingat: langkah tiket melewati batas waktu"),
+    "reminder_escalation": lambda t: _("Eskalasi: tiket terlambat lebih dari satu hari kerja"),
+    "reminder_deadline": lambda t: _("Pengingat: batas waktu kelengkapan dokumen"),
+    "reminder_signed": lambda t: _("Pengingat: balasan SLA dan BA belum diterima"),
+    "documents_received": lambda t: _("Dokumen persyaratan diterima helpdesk"),
+    "window_extended": lambda t: _("Batas waktu kelengkapan dokumen diperpanjang"),
+    "signed_returned": lambda t: _("Balasan SLA/BA dikembalikan: mohon kirim ulang"),
+    "disputed": lambda t: _("Keberatan pemohon: pekerjaan belum selesai"),
+    "message": lambda t: _("Pesan dari Service Desk"),
+    "question": lambda t: _("Petugas membutuhkan informasi dari Anda"),
+    "requester_reply": lambda t: _("Balasan baru dari pemohon"),
+}
+
+
 def subject_of(kind: str, ticket) -> str:
     """The subject line of an email of `kind` about `ticket` (ticket number first)."""
-    subjects = {
-        # One line whatever was stored: a header never carries a line break.
-        "opened": _("Tiket dibuka: %(subject)s", subject=" ".join(ticket.subject.split())),
-        "incomplete": _("Dokumen persyaratan belum lengkap"),
-        "documents_completed": _("Dokumen persyaratan telah dilengkapi"),
-        "disposed": _("Disposisi tiket kepada Anda"),
-        "selesai": _("Permohonan selesai: mohon kirim balasan SLA dan BA"),
-        "signed": _("Balasan SLA dan BA telah diterima"),
-        "closed": _("Tiket ditutup: %(reason)s", reason=ticket.close_reason_label),
-        "tracking_link": _("Tautan pelacakan tiket Anda"),
-        "reminder_overdue": _("Pengingat: langkah tiket melewati batas waktu"),
-        "reminder_escalation": _("Eskalasi: tiket terlambat lebih dari satu hari kerja"),
-        "reminder_deadline": _("Pengingat: batas waktu kelengkapan dokumen"),
-        "reminder_signed": _("Pengingat: balasan SLA dan BA belum diterima"),
-        "documents_received": _("Dokumen persyaratan diterima helpdesk"),
-        "window_extended": _("Batas waktu kelengkapan dokumen diperpanjang"),
-        "signed_returned": _("Balasan SLA/BA dikembalikan: mohon kirim ulang"),
-        "disputed": _("Keberatan pemohon: pekerjaan belum selesai"),
-        "message": _("Pesan dari Service Desk"),
-        "question": _("Petugas membutuhkan informasi dari Anda"),
-        "requester_reply": _("Balasan baru dari pemohon"),
-    }
-    return f"[{ticket.number}] {subjects.get(kind, kind)}"
+    subject = _SUBJECTS.get(kind)
+    return f"[{ticket.number}] {subject(ticket) if subject else kind}"
+
+
+class _HeaderPolicy(Compat32):
+    """compat32 (the policy of Flask-Mailman's MIME parts) with a short cut for the usual
+    header: an ASCII value on one line that fits in `max_line_length` is written as it is,
+    which is what compat32's folding makes of it, without a `Header` built and split for each
+    of the ~18 headers of an email. Anything else is folded by compat32."""
+
+    def fold_binary(self, name, value):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and "\n" not in value
+            and "\r" not in value
+            and (not self.max_line_length or len(name) + 2 + len(value) < self.max_line_length)
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_HEADER_POLICY = _HeaderPolicy()
+
+
+class DeskEmail(EmailMultiAlternatives):
+    """Flask-Mailman's message, serialised with `_HeaderPolicy` and with each multipart's
+    boundary chosen here: a random token (the generator would otherwise compile a regular
+    expression per email to check its own against the whole text) that no part contains."""
+
+    def message(self):
+        msg = super().message()
+        for part in msg.walk():
+            part.policy = _HEADER_POLICY
+            if part.is_multipart() and not part.get_boundary():
+                payloads = [str(p.get_payload()) for p in part.walk() if not p.is_multipart()]
+                boundary = _boundary()
+                while any(boundary in text for text in payloads):
+                    boundary = _boundary()
+                part.set_boundary(boundary)
+        return msg
+
+
+def _boundary() -> str:
+    # "=_" never occurs in quoted-printable text; the token is not guessable in advance.
+    return f"=_desk_{secrets.token_hex(16)}"
 
 
 def tracking_url(ticket) -> str:
@@ -86,17 +137,16 @@ def message_id(row) -> str:
     return f"<notification-{row.id}.{row.ticket.number.lower()}@{domain}>"
 
 
-def context_of(row) -> dict:
-    """What the templates of `row.kind` may show."""
+def context_of(row, missing: list[str] | None = None) -> dict:
+    """What the templates of `row.kind` may show. `missing`: the names of the documents the
+    ticket misses when the caller read them for a batch (`Ticket.missing_document_names`);
+    otherwise they are read here."""
     ticket = row.ticket
     to_requester = row.audience == AUDIENCE_REQUESTER
     # The accessor: no query when the sender loaded the agent with the ticket (tasks.mail).
     agent = ticket.assigned_agent if ticket.assigned_agent_id else None
-    missing = [
-        RequiredDocument.get_by_id(i).name
-        for i in ticket.missing_document_ids
-        if RequiredDocument.get_or_none(RequiredDocument.id == i) is not None
-    ]
+    if missing is None:
+        missing = Ticket.missing_document_names([ticket.id]).get(ticket.id, [])
     event = row.event if row.event_id else None
     # The status the event reported, not a later one the ticket reached before a late send.
     status = STATUSES.get(event.to_status) if event and event.to_status else ticket.status_label
@@ -126,21 +176,60 @@ def language_of(row) -> str:
     return DEFAULT
 
 
-def compose(row, recipients: list[str]) -> EmailMultiAlternatives:
+def compose(row, recipients: list[str], batch: dict | None = None) -> DeskEmail:
     """The email of one outbox row to `recipients`, in its language (`language_of`): text and
     HTML parts, Message-ID carrying the row's id, and for Selesai the current SLA and BA as
-    attachments.
+    attachments. `batch`: what the sender of several rows keeps between them (the missing
+    documents it read for all of them under "missing", the templates' common context per
+    language); the email is the same with or without it.
     """
+    batch = {} if batch is None else batch
     with force_locale(language_of(row)):
-        return _compose(row, recipients)
+        return _compose(row, recipients, batch)
 
 
-def _compose(row, recipients: list[str]) -> EmailMultiAlternatives:
-    ctx = context_of(row)
+def _gettext(translations):
+    """`_`/`gettext` for the email templates bound to one catalogue: what Flask-Babel installs
+    (Jinja's new-style gettext: escaped in HTML, always formatted with its keywords) without
+    finding the locale and catalogue again on each of the ~30 calls of an email."""
+    lookup = translations.ugettext
+
+    @pass_context
+    def gettext(context, string, **variables):
+        text = lookup(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return gettext
+
+
+def _common_context(batch: dict) -> dict:
+    """The templates' context shared by every email of one language: the app's context
+    processors (the helpdesk's contact) and the bound gettext; made once per batch and
+    language."""
+    key = ("template_context", str(get_locale()))
+    common = batch.get(key)
+    if common is None:
+        common = {}
+        current_app.update_template_context(common)
+        gettext = _gettext(get_translations())
+        common.update(_=gettext, gettext=gettext)
+        batch[key] = common
+    return common
+
+
+def _render(kind: str, extension: str, ctx: dict) -> str:
+    return current_app.jinja_env.get_template(f"email/{kind}.{extension}").render(ctx)
+
+
+def _compose(row, recipients: list[str], batch: dict) -> DeskEmail:
+    missing = batch["missing"].get(row.ticket_id, []) if "missing" in batch else None
+    ctx = {**_common_context(batch), **context_of(row, missing)}
     ticket = ctx["ticket"]
-    message = EmailMultiAlternatives(
+    message = DeskEmail(
         subject=subject_of(row.kind, ticket),
-        body=render_template(f"email/{row.kind}.txt", **ctx),
+        body=_render(row.kind, "txt", ctx),
         from_email=current_app.config["MAIL_FROM"],
         to=recipients,
         headers={
@@ -149,7 +238,7 @@ def _compose(row, recipients: list[str]) -> EmailMultiAlternatives:
             "X-Service-Desk-Ticket": ticket.number,
         },
     )
-    message.attach_alternative(render_template(f"email/{row.kind}.html", **ctx), "text/html")
+    message.attach_alternative(_render(row.kind, "html", ctx), "text/html")
     if row.kind == "selesai":
         for kind in ("sla", "ba"):
             doc = Document.current(ticket.id, kind)

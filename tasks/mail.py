@@ -5,10 +5,12 @@
 A row is claimed before it is sent by a conditional UPDATE that counts the attempt and moves
 `next_attempt_at` a lease ahead, so two consumers given the same row send it once; a consumer
 that dies mid-send leaves the row due again when the lease runs out. A task claims its rows in
-one UPDATE ... RETURNING and loads them with their tickets in one query (`claim_many`), then
-sends and records each on its own. A failed attempt is retried
-with exponential backoff; after `MAIL_MAX_ATTEMPTS` the row is `failed` (`Notification.
-failed_ones()`) until staff retry it. Every sent email is written to the ticket's history.
+one UPDATE ... RETURNING and loads them with their tickets in one query (`claim_many`), reads
+the missing documents of those tickets in one more and the staff of each audience once per task
+(`Ticket.missing_document_names`, `resolve`'s cache), then sends and records each on its own.
+A failed attempt is retried with exponential backoff; after `MAIL_MAX_ATTEMPTS` the row is
+`failed` (`Notification.failed_ones()`) until staff retry it. Every sent email is written to
+the ticket's history.
 """
 
 from __future__ import annotations
@@ -64,8 +66,9 @@ def claim(notification_id: int, now) -> Notification | None:
 
 def claim_many(notification_ids, now) -> list[Notification]:
     """Take the due pending rows among `notification_ids` for sending (one attempt each), in
-    the order given, with their tickets (service, agency), events and pinned agents: one
-    conditional UPDATE ... RETURNING, one SELECT. A row another consumer holds is left out."""
+    the order given, with their tickets (service, agency), events and pinned agents (id, email,
+    name, active only): one conditional UPDATE ... RETURNING, one SELECT. A row another
+    consumer holds is left out."""
     ids = list(dict.fromkeys(int(i) for i in notification_ids))
     if not ids:
         return []
@@ -85,10 +88,13 @@ def claim_many(notification_ids, now) -> list[Notification]:
     if not claimed:
         return []
     agent = User.alias()
+    # Of a user, what an email shows or is sent to: not the password hash nor the second
+    # factor's secret (and each column costs the statement's building and each row's reading).
+    staff = [
+        f for model in (User, agent) for f in (model.id, model.email, model.name, model.active)
+    ]
     query = (
-        Notification.select(
-            Notification, Ticket, Layanan, PerangkatDaerah, TicketEvent, User, agent
-        )
+        Notification.select(Notification, Ticket, Layanan, PerangkatDaerah, TicketEvent, *staff)
         .join(Ticket)
         .join(Layanan, JOIN.LEFT_OUTER)
         .switch(Ticket)
@@ -115,12 +121,13 @@ def deliver(notification_id: int, now=None, connection=None) -> str:
     return _send(row, now, connection)
 
 
-def _send(row: Notification, now, connection=None) -> str:
-    """Send one claimed row and record the outcome on it (sent, or the failed attempt)."""
+def _send(row: Notification, now, connection=None, batch: dict | None = None) -> str:
+    """Send one claimed row and record the outcome on it (sent, or the failed attempt).
+    `batch`: what `deliver_all` keeps between the rows of a task (see `compose`, `resolve`)."""
     try:
-        recipients = resolve(row)
+        recipients = resolve(row, batch)
         if recipients:
-            message = compose(row, recipients)
+            message = compose(row, recipients, batch=batch)
             if connection is not None:
                 connection.open()  # once; a failure to connect is this row's failed attempt
                 message.connection = connection
@@ -203,12 +210,14 @@ def deliver_all(notification_ids, now=None) -> dict:
             outcomes[outcome] = outcomes.get(outcome, 0) + n
 
     connection = None
+    batch: dict = {}  # the staff, seksi and template context read once for the task's rows
     try:
         for start in range(0, len(ids), CLAIM_CHUNK):
             chunk_now = now or utcnow()
             chunk = ids[start : start + CLAIM_CHUNK]
             rows = claim_many(chunk, chunk_now)
             count("skipped", len(chunk) - len(rows))
+            batch["missing"] = Ticket.missing_document_names(row.ticket_id for row in rows)
             held_until, claimed_at = chunk_now + _lease(), _clock()
             while rows:
                 if _clock() - claimed_at > _lease().total_seconds() / 2:
@@ -220,7 +229,7 @@ def deliver_all(notification_ids, now=None) -> dict:
                 row = rows.pop(0)
                 if connection is None:
                     connection = mail.get_connection()
-                outcome = _send(row, chunk_now, connection)
+                outcome = _send(row, chunk_now, connection, batch)
                 count(outcome)
                 if outcome in ("retry", "failed"):  # the connection may be what failed
                     _close_quietly(connection)

@@ -51,12 +51,14 @@ def test_a_task_claims_and_loads_its_rows_once_and_sends_each(db, smtp):
     ids = pending_rows(3)
     smtp.messages.clear()
     handler, logger = Statements(), logging.getLogger("peewee")
+    level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     try:
         assert deliver_all(ids) == {"sent": 6}
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)  # a later test's log must not carry every statement
     claims = [s for s in handler.seen if s.startswith('UPDATE "notification" SET "attempts"')]
     assert len(claims) == 1 and "RETURNING" in claims[0]
     one_row_reads = [
@@ -106,8 +108,8 @@ def test_a_slow_task_renews_its_lease_and_leaves_a_row_another_consumer_took(db,
     send = mail_tasks._send
     taken = ids[-1]
 
-    def send_then_lose_the_last_row(row, now, connection=None):
-        outcome = send(row, now, connection)
+    def send_then_lose_the_last_row(row, now, connection=None, batch=None):
+        outcome = send(row, now, connection, batch)
         if row.id == ids[0]:  # meanwhile another consumer claims the last row for itself
             Notification.update(next_attempt_at=utcnow() + dt.timedelta(hours=1)).where(
                 Notification.id == taken
