@@ -1,0 +1,36 @@
+"""The table `kept_figure` (`models.kept_figures`): the dashboard's figures of periods already
+over (per kind, scope digest and period, as JSON, with the period's end and the largest ticket
+and ticket step ids when counted: the rows added since that would change it), shared by every
+worker and kept across restarts, so that a worker's first page reads them instead of counting
+the months again.
+
+A new table only, empty (the pages fill it as they count); the model is frozen here.
+"""
+
+from __future__ import annotations
+
+from peewee import CharField, DateTimeField, IntegerField, Model, TextField
+
+
+def frozen_models(database) -> list[type[Model]]:
+    """`kept_figure` as this migration creates it, bound to `database`."""
+
+    class KeptFigure(Model):
+        key = CharField(primary_key=True)
+        kind = CharField()
+        value = TextField()
+        period_end = DateTimeField()
+        tickets_seen = IntegerField()
+        steps_seen = IntegerField()
+        written_at = DateTimeField()
+
+        class Meta:
+            table_name = "kept_figure"
+
+    KeptFigure._meta.set_database(database)
+    return [KeptFigure]
+
+
+def upgrade(migrator, database) -> None:
+    """Create `kept_figure`."""
+    database.create_tables(frozen_models(database), safe=False)
