@@ -4,11 +4,16 @@ and ticket step ids when counted: the rows added since that would change it), sh
 worker and kept across restarts, so that a worker's first page reads them instead of counting
 the months again.
 
-A new table, empty (the pages fill it as they count); the model is frozen here. And the index
-`ticket (status, due_at)` widened to `(status, due_at, layanan_id, step, assigned_agent_id)`:
-the heads' "now" counts (open tickets per status, overdue per step and agent, in a scope of
-services) read the index alone instead of every ticket row; it starts with the same columns, so
-it serves every query the narrow one served, which is dropped. No row is touched.
+A new table, empty (the pages fill it as they count); the model is frozen here. And indexes
+that let the home page's "now" counts read an index alone instead of every ticket row:
+
+- `ticket (status, due_at)` widened to `(status, due_at, layanan_id, step, assigned_agent_id)`:
+  the open tickets per status and the overdue ones per step and agent, in a scope of services;
+- `ticket (due_at)` widened to `(due_at, status, layanan_id)`: the overdue queue;
+- `ticket (reply_unread, assigned_agent_id)`: the queue of unread replies not yet disposed.
+
+A widened index starts with the same columns, so it serves every query the narrow one served,
+which is dropped. No row is touched.
 """
 
 from __future__ import annotations
@@ -35,12 +40,18 @@ def frozen_models(database) -> list[type[Model]]:
     return [KeptFigure]
 
 
-WIDENED = ("status", "due_at", "layanan_id", "step", "assigned_agent_id")
-NARROW = "ticket_status_due_at"
+NEW_INDEXES = (
+    ("status", "due_at", "layanan_id", "step", "assigned_agent_id"),
+    ("due_at", "status", "layanan_id"),
+    ("reply_unread", "assigned_agent_id"),
+)
+DROPPED = ("ticket_status_due_at", "ticket_due_at")
 
 
 def upgrade(migrator, database) -> None:
-    """Create `kept_figure`; widen the ticket index on (status, due_at)."""
+    """Create `kept_figure`; the ticket indexes of the home page's counts."""
     database.create_tables(frozen_models(database), safe=False)
-    migrator.add_index("ticket", WIDENED, False).run()
-    migrator.drop_index("ticket", NARROW).run()
+    for columns in NEW_INDEXES:
+        migrator.add_index("ticket", columns, False).run()
+    for name in DROPPED:
+        migrator.drop_index("ticket", name).run()
