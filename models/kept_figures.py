@@ -64,12 +64,19 @@ class Watermark(NamedTuple):
 
 
 def watermark() -> Watermark:
-    """The largest ticket and ticket step ids now (a step fact's id is its step's: the larger
-    of the two tables', should one be written on its own): take it before counting."""
+    """The largest ticket and ticket step ids (a step fact's id is its step's: the larger of
+    the two tables', should one be written on its own): take it before counting. Read once per
+    request: an older watermark only makes the check read more."""
+    cache = g if has_request_context() else None
+    if cache is not None and "desk_kept_watermark" in cache:
+        return cache.desk_kept_watermark
     tickets = Ticket.select(fn.MAX(Ticket.id)).scalar() or 0
     steps = TicketStep.select(fn.MAX(TicketStep.id)).scalar() or 0
     facts = StepFact.select(fn.MAX(StepFact.id)).scalar() or 0
-    return Watermark(int(tickets), max(int(steps), int(facts)))
+    seen = Watermark(int(tickets), max(int(steps), int(facts)))
+    if cache is not None:
+        cache.desk_kept_watermark = seen
+    return seen
 
 
 def row_key(kind: str, digest: str, label: str) -> str:
