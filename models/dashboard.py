@@ -51,7 +51,7 @@ from models.sop import (
     mutu_baku_step,
     step_for_status,
 )
-from models.staff import User
+from models.staff import ADMIN, KEPALA_BIDANG, KEPALA_SEKSI, Role, User, UserRoles
 from models.step_facts import StepFact
 from models.ticket import Ticket, TicketStep
 
@@ -662,3 +662,42 @@ def head_tables() -> dict:
         **{slug: cached[slug] for slug in ("kelengkapan", "balasan")},
         "tren": lambda u, p, n: trend_table(u, p, memo),
     }
+
+
+# --- the figures kept before the morning ------------------------------------------------------
+
+HEAD_ROLES = (ADMIN, KEPALA_BIDANG, KEPALA_SEKSI)
+KEPT_TABLES = ("banding", "tren", "langkah", "kelengkapan")  # those that count months
+
+
+def keep_heads_figures(now=None) -> int:
+    """Count the heads' page for each scope of an active head (admin, kepala bidang, kepala
+    seksi; a scope counted once however many heads share it) and this year, quarter and month,
+    so that the months and the current month's days already over are kept in the database
+    (`models.kept_figures`) before the morning's first page. Returns the scopes counted."""
+    now = now or utcnow()
+    today = calendar.to_local(now).date()
+    periods = [
+        Period.year(today.year),
+        Period.quarter(today.year, (today.month - 1) // 3 + 1),
+        Period.month(today.year, today.month),
+    ]
+    heads = (
+        User.select()
+        .join(UserRoles)
+        .join(Role)
+        .where(User.active == True, Role.name.in_(HEAD_ROLES))  # noqa: E712
+        .distinct()
+        .order_by(User.id)
+    )
+    scopes = set()
+    for user in heads:
+        digest = figure_cache.scope_digest(user)
+        if digest is None or digest in scopes:
+            continue
+        scopes.add(digest)
+        for period in periods:
+            tables = head_tables()
+            for slug in KEPT_TABLES:
+                tables[slug](user, period, now)
+    return len(scopes)

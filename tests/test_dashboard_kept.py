@@ -196,3 +196,21 @@ def test_a_value_too_large_is_not_kept(scenario, users, monkeypatch):
     figures(users["admin"], Q2)
     # April has no step ended ("[]" fits), May and June do; four counts fit
     assert labels("histograms") == ["2026-04"] and "2026-06" in labels("month")
+
+
+def test_the_daily_task_keeps_each_heads_scope_before_the_first_page(
+    scenario, users, app, statements
+):
+    from tasks.dashboard import keep_dashboard_figures
+
+    kabid = users["kepala_bidang"]
+    scopes = keep_dashboard_figures.call_local()
+    assert scopes >= 3  # the admin, each kepala bidang's bidang, each kepala seksi's seksi
+    assert figure_cache.scope_digest(kabid) in {k.key.split("|")[1] for k in KeptFigure.select()}
+    fresh_memory(app)
+    statements.seen.clear()
+    year = Period.year(2026)
+    page = figures(kabid, year)
+    grouped, _monthly = counts(statements)
+    assert len(grouped) == 3 and all(TODAY in s for s in grouped)  # today only
+    assert page["langkah"] == counted_directly(kabid, year)
