@@ -16,9 +16,10 @@ the next morning), and a row found valid takes the current watermark, so that th
 only what was added since the last one.
 
 A value is JSON of at most MAX_VALUE_CHARS (a larger one is not kept); a row that does not
-decode is ignored, counted again and written over. The rows of the current month's days already
-over (kind DAYS_KIND) are pruned after DAYS_KEPT days; the rest are few (one per kind, scope
-and month).
+decode is ignored, counted again and written over. The rows that a later day or month replaces
+(the current month's days already over, DAYS_KIND; the months already over of a quarter or a
+year added up, OVER_KIND, made again from the months' rows when asked later) are pruned after
+PRUNED days; the rest are few (one per kind, scope and month).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ log = logging.getLogger("desk.dashboard")
 
 MAX_VALUE_CHARS = 8_000_000
 DAYS_KIND = "histograms-days"
-DAYS_KEPT = 2
+OVER_KIND = "histograms-over"
+PRUNED = {DAYS_KIND: 2, OVER_KIND: 62}  # kind: days a row is kept
 
 
 class KeptFigure(BaseModel):
@@ -168,10 +170,10 @@ def write(kind: str, digest: str, values: dict, encode, seen: Watermark) -> None
     fields = ["value", "period_end", "tickets_seen", "steps_seen", "written_at"]
     try:
         with database.atomic():
-            if kind == DAYS_KIND:
+            if kind in PRUNED:
                 KeptFigure.delete().where(
-                    KeptFigure.kind == DAYS_KIND,
-                    KeptFigure.written_at < now - dt.timedelta(days=DAYS_KEPT),
+                    KeptFigure.kind == kind,
+                    KeptFigure.written_at < now - dt.timedelta(days=PRUNED[kind]),
                 ).execute()
             KeptFigure.insert_many(rows).on_conflict(
                 conflict_target=[KeptFigure.key],

@@ -285,7 +285,7 @@ def period_histograms(user, period: Period) -> dict:
         parts.append(
             figure_cache.lasting(
                 user,
-                "histograms-over",
+                kept_figures.OVER_KIND,
                 Period(over[0].first, over[-1].last),
                 lambda: merged(month_histograms(user, over)),
                 CODEC,

@@ -5,6 +5,7 @@ not decode, or that rows added since would change, is counted again."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 
@@ -214,3 +215,19 @@ def test_the_daily_task_keeps_each_heads_scope_before_the_first_page(
     grouped, _monthly = counts(statements)
     assert len(grouped) == 3 and all(TODAY in s for s in grouped)  # today only
     assert page["langkah"] == counted_directly(kabid, year)
+
+
+def test_rows_that_a_later_day_replaces_are_pruned(scenario, users):
+    kabid = users["kepala_bidang"]
+    figures(kabid, Q2)
+    figures(kabid, Q3)
+    old = dt.datetime(2020, 1, 1)
+    KeptFigure.update(written_at=old).execute()
+    days = Period(dt.date(2026, 7, 1), dt.date(2026, 7, 15))
+    seen = kept_figures.watermark()
+    for kind in (kept_figures.DAYS_KIND, kept_figures.OVER_KIND):
+        kept_figures.write(
+            kind, "d", {"new": (days.bounds()[1], {})}, step_histograms._encode, seen
+        )
+        assert labels(kind) == ["new"]
+    assert "2026-06" in labels("histograms") and "2026-06" in labels("month")  # months stay
