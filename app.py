@@ -48,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import static_files
     import tasks
     import tasks.berita_acara  # noqa: F401  (these declare the tasks, registered by init_app)
+    import tasks.dashboard  # noqa: F401
     import tasks.documents  # noqa: F401
     import tasks.mail  # noqa: F401
     import tasks.operations  # noqa: F401

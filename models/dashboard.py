@@ -51,7 +51,7 @@ from models.sop import (
     mutu_baku_step,
     step_for_status,
 )
-from models.staff import User
+from models.staff import ADMIN, KEPALA_BIDANG, KEPALA_SEKSI, Role, User, UserRoles
 from models.step_facts import StepFact
 from models.ticket import Ticket, TicketStep
 
@@ -377,11 +377,19 @@ def _count_month(user, month: Period) -> tuple:
     return tickets(Ticket.created_at), tickets(Ticket.closed_at), int(ended or 0), int(on_time or 0)
 
 
+def _four_counts(value) -> tuple:
+    received, closed, ended, on_time = (int(v) for v in value)
+    return (received, closed, ended, on_time)
+
+
+MONTH_CODEC = figure_cache.Codec(list, _four_counts)
+
+
 def month_counts(user, months: list[Period], memo: dict | None = None) -> list[tuple]:
     """(received, closed, steps ended, of them on time) per calendar month, in order; a month
-    already over is read once per CACHE_SECONDS, the others once per `memo` (one page)
-    (`figure_cache.per_month`), each month by counts of ranges of the time indexes (cheaper
-    than grouping a span by a local-month expression)."""
+    already over is read once per CACHE_SECONDS and kept in the database, the others once
+    per `memo` (one page) (`figure_cache.per_month`), each month by counts of ranges of the
+    time indexes (cheaper than grouping a span by a local-month expression)."""
     return figure_cache.per_month(
         user,
         "month",
@@ -389,6 +397,7 @@ def month_counts(user, months: list[Period], memo: dict | None = None) -> list[t
         lambda span: {month_key(m): _count_month(user, m) for m in span},
         (0, 0, 0, 0),
         memo,
+        codec=MONTH_CODEC,
     )
 
 
@@ -432,6 +441,19 @@ def _incomplete_counts(user, start, end) -> dict:
     return {agency: (int(n), int(went.get(agency, 0))) for agency, n in received.tuples()}
 
 
+def _incomplete_rows(counts: dict) -> list:
+    return [[agency, n, went] for agency, (n, went) in counts.items()]
+
+
+def _incomplete_dict(rows: list) -> dict:
+    return {
+        agency if agency is None else int(agency): (int(n), int(went)) for agency, n, went in rows
+    }
+
+
+INCOMPLETE_CODEC = figure_cache.Codec(_incomplete_rows, _incomplete_dict)
+
+
 def incomplete_counts(user, period: Period, memo: dict | None = None) -> dict:
     """{Perangkat Daerah id: (tickets received in the period, of them went incomplete at least
     once)}: for whole months, the months' counts added up (`figure_cache.per_month`: a ticket
@@ -446,6 +468,7 @@ def incomplete_counts(user, period: Period, memo: dict | None = None) -> dict:
         lambda span: {month_key(m): _incomplete_counts(user, *m.bounds()) for m in span},
         {},
         memo,
+        codec=INCOMPLETE_CODEC,
     )
     total: dict = {}
     for part in parts:
@@ -639,3 +662,42 @@ def head_tables() -> dict:
         **{slug: cached[slug] for slug in ("kelengkapan", "balasan")},
         "tren": lambda u, p, n: trend_table(u, p, memo),
     }
+
+
+# --- the figures kept before the morning ------------------------------------------------------
+
+HEAD_ROLES = (ADMIN, KEPALA_BIDANG, KEPALA_SEKSI)
+KEPT_TABLES = ("banding", "tren", "langkah", "kelengkapan")  # those that count months
+
+
+def keep_heads_figures(now=None) -> int:
+    """Count the heads' page for each scope of an active head (admin, kepala bidang, kepala
+    seksi; a scope counted once however many heads share it) and this year, quarter and month,
+    so that the months and the current month's days already over are kept in the database
+    (`models.kept_figures`) before the morning's first page. Returns the scopes counted."""
+    now = now or utcnow()
+    today = calendar.to_local(now).date()
+    periods = [
+        Period.year(today.year),
+        Period.quarter(today.year, (today.month - 1) // 3 + 1),
+        Period.month(today.year, today.month),
+    ]
+    heads = (
+        User.select()
+        .join(UserRoles)
+        .join(Role)
+        .where(User.active == True, Role.name.in_(HEAD_ROLES))  # noqa: E712
+        .distinct()
+        .order_by(User.id)
+    )
+    scopes = set()
+    for user in heads:
+        digest = figure_cache.scope_digest(user)
+        if digest is None or digest in scopes:
+            continue
+        scopes.add(digest)
+        for period in periods:
+            tables = head_tables()
+            for slug in KEPT_TABLES:
+                tables[slug](user, period, now)
+    return len(scopes)

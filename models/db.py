@@ -111,6 +111,7 @@ def all_models():
     from models.audit import AuditEntry
     from models.catalog import Bidang, Holiday, Layanan, PerangkatDaerah, RequiredDocument, Seksi
     from models.hashchain import ChainHead
+    from models.kept_figures import KeptFigure
     from models.migrate import SchemaMigration
     from models.operations import IssuedDocumentRequest, PeriodicRun
     from models.reminder import ReminderSent
@@ -157,6 +158,7 @@ def all_models():
         SignedCopyCheck,
         SignatureVerdict,
         Setting,
+        KeptFigure,
     ]
 
 

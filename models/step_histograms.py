@@ -9,8 +9,10 @@ counts of a quarter or a year. Each part of a period (a calendar month, or a ran
 is not whole months) is one GROUP BY per dimension on the step facts (`models.step_facts`):
 per (step, service, tenth), (step, Perangkat Daerah, tenth) and (step, assigned agent, tenth);
 the per-step and per-duration-class counts are the services' added up. The counts of a month
-already over are kept per app and scope for CACHE_SECONDS (`figure_cache`: they cannot change);
-the current month's days already over too, and today's steps are counted on each request.
+already over are kept per app and scope for CACHE_SECONDS (`figure_cache`: they cannot change),
+and in the database (`models.kept_figures`, as JSON: `CODEC`) for every worker; the months over
+of a period added up, and the current month's days already over, too; today's steps are
+counted on each request.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import NamedTuple
 
 from peewee import SQL, fn
 
-from models import figure_cache
+from models import figure_cache, kept_figures
 from models.calendar import calendar
 from models.catalog import Layanan
 from models.compliance import AGENT_STEPS, Period
@@ -122,6 +124,30 @@ def nearest_rank(groups, percent: int) -> int | None:
     return low
 
 
+def _encode(groups: dict) -> list:
+    return [
+        [dimension, key, step, g.ended, g.on_time, g.tenths.tolist(), g.cumulative.tolist()]
+        for (dimension, key, step), g in groups.items()
+    ]
+
+
+def _decode(rows: list) -> dict:
+    """The groups of `_encode`'s rows; a row that is not a group raises ValueError."""
+    groups = {}
+    for dimension, key, step, ended, on_time, tenths_, cumulative in rows:
+        if dimension not in DIMENSIONS or len(tenths_) != len(cumulative) or not tenths_:
+            raise ValueError("not a histogram group")
+        if cumulative[-1] != ended:
+            raise ValueError("a group's counts do not add up")
+        groups[(dimension, key, step)] = Group(
+            int(ended), int(on_time), array("i", tenths_), array("i", cumulative)
+        )
+    return groups
+
+
+CODEC = figure_cache.Codec(_encode, _decode)
+
+
 def _scoped(user, query):
     return visible_tickets(
         user, query, layanan=StepFact.layanan_id, agent=StepFact.agent_id, ticket=StepFact.ticket
@@ -206,7 +232,7 @@ def month_histograms(user, months: list[Period]) -> list[dict]:
     def count(span):
         return {month_key(m): _count_part(user, *m.bounds()) for m in span}
 
-    return figure_cache.per_month(user, "histograms", months, count, {}, weigh=len)
+    return figure_cache.per_month(user, "histograms", months, count, {}, weigh=len, codec=CODEC)
 
 
 def merged(parts: list[dict]) -> dict:
@@ -245,22 +271,24 @@ def combined(parts: list[dict]) -> dict:
 def period_histograms(user, period: Period) -> dict:
     """{(dimension, key, step): Group or Combined} of the staff steps ended in the period that
     the user may see. For a period of whole months: the months already over added up, and the
-    current month's days already over, each kept per app and scope for CACHE_SECONDS
-    (`figure_cache`: they cannot change), and the rest (today, later months) counted on each
-    request; any other period counted directly."""
+    current month's days already over, each kept per app and scope for CACHE_SECONDS and in
+    the database (`figure_cache.lasting`: they cannot change), and the rest (today, later
+    months) counted on each request; any other period counted directly."""
     months = whole_months(period)
     if months is None:
         return _count_part(user, *period.bounds())
     today = calendar.to_local(utcnow()).date()
-    scope = figure_cache.scope_key(user)
     over = [m for m in months if m.last < today]
     rest = months[len(over) :]
     parts = []
     if over:
         parts.append(
-            figure_cache.remember(
-                ("histograms-over", scope, tuple(over)),
+            figure_cache.lasting(
+                user,
+                kept_figures.OVER_KIND,
+                Period(over[0].first, over[-1].last),
                 lambda: merged(month_histograms(user, over)),
+                CODEC,
                 len,
             )
         )
@@ -269,9 +297,12 @@ def period_histograms(user, period: Period) -> dict:
         if first < today:
             days = Period(first, today - dt.timedelta(days=1))
             parts.append(
-                figure_cache.remember(
-                    ("histograms-days", scope, days),
+                figure_cache.lasting(
+                    user,
+                    kept_figures.DAYS_KIND,
+                    days,
                     lambda: _count_part(user, *days.bounds()),
+                    CODEC,
                     len,
                 )
             )
