@@ -369,6 +369,7 @@ def prepare(env, workdir: Path, tickets: int) -> None:
     marker = workdir / f"seeded-{tickets}"
     if marker.exists():
         print(f"reusing the seeded database in {workdir}")
+        flask(env, "db", "upgrade")  # seeded by an older checkout: its schema brought to this one
         return
     flask(env, "init-db")
     flask(env, "seed-demo", "--password", PASSWORD)
