@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from flask import current_app
 from peewee import EXCLUDED, CharField, IntegerField
 
-from models.db import BaseModel, is_sqlite, locked
+from models.db import BaseModel, insert_returning, is_sqlite, locked
 
 AUDIT_CHAIN = "audit"
 TICKET_CHAIN_PREFIX = "ticket_event:"
@@ -101,8 +101,7 @@ def append_many(model, entries: list[tuple[str, dict]], hashed: tuple[str, ...])
         rows.append(model(**fields, prev_hash=prev, hash=digest))
     columns = {name for row in rows for name in row.__data__}  # the same columns for each row
     values = [{name: row.__data__.get(name) for name in columns} for row in rows]
-    inserted = model.insert_many(values).returning(model.id, model.hash)
-    ids = {found.hash: found.id for found in inserted.execute()}
+    ids = {digest: id_ for id_, digest in insert_returning(model, values, ("id", "hash"))}
     for row in rows:
         row.id = ids[row.hash]  # each hash is its own chain's: unique in one call
         row._dirty.clear()

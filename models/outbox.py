@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from blinker import Namespace
 
-from models.db import database
+from models.db import database, insert_returning
 from models.ticket import AUDIENCE_REQUESTER, Notification
 
 _signals = Namespace()
@@ -50,13 +50,10 @@ def notify_many(kind: str, events, *, requester: bool = False, staff=()) -> list
         return rows
     columns = {name for row in rows for name in row.__data__}  # the same columns for each row
     values = [{name: row.__data__.get(name) for name in columns} for row in rows]
-    inserted = Notification.insert_many(values).returning(
-        Notification.id, Notification.ticket, Notification.event, Notification.audience
-    )
     # RETURNING's order is not promised: each row's id by what tells it apart (rows alike in
     # all three are alike in every field but the time, so which gets which id does not matter)
     ids: dict[tuple, list[int]] = {}
-    for found in inserted.tuples().execute():
+    for found in insert_returning(Notification, values, ("id", "ticket", "event", "audience")):
         ids.setdefault(found[1:], []).append(found[0])
     for key in ids.values():
         key.sort(reverse=True)

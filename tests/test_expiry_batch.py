@@ -262,3 +262,32 @@ def _lock_waiters(url: str) -> int:
             return cur.fetchone()[0]
     finally:
         watcher.close()
+
+
+def test_insert_returning_writes_what_insert_many_writes_in_chunks(make_ticket, monkeypatch):
+    """The sweep's hand-written multi-row INSERT: values converted by their fields (times,
+    booleans, foreign keys), split into statements under the parameter limit, every new row's
+    returned fields given back."""
+    from models import db
+
+    ticket = make_ticket("incomplete")
+    event = TicketEvent.select().where(TicketEvent.ticket == ticket.id).first()
+    monkeypatch.setattr(db, "MAX_PARAMETERS", 10)  # a few rows a statement
+    rows = [
+        {"ticket": ticket.id, "event": event.id, "kind": "closed", "audience": f"a{i}", "email": ""}
+        for i in range(7)
+    ]
+    with connection(), write_transaction():
+        found = db.insert_returning(Notification, rows, ("id", "ticket", "audience"))
+    assert sorted(a for _id, _t, a in found) == [f"a{i}" for i in range(7)]
+    assert {t for _id, t, _a in found} == {ticket.id}
+    with connection():
+        for id_, _t, audience in found:
+            row = Notification.get_by_id(id_)
+            assert (row.ticket_id, row.event_id, row.audience, row.sent_at) == (
+                ticket.id,
+                event.id,
+                audience,
+                None,
+            )
+            assert row.status == "pending" and row.created_at is not None  # the defaults
