@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -41,11 +42,11 @@ class WorkingCalendar:
     end: dt.time = dt.time(16, 0)
     holidays: object = None  # callable(first_date, last_date) -> set of dates; None: no holidays
 
-    @property
+    @cached_property  # read for every moment converted: a due time converts dozens
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
+    @cached_property
     def day_length(self) -> dt.timedelta:
         return dt.datetime.combine(dt.date.min, self.end) - dt.datetime.combine(
             dt.date.min, self.start
