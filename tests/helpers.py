@@ -16,6 +16,7 @@ import datetime as dt
 import email
 import email.policy
 import io
+import logging
 import os
 import re
 import socket
@@ -117,6 +118,42 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.02):
         if value or time.monotonic() >= deadline:
             return value or None
         time.sleep(interval)
+
+
+# --- the SQL a call runs -------------------------------------------------------------------------
+
+
+class Statements(logging.Handler):
+    """Every statement peewee runs while installed (`with Statements() as s:`), as its SQL text
+    followed by ` -- ` and its parameters' repr; the logger's level put back afterwards (a later
+    test's log must not carry every statement)."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.seen: list[str] = []
+
+    def emit(self, record):
+        if isinstance(record.msg, tuple):
+            sql, params = record.msg
+            self.seen.append(f"{sql} -- {params!r}")
+        else:
+            self.seen.append(str(record.msg))
+
+    def on(self, table: str) -> list[str]:
+        """The statements that read `table`."""
+        return [s for s in self.seen if f'FROM "{table}"' in s]
+
+    def __enter__(self):
+        logger = logging.getLogger("peewee")
+        self._level = logger.level
+        logger.addHandler(self)
+        logger.setLevel(logging.DEBUG)
+        return self
+
+    def __exit__(self, *exc):
+        logger = logging.getLogger("peewee")
+        logger.removeHandler(self)
+        logger.setLevel(self._level)
 
 
 # --- the workflow ---------------------------------------------------------------------------------

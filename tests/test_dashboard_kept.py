@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 
 import pytest
 
@@ -15,7 +14,7 @@ from models import dashboard, figure_cache, kept_figures, step_histograms
 from models.catalog import Layanan, Seksi
 from models.compliance import Period
 from models.kept_figures import KeptFigure
-from tests.helpers import june_scenario, new_request, required_uploads, wib
+from tests.helpers import Statements, june_scenario, new_request, required_uploads, wib
 
 NOW = wib(7, 15, 10)  # Wednesday 15 July 2026: April-June over, 1-14 July over, today counted
 Q2 = Period.quarter(2026, 2)
@@ -33,27 +32,10 @@ def scenario(db, users, july):
     return june_scenario(users)
 
 
-class Statements(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.seen: list[str] = []
-
-    def emit(self, record):
-        self.seen.append(str(record.getMessage()))
-
-    def on(self, table: str) -> list[str]:
-        return [s for s in self.seen if f'FROM "{table}"' in s]
-
-
 @pytest.fixture
 def statements():
-    handler, logger = Statements(), logging.getLogger("peewee")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    with Statements() as handler:
+        yield handler
 
 
 def fresh_memory(app):

@@ -4,8 +4,6 @@ escaping as Flask-Babel's gettext (W6 of issue #12)."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from flask_mailman import EmailMultiAlternatives
 
@@ -16,7 +14,7 @@ from models.recipients import resolve
 from models.ticket import Notification, Ticket
 from tasks.emails import DeskEmail, compose
 from tasks.mail import deliver_all
-from tests.helpers import T0, SmtpServer, new_request, required_uploads
+from tests.helpers import T0, SmtpServer, Statements, new_request, required_uploads
 
 
 @pytest.fixture
@@ -31,25 +29,9 @@ def app_config(smtp):
     return dict(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, MAIL_BACKEND="smtp", MAIL_TIMEOUT=5)
 
 
-class Statements(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.seen: list[str] = []
-
-    def emit(self, record):
-        self.seen.append(str(record.msg[0]) if isinstance(record.msg, tuple) else record.msg)
-
-
 def statements_of(call) -> list[str]:
-    handler, logger = Statements(), logging.getLogger("peewee")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with Statements() as handler:
         call()
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
     return handler.seen
 
 

@@ -3,8 +3,6 @@ cached filter choices forgotten on an edit, one enqueue per transaction, none fo
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from flask import template_rendered
 
@@ -15,30 +13,7 @@ from models.outbox import notifications_committed, notify
 from models.staff import User
 from models.staff_admin import create_staff, update_staff
 from models.ticket import Notification, Ticket, TicketEvent
-from tests.helpers import T0, new_request, required_uploads
-
-
-class QueryCount(logging.Handler):
-    """Counts the SQL statements peewee runs while installed."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.statements = []
-
-    def emit(self, record):
-        self.statements.append(record.getMessage())
-
-    def __enter__(self):
-        logger = logging.getLogger("peewee")
-        self._level = logger.level
-        logger.addHandler(self)
-        logger.setLevel(logging.DEBUG)
-        return self
-
-    def __exit__(self, *exc):
-        logger = logging.getLogger("peewee")
-        logger.removeHandler(self)
-        logger.setLevel(self._level)
+from tests.helpers import T0, Statements, new_request, required_uploads
 
 
 @pytest.fixture
@@ -57,11 +32,11 @@ def committed():
 def test_roles_are_read_once_per_request_and_a_change_is_seen(app, db, users):
     helpdesk = User.get_by_id(users["helpdesk"].id)
     with app.test_request_context("/"):
-        with QueryCount() as count:
+        with Statements() as count:
             assert helpdesk.role_names == {"helpdesk"}
             assert helpdesk.role_names == {"helpdesk"}
             assert User.get_by_id(helpdesk.id).role_names == {"helpdesk"}
-        assert sum("role" in s for s in count.statements) == 1
+        assert sum("role" in s for s in count.seen) == 1
         update_staff(
             users["admin"], helpdesk.id, helpdesk.name, ["helpdesk", "kepala_bidang"],
             bidang_id=helpdesk.bidang_id,
@@ -186,11 +161,11 @@ def test_the_blank_form_is_kept_but_each_visitor_gets_their_own_token_and_key(ap
     def seen(sender, template, **extra):
         rendered.append(template.name)
 
-    with template_rendered.connected_to(seen), QueryCount() as count:
+    with template_rendered.connected_to(seen), Statements() as count:
         page_two = second.get(path).get_data(as_text=True)
     assert "public/form.html" not in rendered
-    assert not any(table in s for s in count.statements for table in CATALOGUE_TABLES)
-    assert not any('"seksi"' in s or '"bidang"' in s for s in count.statements)
+    assert not any(table in s for s in count.seen for table in CATALOGUE_TABLES)
+    assert not any('"seksi"' in s or '"bidang"' in s for s in count.seen)
     one, two = _form_fields(page_one), _form_fields(page_two)
     assert one["csrf_token"] != two["csrf_token"]
     assert one["submission_key"] != two["submission_key"]
@@ -229,11 +204,11 @@ def test_a_submission_reads_no_catalogue_row_the_form_already_read(app, client):
         layanan_id = new_request().layanan_id
     html = client.get(f"/?layanan={layanan_id}").get_data(as_text=True)
     data = _with_documents(html, _form_fields(html))
-    with QueryCount() as count:
+    with Statements() as count:
         response = client.post("/", data=data, content_type="multipart/form-data")
     assert response.status_code == 303
     # (the emails' task runs inside the post here: its own reads join the catalogue)
-    selects = [s for s in count.statements if s.startswith("('SELECT")]
+    selects = [s for s in count.seen if s.startswith("SELECT")]
     assert not [s for s in selects if any(table in s for table in CATALOGUE_TABLES)]
     whole_ticket = [s for s in selects if '"t1"."requester_name"' in s]
     assert whole_ticket == []  # the submission key is looked up by id only
@@ -245,7 +220,7 @@ def test_the_workflow_reads_the_catalogue_rows_it_is_not_given_or_that_do_not_fi
     request = new_request()
     other = Layanan.select().where(Layanan.id != request.layanan_id).first()
     agency = PerangkatDaerah.get_by_id(request.perangkat_daerah_id)
-    with QueryCount() as count:
+    with Statements() as count:
         ticket = workflow.submit(
             None,
             request,
@@ -255,9 +230,9 @@ def test_the_workflow_reads_the_catalogue_rows_it_is_not_given_or_that_do_not_fi
             required_documents=tuple(RequiredDocument.for_layanan(other.id)),
         )
     assert ticket.layanan_id == request.layanan_id
-    assert any('FROM "layanan"' in s for s in count.statements)
-    assert any('FROM "required_document"' in s for s in count.statements)
-    assert not any('FROM "perangkat_daerah"' in s for s in count.statements)
+    assert any('FROM "layanan"' in s for s in count.seen)
+    assert any('FROM "required_document"' in s for s in count.seen)
+    assert not any('FROM "perangkat_daerah"' in s for s in count.seen)
     agency.active = False  # a row the caller holds, now inactive: not trusted
     PerangkatDaerah.update(active=False).where(PerangkatDaerah.id == agency.id).execute()
     with pytest.raises(workflow.WorkflowError):

@@ -5,7 +5,6 @@ list's links Flask-Admin's own, the ticket's documents and signature checks read
 
 from __future__ import annotations
 
-import logging
 import re
 
 from flask import g
@@ -17,29 +16,7 @@ from deskadmin.ticket_page import signature_checks, ticket_documents
 from models.signature_records import SignedCopyCheck, verdicts_for
 from models.staff import Role, User, UserRoles
 from models.ticket import SIGNED_KINDS, Document, Ticket
-
-
-class Statements(logging.Handler):
-    """The SQL statements peewee runs while installed."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.seen: list[str] = []
-
-    def emit(self, record):
-        self.seen.append(record.getMessage())
-
-    def __enter__(self):
-        logger = logging.getLogger("peewee")
-        self._level = logger.level
-        logger.addHandler(self)
-        logger.setLevel(logging.DEBUG)
-        return self
-
-    def __exit__(self, *exc):
-        logger = logging.getLogger("peewee")
-        logger.removeHandler(self)
-        logger.setLevel(self._level)
+from tests.helpers import Statements
 
 
 def test_a_staff_page_reads_its_user_and_roles_in_one_statement(client, login_as):

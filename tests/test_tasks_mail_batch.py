@@ -4,7 +4,6 @@ through one SMTP connection; still each email once (W6 of issue #12)."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 
 import pytest
@@ -14,7 +13,7 @@ from models import workflow
 from models.db import connection, database, utcnow
 from models.ticket import Notification
 from tasks.mail import deliver_all
-from tests.helpers import T0, SmtpServer, new_request, required_uploads
+from tests.helpers import T0, SmtpServer, Statements, new_request, required_uploads
 
 
 @pytest.fixture
@@ -38,27 +37,11 @@ def pending_rows(tickets: int) -> list[int]:
     return [n.id for n in Notification.select(Notification.id).order_by(Notification.id)]
 
 
-class Statements(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.seen: list[str] = []
-
-    def emit(self, record):
-        self.seen.append(str(record.msg[0]) if isinstance(record.msg, tuple) else record.msg)
-
-
 def test_a_task_claims_and_loads_its_rows_once_and_sends_each(db, smtp):
     ids = pending_rows(3)
     smtp.messages.clear()
-    handler, logger = Statements(), logging.getLogger("peewee")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with Statements() as handler:
         assert deliver_all(ids) == {"sent": 6}
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)  # a later test's log must not carry every statement
     claims = [s for s in handler.seen if s.startswith('UPDATE "notification" SET "attempts"')]
     assert len(claims) == 1 and "RETURNING" in claims[0]
     one_row_reads = [
