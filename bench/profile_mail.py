@@ -10,20 +10,11 @@ history appended), as W6 does.
 from __future__ import annotations
 
 import argparse
-import logging
 import time
 from pathlib import Path
 
 from bench.run import desk_app, environment, free_port
-
-
-class Statements(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record):
-        self.count += 1
+from bench.statements import Statements
 
 
 def main() -> None:
@@ -77,13 +68,9 @@ def main() -> None:
                         for t in tickets
                     ]
                 chunks = [ids[i : i + args.batch] for i in range(0, len(ids), args.batch)]
-                handler, logger = Statements(), logging.getLogger("peewee")
-                logger.addHandler(handler)
-                logger.setLevel(logging.DEBUG)
-                deliver_all(chunks[0])
-                logger.removeHandler(handler)
-                logger.setLevel(logging.WARNING)
-                print(f"{handler.count / len(chunks[0]):.1f} SQL statements per email")
+                with Statements() as handler:
+                    deliver_all(chunks[0])
+                print(f"{len(handler.seen) / len(chunks[0]):.1f} SQL statements per email")
                 profiler = None
                 if args.cprofile:
                     import cProfile

@@ -15,22 +15,13 @@ still empty), then the mean of `--requests` more ("warm").
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
 from pathlib import Path
 
 from bench.run import CSRF_RE, PASSWORD, ROOT, environment
-
-
-class Statements(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.seen: list[str] = []
-
-    def emit(self, record):
-        self.seen.append(record.getMessage())
+from bench.statements import Statements
 
 
 def main() -> None:
@@ -70,12 +61,8 @@ def main() -> None:
         f"first request (cold): {(time.perf_counter() - wall) * 1000:.1f} ms wall, "
         f"{(time.process_time() - cpu) * 1000:.1f} ms CPU"
     )
-    handler, logger = Statements(), logging.getLogger("peewee")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    client.get(args.path)
-    logger.removeHandler(handler)
-    logger.setLevel(logging.WARNING)
+    with Statements() as handler:
+        client.get(args.path)
     print(f"{len(handler.seen)} SQL statements")
     for statement in handler.seen if args.queries else ():
         print("  ", statement[:400])

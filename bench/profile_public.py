@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import logging
 import os
 import sys
 import time
@@ -27,15 +26,7 @@ from bench.run import (
     distinct_pdf,
     environment,
 )
-
-
-class Statements(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.seen: list[str] = []
-
-    def emit(self, record):
-        self.seen.append(record.getMessage())
+from bench.statements import Statements
 
 
 def main() -> None:
@@ -96,12 +87,8 @@ def main() -> None:
             raise SystemExit(f"POST {action}: {response.status_code}")
 
     flow()
-    handler, logger = Statements(), logging.getLogger("peewee")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    flow()
-    logger.removeHandler(handler)
-    logger.setLevel(logging.WARNING)
+    with Statements() as handler:
+        flow()
     print(f"{len(handler.seen)} SQL statements per flow")
     for statement in handler.seen if args.queries else ():
         print("  ", statement[:300])

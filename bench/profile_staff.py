@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.profile_page import Statements
 from bench.run import CSRF_RE, PASSWORD, ROOT, environment
+from bench.statements import Statements
 
 W2 = "/admin/tiket/?flt0_0=assigned"
 
@@ -37,7 +37,6 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(environment(Path(args.workdir), args.database_url))
     sys.path.insert(0, str(ROOT))
-    import logging
 
     from app import create_app
 
@@ -63,12 +62,8 @@ def main() -> None:
         first = client.get(path)
         if first.status_code != 200:
             raise SystemExit(f"{path}: {first.status_code}")
-        handler, logger = Statements(), logging.getLogger("peewee")
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
-        client.get(path)
-        logger.removeHandler(handler)
-        logger.setLevel(logging.WARNING)
+        with Statements() as handler:
+            client.get(path)
         statements = [s for s in handler.seen if not s.startswith("Returning ")]
         best, each = float("inf"), []
         for _ in range(args.rounds):

@@ -120,6 +120,24 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.02):
         time.sleep(interval)
 
 
+def lock_waiters(url: str) -> int:
+    """Backends of the PostgreSQL database at `url` waiting for a lock (seen from a connection
+    of its own)."""
+    import psycopg2
+
+    watcher = psycopg2.connect(url)
+    watcher.autocommit = True
+    try:
+        with watcher.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            return cur.fetchone()[0]
+    finally:
+        watcher.close()
+
+
 # --- the SQL a call runs -------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from models.hashchain import TICKET_CHAIN_PREFIX, ChainHead, verify
 from models.step_facts import StepFact
 from models.ticket import Notification, Ticket, TicketEvent, TicketStep
 from models.workflow import closing
-from tests.helpers import T0, required_uploads, wait_for
+from tests.helpers import T0, Statements, lock_waiters, required_uploads, wait_for
 
 NOW = T0 + dt.timedelta(days=80)  # past every window made below
 SOON = T0 + dt.timedelta(days=40)  # past a first window, not past one extended
@@ -236,7 +236,7 @@ def test_a_writer_holding_a_ticket_of_the_batch_is_waited_for_then_its_change_wi
         sweep.join(0.5)  # no lock to watch: BEGIN IMMEDIATE waits (busy timeout) in any case
     else:
         url = app.config["DATABASE_URL"]
-        assert wait_for(lambda: _lock_waiters(url) >= 1, timeout=10)
+        assert wait_for(lambda: lock_waiters(url) >= 1, timeout=10)
     release.set()
     thread.join(20)
     sweep.join(20)
@@ -245,23 +245,6 @@ def test_a_writer_holding_a_ticket_of_the_batch_is_waited_for_then_its_change_wi
     assert Ticket.get_by_id(held.id).due_at > SOON
     assert Ticket.get_by_id(other.id).close_reason == "expired"
     assert verify() is None
-
-
-def _lock_waiters(url: str) -> int:
-    """Backends of the database at `url` waiting for a lock, from a connection of its own."""
-    import psycopg2
-
-    watcher = psycopg2.connect(url)
-    watcher.autocommit = True
-    try:
-        with watcher.cursor() as cur:
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            return cur.fetchone()[0]
-    finally:
-        watcher.close()
 
 
 def test_insert_returning_writes_what_insert_many_writes_in_chunks(make_ticket, monkeypatch):
@@ -277,8 +260,10 @@ def test_insert_returning_writes_what_insert_many_writes_in_chunks(make_ticket, 
         {"ticket": ticket.id, "event": event.id, "kind": "closed", "audience": f"a{i}", "email": ""}
         for i in range(7)
     ]
-    with connection(), write_transaction():
+    with connection(), write_transaction(), Statements() as statements:
         found = db.insert_returning(Notification, rows, ("id", "ticket", "audience"))
+    inserts = [s for s in statements.seen if s.startswith('INSERT INTO "notification"')]
+    assert len(inserts) == 7  # ten parameters a statement: one row of ten fields each
     assert sorted(a for _id, _t, a in found) == [f"a{i}" for i in range(7)]
     assert {t for _id, t, _a in found} == {ticket.id}
     with connection():

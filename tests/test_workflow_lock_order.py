@@ -18,24 +18,9 @@ from models.db import connection
 from models.hashchain import verify
 from models.ticket import Notification, TicketEvent
 from models.workflow import conversation
-from tests.helpers import T0, new_request, race, required_uploads, wait_for
+from tests.helpers import T0, lock_waiters, new_request, race, required_uploads, wait_for
 
 psycopg2 = pytest.importorskip("psycopg2")
-
-
-def _lock_waiters(url: str) -> int:
-    """Backends of the test database waiting for a lock (seen from a connection of its own)."""
-    watcher = psycopg2.connect(url)
-    watcher.autocommit = True
-    try:
-        with watcher.cursor() as cur:
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            return cur.fetchone()[0]
-    finally:
-        watcher.close()
 
 
 @pytest.fixture
@@ -78,7 +63,7 @@ def test_a_note_holding_the_ticket_and_the_mail_task_appending_both_land(pg_app,
         result = real_check(action, actor, t, **kw)
         if action == "post_note":
             holds_ticket.set()
-            assert wait_for(lambda: _lock_waiters(app.desk_test_url) >= 1, timeout=10)
+            assert wait_for(lambda: lock_waiters(app.desk_test_url) >= 1, timeout=10)
         return result
 
     monkeypatch.setattr(conversation, "check", check_then_wait)
@@ -166,7 +151,7 @@ def test_a_withdrawal_racing_the_agents_pause_one_wins_the_other_is_refused(pg_a
         if changes.get("status") == "closed":
             withdrawing.set()
             wait_for(
-                lambda: pause_done.is_set() or _lock_waiters(app.desk_test_url) >= 1, timeout=10
+                lambda: pause_done.is_set() or lock_waiters(app.desk_test_url) >= 1, timeout=10
             )
         return real_apply(tickets, now, **changes)
 
