@@ -5,6 +5,7 @@ or SLA."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -25,7 +26,7 @@ from tasks.operations import (
 )
 from tasks.sla import request_sla
 from tasks.sweep import sweep_expired
-from tests.helpers import free_port, make_config
+from tests.helpers import Statements, free_port, make_config
 
 SWEEP, REMINDERS = CAUGHT_UP
 
@@ -136,6 +137,80 @@ def test_metrics_count_transitions_emails_and_overdue_steps(make_ticket, client)
     assert sum(opened) >= 5  # submitted twice, verified, disposed ...
     assert samples[("desk_http_requests_total", (("method", "GET"), ("status", "200")))] >= 1
     assert samples[("desk_consumer_heartbeat_age_seconds", ())] == -1
+
+
+def test_healthz_reads_the_outbox_on_indexes(make_ticket, client):
+    """The oldest pending email comes from migration 0025's partial index and the failed count
+    from the status index, not from a pass over every sent email (seen in SQLite's plan)."""
+    from models.db import database, is_sqlite
+
+    if not is_sqlite():
+        pytest.skip("the plan is read with SQLite's EXPLAIN QUERY PLAN")
+    ticket = make_ticket("open")
+    sent = dict(ticket=ticket, kind="opened", audience="requester", status="sent")
+    Notification.insert_many([sent] * 300).execute()  # as in a desk: nearly every email sent
+    database.execute_sql("ANALYZE")  # the statistics say so (they steer SQLite's choice)
+    with Statements() as seen:
+        assert client.get("/healthz").status_code == 200
+    plans = []
+    for statement in seen.on("notification"):
+        sql, params = statement.split(" -- ", 1)
+        plan = database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", eval(params)).fetchall()
+        plans.append(" ".join(str(row[-1]) for row in plan))
+    assert len(plans) == 2, seen.seen
+    assert "notification_pending_created_at" in plans[0], plans
+    assert "USING COVERING INDEX notification_status" in plans[1], plans
+
+
+def test_running_totals_keep_the_settled_rows_and_count_only_the_newer(app, make_ticket):
+    from collections import Counter
+
+    from peewee import fn
+
+    from models.running_totals import EXTENSION, SETTLE, totals_by
+    from models.ticket import TicketEvent
+
+    def counted():
+        rows = TicketEvent.select(TicketEvent.action, fn.COUNT(TicketEvent.id))
+        return Counter(dict(rows.group_by(TicketEvent.action).tuples()))
+
+    def totals(now=None):
+        return totals_by(TicketEvent, TicketEvent.action, TicketEvent.at, now=now)
+
+    make_ticket("assigned", now=utcnow() - dt.timedelta(days=2))  # its history is settled
+    assert totals() == counted()
+    settled = app.extensions[EXTENSION][("ticket_event", "action")][0]
+    old = TicketEvent.select(fn.MAX(TicketEvent.id)).where(TicketEvent.at < utcnow() - SETTLE)
+    assert settled == old.scalar() > 0
+    make_ticket("open", now=utcnow())  # written now: counted on every call, not kept yet
+    with Statements() as seen:
+        got = totals()
+    assert got == counted()
+    reads = seen.on("ticket_event")
+    # each read starts after the settled rows
+    assert reads and all(re.search(rf"-- \[{settled}[,\]]", s) for s in reads), reads
+    assert app.extensions[EXTENSION][("ticket_event", "action")][0] == settled
+    later = utcnow() + SETTLE + dt.timedelta(minutes=1)
+    assert totals(now=later) == counted()  # the new rows settle, each still counted once
+    assert app.extensions[EXTENSION][("ticket_event", "action")][0] > settled
+    assert totals(now=later) == counted()
+
+
+def test_metrics_count_sent_emails_as_the_rest_of_the_outbox(make_ticket, client):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    make_ticket("assigned", now=utcnow() - dt.timedelta(days=2))
+    make_ticket("open", now=utcnow())
+    ids = [n.id for n in Notification.select(Notification.id).order_by(Notification.id)]
+    Notification.update(status="sent").where(Notification.id.in_(ids[::2])).execute()
+    Notification.update(status="failed").where(Notification.id.in_(ids[1::3])).execute()
+    samples = {}
+    for family in text_string_to_metric_families(client.get("/metrics").get_data(as_text=True)):
+        for s in family.samples:
+            if s.name == "desk_emails":
+                samples[s.labels["status"]] = s.value
+    for status in ("pending", "sent", "failed"):
+        assert samples[status] == Notification.select().where(Notification.status == status).count()
 
 
 # --- catch-up of missed periodic runs -------------------------------------------------------------
