@@ -29,7 +29,7 @@ import json
 import logging
 from typing import NamedTuple
 
-from flask import g, has_request_context
+from flask import g, has_app_context, has_request_context
 from peewee import CharField, DatabaseError, DateTimeField, IntegerField, TextField, fn
 
 from models.db import BaseModel, database, utcnow
@@ -181,3 +181,16 @@ def write(kind: str, digest: str, values: dict, encode, seen: Watermark) -> None
             ).execute()
     except DatabaseError:
         log.warning("kept figures %s not written", kind, exc_info=True)
+
+
+def forget_since(moment) -> None:
+    """Forget every kept row of a period that ends after `moment` (UTC), and this worker's
+    memory of figures: a fact that ended at `moment` changed its group without a new row
+    (`step_facts.refresh_many`), so those periods are counted again. Other workers' memories
+    follow within `figure_cache.CACHE_SECONDS`; a page counting one of those periods while the
+    change commits may still keep what it counted before it (a window of one count)."""
+    from models import figure_cache
+
+    KeptFigure.delete().where(KeptFigure.period_end > moment).execute()
+    if has_app_context():
+        figure_cache.store().clear()

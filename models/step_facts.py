@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from peewee import Case, DateTimeField, ForeignKeyField, IntegerField
 
+from models.compliance import AGENT_STEPS
 from models.db import BaseModel
 from models.sop import MUTU_BAKU_STATUSES
 from models.ticket import Ticket, TicketStep
@@ -96,9 +97,47 @@ def refresh(ticket_id: int) -> None:
 
 def refresh_many(ticket_ids) -> None:
     """`refresh` of many tickets in two statements (one DELETE, one INSERT ... SELECT); call it
-    inside the transaction that changed them."""
+    inside the transaction that changed them.
+
+    A fact that a kept figure may have counted and whose group changes without a new row (an
+    agent step, 5 or 7, ended before a dispute sent the ticket back and it was given to another
+    agent) makes the kept figures of the periods it ended in forgotten
+    (`kept_figures.forget_since`): no new row would tell their watermark."""
     ticket_ids = list(ticket_ids)
     if not ticket_ids:
         return
-    StepFact.delete().where(StepFact.ticket.in_(ticket_ids)).execute()
-    StepFact.insert_from(_source(ticket_ids), FIELDS).execute()
+    keys = (StepFact.step, StepFact.layanan_id, StepFact.perangkat_daerah_id, StepFact.agent_id)
+    before = {
+        fact: rest
+        for fact, *rest in StepFact.delete()
+        .where(StepFact.ticket.in_(ticket_ids))
+        .returning(StepFact.id, *keys, StepFact.ended_at)
+        .tuples()
+        .execute()
+    }
+    inserted = StepFact.insert_from(_source(ticket_ids), FIELDS)
+    if not before:  # no fact yet (a new ticket): nothing kept counted one of them
+        inserted.execute()
+        return
+    after = {
+        fact: tuple(rest)
+        for fact, *rest in inserted.returning(StepFact.id, *keys).tuples().execute()
+    }
+    changed = [
+        ended
+        for fact, (step, layanan, pd, agent, ended) in before.items()
+        if _moved(after.get(fact), (step, layanan, pd, agent))
+    ]
+    if changed:
+        from models import kept_figures  # it reads the facts: imported late
+
+        kept_figures.forget_since(min(StepFact.ended_at.python_value(e) for e in changed))
+
+
+def _moved(now, then) -> bool:
+    """Whether a fact now counts in another group than it did: its service or agency changed,
+    or, for an agent step (the only ones counted per agent), its agent; gone counts too."""
+    if now is None:
+        return True
+    step, layanan, pd, agent = then
+    return now[1:3] != (layanan, pd) or (step in AGENT_STEPS and now[3] != agent)

@@ -128,6 +128,52 @@ def test_a_catalogue_change_of_scope_gives_a_new_key(scenario, users, app):
     assert len({k.key.split("|")[1] for k in KeptFigure.select()}) == 2
 
 
+def test_a_disputed_ticket_given_to_another_agent_counts_its_kept_month_again(scenario, users, app):
+    """A ticket whose work (step 5) ended in June with Galih, kept; in July the requester
+    disputes it and the helpdesk gives it to Eka: the facts per agent follow the ticket's
+    agent, no row is added, so June's kept figures are forgotten and June counts Eka's step."""
+    from models import workflow
+    from models.seed import create_staff_user
+    from models.uploads import Upload
+    from tests.helpers import PDF_BYTES
+
+    admin, helpdesk, galih = users["admin"], users["helpdesk"], users["agent"]
+    eka, _ = create_staff_user(
+        "eka@example.go.id",
+        "Eka Putri",
+        "agent",
+        seksi_code=Seksi.get_by_id(galih.seksi_id).code,
+    )
+    b = scenario["b"]  # disposed to Galih on 3 June
+    for kind in ("sla", "ba"):
+        upload = Upload(f"{kind}.pdf", PDF_BYTES + kind.encode())
+        workflow.attach_document(galih, b.id, kind, upload, now=wib(6, 10, 9))
+    workflow.mark_selesai(galih, b.id, now=wib(6, 10, 10))
+    before = figures(admin, Q2)["per-petugas"]
+    assert not any("Eka Putri" in str(row) for row in before)
+    workflow.dispute(b.tracking_token, "Subdomain belum aktif.", now=NOW)
+    workflow.reassign(helpdesk, b.id, eka.id, now=NOW)
+    fresh_memory(app)
+    after = figures(admin, Q2)["per-petugas"]
+    assert any("Eka Putri" in str(row) for row in after), after
+    KeptFigure.delete().execute()
+    fresh_memory(app)
+    assert figures(admin, Q2)["per-petugas"] == after  # what a count from scratch gives
+
+
+def test_a_disposition_forgets_no_kept_figure(scenario, users, app):
+    """Disposing gives the ticket's verification and disposition facts an agent, but those steps
+    are not counted per agent: the kept months stay."""
+    from models import workflow
+
+    t = workflow.submit(None, new_request(), required_uploads(), now=wib(6, 29, 9))
+    workflow.verify_complete(users["helpdesk"], t.id, now=wib(6, 29, 10))
+    figures(users["admin"], Q2)
+    kept = KeptFigure.select().count()
+    workflow.dispose(users["helpdesk"], t.id, users["agent"].id, now=NOW)
+    assert KeptFigure.select().count() == kept > 0
+
+
 def test_a_corrupt_row_is_counted_again_and_written_over(scenario, users, app, statements):
     admin = users["admin"]
     before = figures(admin, Q2)
