@@ -32,6 +32,20 @@ logger = logging.getLogger("desk.tasks")
 EXTENSION = "huey"
 
 
+class QueueFile(SqliteStorage):
+    """huey's SQLite queue (the embedded default), its commits not each flushed to the disk:
+    WAL with `synchronous=NORMAL`, as the desk's own database (`models.db`). A power cut can
+    lose the last tasks queued, never corrupt the file; what they carried is not lost with them
+    (an email is its outbox row, re-queued by `tasks.mail`'s periodic run; a Berita Acara or
+    SLA is its `issued_document_request`, re-queued by `tasks.operations`). Each request that
+    queues a task saves a flush of the disk (3 ms an enqueue here, 0.04 ms without)."""
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=NORMAL")
+        return conn
+
+
 class AppHuey(Huey):
     """A Huey whose storage is created on first use, not when the app is built."""
 
@@ -193,7 +207,7 @@ def make_huey(app) -> Huey:
     if cfg["REDIS_URL"]:
         storage_class, storage_kwargs = RedisStorage, {"url": cfg["REDIS_URL"]}
     else:
-        storage_class, storage_kwargs = SqliteStorage, {"filename": cfg["HUEY_FILE"]}
+        storage_class, storage_kwargs = QueueFile, {"filename": cfg["HUEY_FILE"]}
     queue = AppHuey(
         cfg["HUEY_NAME"],
         immediate=bool(cfg["HUEY_IMMEDIATE"]),

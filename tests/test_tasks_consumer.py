@@ -163,3 +163,14 @@ def test_queue_on_redis(make_app):
         app.extensions["huey"].storage.flush_all()
         if not database.is_closed():
             database.close()
+
+
+def test_the_sqlite_queue_does_not_flush_the_disk_on_each_enqueue(make_app):
+    """The embedded queue file in WAL with synchronous=NORMAL (1), not FULL (2): a task
+    queued after a request's commit costs no flush; what a lost task carried is re-queued
+    from the database."""
+    app = make_app(HUEY_IMMEDIATE=False, REDIS_URL=None)
+    with app.app_context():
+        conn = huey.storage.conn
+        assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("pragma synchronous").fetchone()[0] == 1
