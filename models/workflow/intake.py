@@ -12,7 +12,7 @@ from peewee import IntegrityError
 from language import LANGUAGES
 from models.calendar import calendar
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
-from models.db import utcnow, write_transaction
+from models.db import create, utcnow, write_transaction
 from models.outbox import notify
 from models.scope import intake_services
 from models.sequence import next_value
@@ -131,17 +131,16 @@ def submit(
             )
 
     try:
+        # The key is not looked up again under the write lock: its unique index refuses a
+        # second ticket of one form (IntegrityError below), the transaction rolled back.
         with _put_files(checked) as stored, write_transaction():
-            if submission_key:  # checked again under the write lock
-                existing = _submitted(submission_key)
-                if existing is not None:
-                    return existing
             local_year = calendar.to_local(now).year
             number = f"SD-{local_year}-{next_value(f'ticket-{local_year}'):06d}"
             target = TRANSITIONS[action].target
             step = step_for_status(target)
             due = step.due(now, layanan)
-            ticket = Ticket.create(
+            ticket = create(
+                Ticket,
                 number=number,
                 tracking_token=secrets.token_urlsafe(32),
                 submission_key=submission_key or None,
@@ -166,10 +165,15 @@ def submit(
                 created_at=now,
                 updated_at=now,
             )
-            TicketStep.create(
-                ticket=ticket, step=step.number, status=target, started_at=now, due_at=due
+            create(
+                TicketStep,
+                ticket=ticket,
+                step=step.number,
+                status=target,
+                started_at=now,
+                due_at=due,
             )
-            _store_documents(ticket, stored, "persyaratan", actor, now)
+            _store_documents(ticket, stored, "persyaratan", actor, now, new_ticket=True)
             note = (
                 ""
                 if actor is None
@@ -185,6 +189,7 @@ def submit(
                 to_status=target,
                 now=now,
                 label=REQUESTER_LABEL if actor is None else None,
+                new_ticket=True,
             )
             log_created(ticket, action, actor)
             notify(ticket, event, "opened", requester=True, staff=OPENED_STAFF)
