@@ -12,7 +12,7 @@ from peewee import IntegrityError
 from language import LANGUAGES
 from models.calendar import calendar
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
-from models.db import create, utcnow, write_transaction
+from models.db import create, database, utcnow, write_transaction
 from models.outbox import notify
 from models.scope import intake_services
 from models.sequence import next_value
@@ -204,9 +204,14 @@ def submit(
 
 def _submitted(submission_key: str) -> Ticket | None:
     """The ticket a submission key already made, or None. Almost always None: the id alone is
-    read first (a whole ticket row is some forty columns to select and build)."""
-    found = Ticket.select(Ticket.id).where(Ticket.submission_key == submission_key).first()
-    return None if found is None else Ticket.get_by_id(found.id)
+    read first (a whole ticket row is some forty columns to select and build), by a statement
+    written here (peewee would compile it anew on every submission)."""
+    sql = (
+        f'SELECT "id" FROM "{Ticket._meta.table_name}" '
+        f'WHERE "submission_key" = {database.param} LIMIT 1'
+    )
+    found = database.execute_sql(sql, [submission_key]).fetchone()
+    return None if found is None else Ticket.get_by_id(found[0])
 
 
 # --- SOP step 3: verification of the requirement documents ---------------------------------------
