@@ -145,3 +145,23 @@ def test_the_inserts_text_is_kept_per_table_columns_and_rows(db, no_mail_task):
     assert after.hits - before.hits >= 5  # ticket, step, documents, event, head (+ outbox)
     assert any(s.startswith('INSERT INTO "ticket" ') for s in inserts)
     assert database.param in inserts[0]
+
+
+def test_a_submission_reads_the_holidays_a_short_while_per_process_and_sees_an_edit(db):
+    from models import process_cache
+    from models.calendar import calendar
+    from models.catalog import Holiday
+
+    with Statements() as count:
+        first = workflow.submit(None, new_request(), required_uploads(), now=T0)
+        second = workflow.submit(None, new_request(), required_uploads(), now=T0)
+    submissions = [s for s in count.on("holiday") if "BETWEEN" in s]
+    assert len(submissions) == 1  # the first submission's window, kept for the second
+    assert first.due_at == second.due_at
+    day = calendar.to_local(first.due_at).date()
+    Holiday.create(date=day, name="Cuti bersama")
+    process_cache.forget()  # what the catalogue's views do after an edit
+    third = workflow.submit(None, new_request(), required_uploads(), now=T0)
+    assert third.due_at > first.due_at
+    assert calendar.to_local(third.due_at).date() != day
+    assert calendar.holidays == Holiday.dates_between  # outside a submission: the table

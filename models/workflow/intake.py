@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from language import LANGUAGES
-from models.calendar import calendar
+from models.calendar import calendar, kept_holidays
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
 from models.db import create, database, utcnow, write_transaction
 from models.outbox import notify
@@ -138,7 +138,8 @@ def submit(
             number = f"SD-{local_year}-{next_value(f'ticket-{local_year}'):06d}"
             target = TRANSITIONS[action].target
             step = step_for_status(target)
-            due = step.due(now, layanan)
+            with kept_holidays():  # read a short while per process, not per submission
+                due = step.due(now, layanan)
             ticket = create(
                 Ticket,
                 number=number,
