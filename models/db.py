@@ -105,8 +105,8 @@ def insert_returning(model, values: list[dict], returning: tuple, *, ignore_conf
     no promised order). Fields left out take their defaults and each value is converted by its
     field (`db_value`), as peewee's `insert_many` does, but the statement is written here: a
     batch of thousands of rows without a peewee node built per value (the expiry sweep's
-    history and outbox rows), and its text kept per table, columns and row count (a
-    submission's one-row inserts, otherwise compiled anew each time). `ignore_conflicts`: a
+    history and outbox rows), and for a few rows its text kept per table, columns and row
+    count (`KEPT_ROWS`: a submission's inserts, otherwise compiled anew each time). `ignore_conflicts`: a
     row that would break a unique constraint is left out (ON CONFLICT DO NOTHING), and not
     returned."""
     if not values:
@@ -121,7 +121,8 @@ def insert_returning(model, values: list[dict], returning: tuple, *, ignore_conf
     for start in range(0, len(values), per_statement):
         chunk = values[start : start + per_statement]
         params = [f.db_value(row[f.name]) for row in chunk for f in fields]
-        sql = _insert_sql(
+        write = _kept_insert_sql if len(chunk) <= KEPT_ROWS else _insert_sql
+        sql = write(
             meta.table_name, columns, returned, database.param, len(chunk), ignore_conflicts
         )
         found.extend(database.execute_sql(sql, params).fetchall())
@@ -139,10 +140,8 @@ def create(model, **fields):
     return row
 
 
-@functools.lru_cache(maxsize=256)
 def _insert_sql(table, columns, returned, param, rows, ignore_conflicts) -> str:
-    """The text of a multi-row INSERT ... RETURNING: code's names only (table, columns, the
-    database's parameter mark), no app's data, so one memo serves every app in the process."""
+    """The text of a multi-row INSERT ... RETURNING of `rows` rows."""
     one = "(" + ", ".join([param] * len(columns)) + ")"
     names = ", ".join(f'"{c}"' for c in columns)
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
@@ -151,6 +150,14 @@ def _insert_sql(table, columns, returned, param, rows, ignore_conflicts) -> str:
         f'INSERT INTO "{table}" ({names}) VALUES {", ".join([one] * rows)}{conflict} '
         f"RETURNING {returning}"
     )
+
+
+# The texts of inserts of up to KEPT_ROWS rows are kept (a request's rows; a sweep's batch of
+# hundreds is one long text for a count of rows that rarely comes again). Only code's names
+# are in them (table, columns, the database's parameter mark), no app's data: one memo serves
+# every app in the process.
+KEPT_ROWS = 16
+_kept_insert_sql = functools.lru_cache(maxsize=256)(_insert_sql)
 
 
 class connection:

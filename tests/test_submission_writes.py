@@ -136,10 +136,10 @@ def test_a_leftover_head_of_a_reused_ticket_id_is_still_linked_to(db, no_mail_ta
 
 def test_the_inserts_text_is_kept_per_table_columns_and_rows(db, no_mail_task):
     workflow.submit(None, new_request(), required_uploads(), now=T0)
-    before = db_module._insert_sql.cache_info()
+    before = db_module._kept_insert_sql.cache_info()
     with Statements() as count:
         workflow.submit(None, new_request(), required_uploads(), now=T0)
-    after = db_module._insert_sql.cache_info()
+    after = db_module._kept_insert_sql.cache_info()
     inserts = [s for s in count.seen if s.startswith("INSERT INTO")]
     assert after.misses == before.misses  # nothing compiled again
     assert after.hits - before.hits >= 5  # ticket, step, documents, event, head (+ outbox)
