@@ -155,14 +155,18 @@ class WorkingCalendar:
         return self.next_working_moment(self.add_months(start_utc, 1))
 
 
-# Set only inside `kept_holidays()`: the calendar of that block (this thread or task only).
+# Set only inside `kept_holidays()`: (its app, the calendar of that block), for this thread or
+# task only; another app's context inside the block still gets its own calendar.
 _in_block: contextvars.ContextVar = contextvars.ContextVar("desk_calendar_block", default=None)
 
 
 def current_calendar() -> WorkingCalendar:
     """The working calendar of the current app (an app context is needed); inside
     `kept_holidays()`, that app's calendar reading the kept holidays."""
-    return _in_block.get() or current_app.extensions[EXTENSION]
+    block = _in_block.get()
+    if block is not None and block[0] is current_app._get_current_object():
+        return block[1]
+    return current_app.extensions[EXTENSION]
 
 
 def kept_holiday_dates(first: dt.date, last: dt.date) -> set:
@@ -183,9 +187,10 @@ def kept_holidays():
     if own.holidays is None:  # a calendar without holidays keeps none
         yield own
         return
-    token = _in_block.set(replace(own, holidays=kept_holiday_dates))
+    kept = replace(own, holidays=kept_holiday_dates)
+    token = _in_block.set((current_app._get_current_object(), kept))
     try:
-        yield _in_block.get()
+        yield kept
     finally:
         _in_block.reset(token)
 

@@ -106,9 +106,9 @@ def insert_returning(model, values: list[dict], returning: tuple, *, ignore_conf
     field (`db_value`), as peewee's `insert_many` does, but the statement is written here: a
     batch of thousands of rows without a peewee node built per value (the expiry sweep's
     history and outbox rows), and for a few rows its text kept per table, columns and row
-    count (`KEPT_ROWS`: a submission's inserts, otherwise compiled anew each time). `ignore_conflicts`: a
-    row that would break a unique constraint is left out (ON CONFLICT DO NOTHING), and not
-    returned."""
+    count (`KEPT_ROWS`: a submission's inserts, otherwise compiled anew each time).
+    `ignore_conflicts`: a row that would break a unique constraint is left out (ON CONFLICT DO
+    NOTHING), and not returned."""
     if not values:
         return []
     meta = model._meta

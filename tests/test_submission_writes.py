@@ -165,3 +165,18 @@ def test_a_submission_reads_the_holidays_a_short_while_per_process_and_sees_an_e
     assert third.due_at > first.due_at
     assert calendar.to_local(third.due_at).date() != day
     assert calendar.holidays == Holiday.dates_between  # outside a submission: the table
+
+
+def test_the_kept_holidays_are_the_blocks_own_apps(app, make_app, tmp_path):
+    from models.calendar import calendar, kept_holidays
+
+    other = make_app(tmp_path / "other", TIMEZONE="Asia/Makassar")
+    with app.app_context():
+        own = calendar._get_current_object()
+        with kept_holidays() as kept:
+            assert calendar._get_current_object() is kept and kept.timezone == own.timezone
+            with other.app_context():
+                assert calendar.timezone == "Asia/Makassar"
+                assert calendar._get_current_object() is other.extensions["desk_calendar"]
+            assert calendar._get_current_object() is kept
+        assert calendar._get_current_object() is own
