@@ -19,8 +19,10 @@ context.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -153,9 +155,44 @@ class WorkingCalendar:
         return self.next_working_moment(self.add_months(start_utc, 1))
 
 
+# Set only inside `kept_holidays()`: (its app, the calendar of that block), for this thread or
+# task only; another app's context inside the block still gets its own calendar.
+_in_block: contextvars.ContextVar = contextvars.ContextVar("desk_calendar_block", default=None)
+
+
 def current_calendar() -> WorkingCalendar:
-    """The working calendar of the current app (an app context is needed)."""
+    """The working calendar of the current app (an app context is needed); inside
+    `kept_holidays()`, that app's calendar reading the kept holidays."""
+    block = _in_block.get()
+    if block is not None and block[0] is current_app._get_current_object():
+        return block[1]
     return current_app.extensions[EXTENSION]
+
+
+def kept_holiday_dates(first: dt.date, last: dt.date) -> set:
+    """The holidays between two dates, kept a short while per app and process
+    (`models.process_cache`; an edit in the catalogue forgets them)."""
+    from models.catalog import Holiday
+    from models.process_cache import cached
+
+    return cached(f"holidays:{first}:{last}", lambda: Holiday.dates_between(first, last))
+
+
+@contextlib.contextmanager
+def kept_holidays():
+    """Inside this block, `calendar` (the current app's) reads its public holidays through the
+    process cache instead of the table (`kept_holiday_dates`): for a public submission's due
+    time, where the table would be read on every request."""
+    own = current_app.extensions[EXTENSION]
+    if own.holidays is None:  # a calendar without holidays keeps none
+        yield own
+        return
+    kept = replace(own, holidays=kept_holiday_dates)
+    token = _in_block.set((current_app._get_current_object(), kept))
+    try:
+        yield kept
+    finally:
+        _in_block.reset(token)
 
 
 calendar: WorkingCalendar = LocalProxy(current_calendar)  # type: ignore[assignment]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from peewee import DatabaseProxy, Model, SqliteDatabase
 from playhouse.db_url import connect
@@ -98,32 +99,65 @@ def locked(query, mode: str = "FOR UPDATE"):
 MAX_PARAMETERS = 30_000  # under SQLite's 32,766 variables and PostgreSQL's 65,535 parameters
 
 
-def insert_returning(model, values: list[dict], returning: tuple) -> list[tuple]:
+def insert_returning(model, values: list[dict], returning: tuple, *, ignore_conflicts=False):
     """Insert `values` (dicts of field names, every one with the same keys) into `model`'s table
     and return the `returning` fields of the new rows (RETURNING: PostgreSQL, SQLite 3.35+; in
     no promised order). Fields left out take their defaults and each value is converted by its
     field (`db_value`), as peewee's `insert_many` does, but the statement is written here: a
     batch of thousands of rows without a peewee node built per value (the expiry sweep's
-    history and outbox rows)."""
+    history and outbox rows), and for a few rows its text kept per table, columns and row
+    count (`KEPT_ROWS`: a submission's inserts, otherwise compiled anew each time).
+    `ignore_conflicts`: a row that would break a unique constraint is left out (ON CONFLICT DO
+    NOTHING), and not returned."""
     if not values:
         return []
-    values = [{**model._meta.get_default_dict(), **row} for row in values]
-    fields = [model._meta.fields[name] for name in values[0]]
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    returned = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in returning)
-    param = database.param
-    one = "(" + ", ".join([param] * len(fields)) + ")"
+    meta = model._meta
+    values = [{**meta.get_default_dict(), **row} for row in values]
+    fields = [meta.fields[name] for name in values[0]]
+    columns = tuple(f.column_name for f in fields)
+    returned = tuple(meta.fields[name].column_name for name in returning)
     per_statement = max(1, MAX_PARAMETERS // len(fields))
     found = []
     for start in range(0, len(values), per_statement):
         chunk = values[start : start + per_statement]
         params = [f.db_value(row[f.name]) for row in chunk for f in fields]
-        sql = (
-            f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '
-            f"{', '.join([one] * len(chunk))} RETURNING {returned}"
+        write = _kept_insert_sql if len(chunk) <= KEPT_ROWS else _insert_sql
+        sql = write(
+            meta.table_name, columns, returned, database.param, len(chunk), ignore_conflicts
         )
         found.extend(database.execute_sql(sql, params).fetchall())
     return found
+
+
+def create(model, **fields):
+    """`model.create(**fields)` (the row built with its defaults, inserted, its id set) through
+    `insert_returning`'s kept statement text: peewee compiles its INSERT anew for every row,
+    which for a ticket's thirty columns costs more than the database's work."""
+    row, key = model(**fields), model._meta.primary_key.name
+    ((value,),) = insert_returning(model, [row.__data__], (key,))
+    setattr(row, key, value)
+    row._dirty.clear()
+    return row
+
+
+def _insert_sql(table, columns, returned, param, rows, ignore_conflicts) -> str:
+    """The text of a multi-row INSERT ... RETURNING of `rows` rows."""
+    one = "(" + ", ".join([param] * len(columns)) + ")"
+    names = ", ".join(f'"{c}"' for c in columns)
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    returning = ", ".join(f'"{c}"' for c in returned)
+    return (
+        f'INSERT INTO "{table}" ({names}) VALUES {", ".join([one] * rows)}{conflict} '
+        f"RETURNING {returning}"
+    )
+
+
+# The texts of inserts of up to KEPT_ROWS rows are kept (a request's rows; a sweep's batch of
+# hundreds is one long text for a count of rows that rarely comes again). Only code's names
+# are in them (table, columns, the database's parameter mark), no app's data: one memo serves
+# every app in the process.
+KEPT_ROWS = 16
+_kept_insert_sql = functools.lru_cache(maxsize=256)(_insert_sql)
 
 
 class connection:

@@ -73,18 +73,40 @@ def append(chain: str, model, fields: dict, hashed: tuple[str, ...]):
     return row
 
 
-def append_many(model, entries: list[tuple[str, dict]], hashed: tuple[str, ...]) -> list:
+def append_many(
+    model, entries: list[tuple[str, dict]], hashed: tuple[str, ...], *, new_chains=False
+) -> list:
     """Create one `model` row per `(chain, fields)` entry, each linked to the head of its own
     chain (one entry per chain), and move the heads; inside the caller's write transaction.
     The heads are read (and locked on PostgreSQL) in one statement, the links computed here,
     the rows written by one INSERT and the heads moved by one upsert. Returns the rows, in the
-    order given."""
+    order given.
+
+    `new_chains`: the caller knows that no entry of these chains exists (the history of a
+    ticket its own transaction just inserted, which no other writer can name yet): the rows
+    are written as first entries and the heads inserted, 2 statements instead of 5. A head
+    found there all the same (a deleted ticket's, whose id SQLite gave again) is kept: that
+    chain's row is taken back and linked to it as usual, so the deletion still shows."""
     chains = [chain for chain, _fields in entries]
     if len(set(chains)) != len(chains):
         # a second entry of one chain must follow the first: ids in chain order, not here
         raise ValueError("append_many takes one entry per chain")
     if not entries:
         return []
+    if new_chains:
+        rows = _insert_linked(model, entries, {}, hashed)
+        made = insert_returning(
+            ChainHead, _moved_heads(chains, rows), ("name",), ignore_conflicts=True
+        )
+        if len(made) == len(chains):
+            return rows
+        taken = {name for (name,) in made}
+        kept = [i for i, chain in enumerate(chains) if chain not in taken]
+        model.delete().where(model.id.in_([rows[i].id for i in kept])).execute()
+        again = append_many(model, [entries[i] for i in kept], hashed)
+        for i, row in zip(kept, again, strict=True):
+            rows[i] = row
+        return rows
     heads = _locked_heads(chains)
     missing = [chain for chain in chains if chain not in heads]
     if missing:
@@ -94,9 +116,21 @@ def append_many(model, entries: list[tuple[str, dict]], hashed: tuple[str, ...])
             [{"name": chain, "last_id": 0, "last_hash": ""} for chain in missing]
         ).on_conflict_ignore().execute()
         heads.update(_locked_heads(missing))
+    rows = _insert_linked(model, entries, heads, hashed)
+    ChainHead.insert_many(_moved_heads(chains, rows)).on_conflict(
+        conflict_target=[ChainHead.name],
+        update={ChainHead.last_id: EXCLUDED.last_id, ChainHead.last_hash: EXCLUDED.last_hash},
+    ).execute()
+    return rows
+
+
+def _insert_linked(model, entries, heads: dict, hashed) -> list:
+    """Write one row per `(chain, fields)`, each linked to its chain's head in `heads` (none:
+    the chain's first entry), by one INSERT; the rows, with their ids."""
     rows = []
     for chain, fields in entries:
-        prev = heads[chain].last_hash or None
+        head = heads.get(chain)
+        prev = (head.last_hash or None) if head is not None else None
         digest = link_hash(prev, {name: fields.get(name) for name in hashed})
         rows.append(model(**fields, prev_hash=prev, hash=digest))
     columns = {name for row in rows for name in row.__data__}  # the same columns for each row
@@ -105,16 +139,13 @@ def append_many(model, entries: list[tuple[str, dict]], hashed: tuple[str, ...])
     for row in rows:
         row.id = ids[row.hash]  # each hash is its own chain's: unique in one call
         row._dirty.clear()
-    ChainHead.insert_many(
-        [
-            {"name": c, "last_id": r.id, "last_hash": r.hash}
-            for c, r in zip(chains, rows, strict=True)
-        ]
-    ).on_conflict(
-        conflict_target=[ChainHead.name],
-        update={ChainHead.last_id: EXCLUDED.last_id, ChainHead.last_hash: EXCLUDED.last_hash},
-    ).execute()
     return rows
+
+
+def _moved_heads(chains, rows) -> list[dict]:
+    return [
+        {"name": c, "last_id": r.id, "last_hash": r.hash} for c, r in zip(chains, rows, strict=True)
+    ]
 
 
 def _locked_heads(chains) -> dict:
@@ -131,17 +162,20 @@ def append_ticket_event(ticket_id: int, **fields):
     return event
 
 
-def append_ticket_events(entries: list[dict]):
+def append_ticket_events(entries: list[dict], *, new_tickets=False):
     """Create one TicketEvent per entry (its fields, `ticket_id` among them; one entry per
     ticket) linked into its ticket's chain, inside the caller's write transaction. Locks the
     tickets' rows in id order, then their chain heads (the one lock order, so two writers of
-    one ticket never deadlock, nor two batches). Returns the events, in the order given."""
+    one ticket never deadlock, nor two batches). `new_tickets`: the tickets were inserted by
+    this transaction (which holds their rows, and no other writer knows them): their first
+    entries, without reading heads (`append_many`'s `new_chains`). Returns the events, in the
+    order given."""
     from models.ticket import EVENT_HASHED, Ticket, TicketEvent
 
     # The ticket rows before their chain heads (the lock order above); already held by a
     # transition's UPDATE or a conversation's FOR UPDATE, it costs nothing. SQLite has no row
     # locks (its writers are serialised by BEGIN IMMEDIATE): no statement there.
-    if not is_sqlite() and entries:
+    if not is_sqlite() and entries and not new_tickets:
         ids = sorted({entry["ticket_id"] for entry in entries})
         query = Ticket.select(Ticket.id).where(Ticket.id.in_(ids)).order_by(Ticket.id)
         locked(query, "FOR NO KEY UPDATE").execute()
@@ -153,6 +187,7 @@ def append_ticket_events(entries: list[dict]):
             for entry in entries
         ],
         EVENT_HASHED,
+        new_chains=new_tickets,
     )
 
 

@@ -26,6 +26,7 @@ EXTENSION = "desk_store"
 
 
 STAGING = ".staging"
+HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 class CorruptDocument(Exception):
@@ -54,7 +55,7 @@ class DocumentStore:
         self.root = root
 
     def _path(self, sha256: str) -> str:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if len(sha256) != 64 or not HEX_DIGITS.issuperset(sha256):
             raise ValueError("not a sha256 hex digest")
         return os.path.join(self.root, sha256[:2], sha256[2:4], sha256)
 

@@ -14,7 +14,7 @@ from peewee import Case, Tuple, ValuesList
 from models import hashchain, step_facts, uploads
 from models.calendar import calendar
 from models.catalog import Layanan
-from models.db import database, utcnow
+from models.db import database, insert_returning, utcnow
 from models.sop import STATES, step_for_status
 from models.staff import User
 from models.step_duration import working_seconds
@@ -233,6 +233,7 @@ def _event(
     public=True,
     now=None,
     label=None,
+    new_ticket=False,
 ) -> TicketEvent:
     (event,) = _events(
         [ticket],
@@ -244,6 +245,7 @@ def _event(
         public=public,
         now=now,
         label=label,
+        new_tickets=new_ticket,
     )
     return event
 
@@ -259,10 +261,12 @@ def _events(
     public=True,
     now=None,
     label=None,
+    new_tickets=False,
 ) -> list[TicketEvent]:
     """One history entry per ticket, all by `actor` with the same action and note (each from
     its own `from_statuses` entry), appended to each ticket's chain at once
-    (`hashchain.append_ticket_events`); in the order given."""
+    (`hashchain.append_ticket_events`; `new_tickets`: tickets this transaction inserted, whose
+    chains start here); in the order given."""
     if label is None:
         label = actor.name if _staff(actor) is not None else REQUESTER_LABEL
     staff = _staff(actor)
@@ -282,7 +286,8 @@ def _events(
                 "public": public,
             }
             for ticket, from_status in zip(tickets, from_statuses, strict=True)
-        ]
+        ],
+        new_tickets=new_tickets,
     )
 
 
@@ -368,10 +373,16 @@ def _holidays_known(rows, now):
     return replace(own, holidays=holidays)
 
 
-def _store_documents(ticket, stored, kind, actor, now) -> list[Document]:
+def _store_documents(ticket, stored, kind, actor, now, *, new_ticket=False) -> list[Document]:
     """The Document rows of files already in the store (`_put_files`). A file for a slot that
     already has one (the same SLA/BA kind, or the same required document) is the slot's next
-    version, the old one kept; extra attachments (no required document) are each version 1."""
+    version, the old one kept; extra attachments (no required document) are each version 1.
+    `new_ticket`: a ticket this transaction inserted, which has no documents yet: with one
+    file to a slot each is version 1, all written by one INSERT."""
+    slots = [item.required_document_id for item, _staged in stored]
+    slots = [slot for slot in slots if slot is not None]
+    if new_ticket and kind == "persyaratan" and len(set(slots)) == len(slots):
+        return _first_documents(ticket, stored, kind, actor, now)
     docs = []
     for item, staged in stored:
         sha = store.publish(staged) if isinstance(staged, Staged) else staged
@@ -395,6 +406,39 @@ def _store_documents(ticket, stored, kind, actor, now) -> list[Document]:
                 uploaded_at=now,
             )
         )
+    return docs
+
+
+# the columns in which a new ticket's documents can differ: rows equal in all of them are
+# equal in every column, so either of their ids is right for either
+_DOCUMENT_KEY = ("required_document", "filename", "content_type", "sha256")
+
+
+def _first_documents(ticket, stored, kind, actor, now) -> list[Document]:
+    """Version 1 of each file of a new ticket, by one INSERT (`_store_documents`)."""
+    docs = [
+        Document(
+            ticket=ticket,
+            kind=kind,
+            required_document=item.required_document_id,
+            filename=item.filename,
+            content_type=item.content_type,
+            size=len(item.data),
+            sha256=store.publish(staged) if isinstance(staged, Staged) else staged,
+            version=1,
+            uploaded_by=_staff(actor),
+            uploaded_at=now,
+        )
+        for item, staged in stored
+    ]
+    if not docs:
+        return docs
+    ids: dict = {}
+    for id_, *key in insert_returning(Document, [d.__data__ for d in docs], ("id", *_DOCUMENT_KEY)):
+        ids.setdefault(tuple(key), []).append(id_)
+    for doc in docs:
+        doc.id = ids[tuple(doc.__data__[name] for name in _DOCUMENT_KEY)].pop()
+        doc._dirty.clear()
     return docs
 
 

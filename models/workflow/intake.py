@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from language import LANGUAGES
-from models.calendar import calendar
+from models.calendar import calendar, kept_holidays
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
-from models.db import utcnow, write_transaction
+from models.db import create, database, utcnow, write_transaction
 from models.outbox import notify
 from models.scope import intake_services
 from models.sequence import next_value
@@ -131,17 +131,17 @@ def submit(
             )
 
     try:
+        # The key is not looked up again under the write lock: its unique index refuses a
+        # second ticket of one form (IntegrityError below), the transaction rolled back.
         with _put_files(checked) as stored, write_transaction():
-            if submission_key:  # checked again under the write lock
-                existing = _submitted(submission_key)
-                if existing is not None:
-                    return existing
             local_year = calendar.to_local(now).year
             number = f"SD-{local_year}-{next_value(f'ticket-{local_year}'):06d}"
             target = TRANSITIONS[action].target
             step = step_for_status(target)
-            due = step.due(now, layanan)
-            ticket = Ticket.create(
+            with kept_holidays():  # read a short while per process, not per submission
+                due = step.due(now, layanan)
+            ticket = create(
+                Ticket,
                 number=number,
                 tracking_token=secrets.token_urlsafe(32),
                 submission_key=submission_key or None,
@@ -166,10 +166,15 @@ def submit(
                 created_at=now,
                 updated_at=now,
             )
-            TicketStep.create(
-                ticket=ticket, step=step.number, status=target, started_at=now, due_at=due
+            create(
+                TicketStep,
+                ticket=ticket,
+                step=step.number,
+                status=target,
+                started_at=now,
+                due_at=due,
             )
-            _store_documents(ticket, stored, "persyaratan", actor, now)
+            _store_documents(ticket, stored, "persyaratan", actor, now, new_ticket=True)
             note = (
                 ""
                 if actor is None
@@ -185,6 +190,7 @@ def submit(
                 to_status=target,
                 now=now,
                 label=REQUESTER_LABEL if actor is None else None,
+                new_ticket=True,
             )
             log_created(ticket, action, actor)
             notify(ticket, event, "opened", requester=True, staff=OPENED_STAFF)
@@ -199,9 +205,14 @@ def submit(
 
 def _submitted(submission_key: str) -> Ticket | None:
     """The ticket a submission key already made, or None. Almost always None: the id alone is
-    read first (a whole ticket row is some forty columns to select and build)."""
-    found = Ticket.select(Ticket.id).where(Ticket.submission_key == submission_key).first()
-    return None if found is None else Ticket.get_by_id(found.id)
+    read first (a whole ticket row is some forty columns to select and build), by a statement
+    written here (peewee would compile it anew on every submission)."""
+    sql = (
+        f'SELECT "id" FROM "{Ticket._meta.table_name}" '
+        f'WHERE "submission_key" = {database.param} LIMIT 1'
+    )
+    found = database.execute_sql(sql, [submission_key]).fetchone()
+    return None if found is None else Ticket.get_by_id(found[0])
 
 
 # --- SOP step 3: verification of the requirement documents ---------------------------------------
