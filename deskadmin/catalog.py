@@ -49,6 +49,10 @@ class CatalogView(AuditedModelView, AdminOnly, ModelView):
         process_cache.forget()  # the lists' filter choices name the catalogue's rows
         return super().after_model_change(form, model, is_created)
 
+    def after_model_delete(self, model):
+        process_cache.forget()  # a holiday removed: the due times stop skipping it at once
+        return super().after_model_delete(model)
+
 
 class BidangView(CatalogView):
     column_list = ("code", "name")

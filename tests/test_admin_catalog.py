@@ -49,6 +49,19 @@ def test_holidays_in_indonesian_with_indonesian_form_messages(client, login_as, 
     assert Holiday.get(Holiday.date == dt.date(2026, 3, 20)).name == "Idulfitri"
 
 
+def test_a_holiday_removed_is_forgotten_by_the_process_cache_at_once(app, client, login_as, db):
+    from models import process_cache
+
+    login_as("admin")
+    holiday = Holiday.create(date=dt.date(2026, 3, 20), name="Idulfitri")
+    with app.app_context():
+        assert process_cache.cached("probe", lambda: "kept") == "kept"
+    assert client.post("/admin/libur/delete/", data={"id": holiday.id}).status_code == 302
+    assert Holiday.get_or_none(Holiday.id == holiday.id) is None
+    with app.app_context():
+        assert process_cache.cached("probe", lambda: "read again") == "read again"
+
+
 def test_catalogue_rows_are_not_deleted(client, login_as, db):
     login_as("admin")
     layanan = Layanan.get(Layanan.code == "permintaan-subdomain")
