@@ -7,6 +7,7 @@ import re
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 NIP_RE = re.compile(r"^\d{18}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{6,19}$")
@@ -50,18 +51,20 @@ def requester_domain_allowed(email: str) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in allowed)
 
 
+REQUIRED = {
+    "requester_name": _l("Nama pemohon wajib diisi."),
+    "requester_position": _l("Jabatan wajib diisi."),
+    "subject": _l("Perihal wajib diisi."),
+    "description": _l("Uraian permohonan wajib diisi."),
+}
+
+
 def check_request(request) -> dict[str, str]:
     """Field name -> message for every field of a NewRequest that breaks a rule."""
     errors = {}
-    required = {
-        "requester_name": _("Nama pemohon wajib diisi."),
-        "requester_position": _("Jabatan wajib diisi."),
-        "subject": _("Perihal wajib diisi."),
-        "description": _("Uraian permohonan wajib diisi."),
-    }
-    for field, message in required.items():
+    for field, message in REQUIRED.items():
         if not (getattr(request, field) or "").strip():
-            errors[field] = message
+            errors[field] = str(message)  # translated only when said: a valid form says none
     for field, limit in LIMITS.items():
         if len(getattr(request, field) or "") > limit and field not in errors:
             errors[field] = _("Terlalu panjang (maksimal %(n)d karakter).", n=limit)
