@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import abort, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 from flask_admin.contrib.peewee.tools import parse_like_term
@@ -29,7 +31,7 @@ from deskadmin.access import TicketScope, current_roles
 from deskadmin.audit import audit_staff
 from deskadmin.exports import ticket_list_export
 from deskadmin.queues import DESK
-from formatting import age, local_datetime
+from formatting import age_writer, datetime_writer, local_datetime
 from models.calendar import calendar
 from models.catalog import DURATION_CLASSES, Holiday, Layanan, PerangkatDaerah
 from models.db import utcnow
@@ -37,7 +39,7 @@ from models.process_cache import cached
 from models.scope import visible_tickets
 from models.staff import AGENT, User
 from models.streaming import stream
-from models.ticket import CLOSED, STATUSES, Ticket
+from models.ticket import CLOSED, STATES, STATUSES, Ticket
 
 Agent = User.alias("agent")
 
@@ -51,10 +53,10 @@ COUNT_CAP = 10_000
 _badges: dict = {}
 
 
-def status_badge(ticket) -> Markup:
+def status_badge(ticket, locale: str | None = None) -> Markup:
     """The ticket's state as a coloured badge (label and colour from the state table); built once
-    per state and language, not per row."""
-    key = (ticket.status, str(get_locale()))
+    per state and language, not per row. `locale`: the request's language, when known."""
+    key = (ticket.status, locale or str(get_locale()))
     badge = _badges.get(key)
     if badge is None:
         state = ticket.state
@@ -122,14 +124,6 @@ def ticket_page_url() -> str:
     return url
 
 
-def number_cell(ticket) -> Markup:
-    """The ticket's number as the link to its page, with the unread-reply marker."""
-    return Markup(
-        f'<a class="ticket-number-link" href="{escape(ticket_page_url())}?id={int(ticket.id)}">'
-        f"{escape(ticket.number)}</a>{reply_marker(ticket)}"
-    )
-
-
 def _due_words() -> tuple[str, str]:
     """ "terlambat" and "segera" in the request's language, escaped (translated once per
     request, not once per row)."""
@@ -137,25 +131,6 @@ def _due_words() -> tuple[str, str]:
     if words is None:
         words = request._desk_due_words = (escape(_("terlambat")), escape(_("segera")))
     return words
-
-
-def due_cell(ticket) -> Markup:
-    """The due time, with "terlambat" when passed and "segera" when close."""
-    if ticket.due_at is None or ticket.status == CLOSED:
-        return Markup("–")
-    text = escape(local_datetime(ticket.due_at))
-    late, soon = _due_words()
-    if ticket.is_overdue():
-        return Markup(
-            f'<span class="text-nowrap"><span class="text-danger font-weight-bold overdue">{text}'
-            f" ({late})</span></span>"
-        )
-    if is_due_soon(ticket):
-        return Markup(
-            f'<span class="text-nowrap">{text} <span class="badge badge-warning due-soon">{soon}'
-            "</span></span>"
-        )
-    return Markup(f'<span class="text-nowrap">{text}</span>')
 
 
 SHOWN = {
@@ -179,14 +154,109 @@ class ShownFilter(BasePeeweeFilter):
         return _l("adalah")
 
 
-def reply_marker(ticket) -> Markup:
-    """The unread-reply marker beside a ticket's number: a requester's reply that the staff
-    answering for the current step have not opened yet."""
-    if not ticket.reply_unread:
-        return Markup("")
-    return Markup(' <span class="badge badge-danger reply-unread">{}</span>').format(
-        _l("Balasan baru")
-    )
+class ListPage:
+    """What every row of one list page shares, looked up once per page instead of once per row
+    (a page has fifty): the language, one "now", the ticket page's address, the words, the
+    badges, the date and age writers. Its methods write one column's cell, escaped HTML."""
+
+    def __init__(self):
+        self.now = utcnow()
+        self.locale = str(get_locale())
+        self.when = datetime_writer(self.locale)
+        self.age = age_writer(self.now)
+        self.ticket_url = escape(ticket_page_url())
+        self.late, self.soon = _due_words()
+        self.soon_limit = due_soon_limit()
+        self.unread = (
+            f' <span class="badge badge-danger reply-unread">{escape(_("Balasan baru"))}</span>'
+        )
+        self.select_title = escape(admin_gettext("Select record"))
+        self.badges = {}
+
+    @staticmethod
+    def of(context) -> ListPage:
+        """`context` when a list page's rows pass it (`rows_html`), else this request's own."""
+        if isinstance(context, ListPage):
+            return context
+        page = getattr(request, "_desk_list_page", None)
+        if page is None:
+            page = request._desk_list_page = ListPage()
+        return page
+
+    def checkbox(self, ticket) -> str:
+        """The row's action checkbox (Flask-Admin's list_row block)."""
+        return (
+            '<td><input type="checkbox" name="rowid" class="action-checkbox" '
+            f'value="{int(ticket.id)}" title="{self.select_title}" /></td>'
+        )
+
+    def number(self, ticket) -> str:
+        """The ticket's number as the link to its page, with the unread-reply marker: a
+        requester's reply that the staff answering for the current step have not opened yet."""
+        marker = self.unread if ticket.reply_unread else ""
+        return (
+            f'<a class="ticket-number-link" href="{self.ticket_url}?id={int(ticket.id)}">'
+            f"{escape(ticket.number)}</a>{marker}"
+        )
+
+    def due(self, ticket) -> str:
+        """The due time, with "terlambat" when passed and "segera" when close (`is_due_soon`)."""
+        due_at = ticket.due_at
+        if due_at is None or ticket.status == CLOSED:
+            return "–"
+        text = escape(self.when(due_at))
+        if due_at < self.now:
+            return (
+                '<span class="text-nowrap"><span class="text-danger font-weight-bold overdue">'
+                f"{text} ({self.late})</span></span>"
+            )
+        if due_at < self.soon_limit:
+            return (
+                f'<span class="text-nowrap">{text} <span class="badge badge-warning due-soon">'
+                f"{self.soon}</span></span>"
+            )
+        return f'<span class="text-nowrap">{text}</span>'
+
+    def status(self, ticket) -> str:
+        badge = self.badges.get(ticket.status)
+        if badge is None:
+            badge = self.badges[ticket.status] = str(status_badge(ticket, self.locale))
+        return badge
+
+    def created(self, ticket) -> str:
+        return escape(self.age(ticket.created_at))
+
+    def agency(self, ticket) -> str:
+        return escape(ticket.perangkat_daerah.name)
+
+    def service(self, ticket) -> str:
+        return escape(ticket.layanan.name)
+
+    def agent(self, ticket) -> str:
+        return escape(ticket.agent.name) if ticket.agent else "–"
+
+
+# The list's own cells: column -> ListPage method. `column_formatters` are made of them, and a
+# page's rows call them directly (`TicketListBase.rows_html`).
+ROW_CELLS = {
+    "number": ListPage.number,
+    "perangkat_daerah": ListPage.agency,
+    "layanan": ListPage.service,
+    "status": ListPage.status,
+    "assigned_agent": ListPage.agent,
+    "due_at": ListPage.due,
+    "created_at": ListPage.created,
+}
+
+
+def _formatter(cell):
+    """A Flask-Admin column formatter writing `cell`."""
+
+    def format_cell(view, context, model, name):
+        return Markup(cell(ListPage.of(context), model))
+
+    format_cell.cell = cell
+    return format_cell
 
 
 class DurationFilter(BasePeeweeFilter):
@@ -249,13 +319,50 @@ LIST_COLUMNS = (
     Ticket.perangkat_daerah,
     Ticket.layanan,
     Ticket.assigned_agent,
-    PerangkatDaerah.id,
-    PerangkatDaerah.name,
-    Layanan.id,
-    Layanan.name,
-    Agent.id,
-    Agent.name,
 )
+# ... and of the joined rows, their id and name: (the row's attributes, id, name)
+LIST_RELATED = (
+    (("perangkat_daerah",), PerangkatDaerah.id, PerangkatDaerah.name),
+    (("layanan",), Layanan.id, Layanan.name),
+    (("agent", "assigned_agent"), Agent.id, Agent.name),
+)
+
+
+class Named(NamedTuple):
+    """A list row's agency, service or agent: what the row shows of it."""
+
+    id: int
+    name: str
+
+
+class ListRow:
+    """One row of a ticket list: the ticket's columns that the list reads, as attributes named as
+    on a Ticket (a foreign key's id as `perangkat_daerah_id`...), its agency, service and agent
+    (None without one) as `Named`; what the cells read, without the four model instances peewee
+    builds per row of the join (a page has fifty)."""
+
+    @property
+    def state(self):
+        """The row of the state table for the ticket's status (as `Ticket.state`)."""
+        return STATES[self.status]
+
+    @classmethod
+    def read(cls, query, columns) -> list[ListRow]:
+        """The rows of `query` reading the ticket `columns`, then LIST_RELATED's."""
+        names = [c.object_id_name if hasattr(c, "rel_model") else c.name for c in columns]
+        related = [(attrs, len(names) + 2 * i) for i, (attrs, *_pair) in enumerate(LIST_RELATED)]
+        selected = [*columns, *(c for _attrs, *pair in LIST_RELATED for c in pair)]
+        rows = []
+        for values in query.select(*selected).tuples():
+            row = cls.__new__(cls)
+            data = row.__dict__
+            data.update(zip(names, values, strict=False))  # the joined columns follow
+            for attrs, at in related:
+                joined = None if values[at] is None else Named(values[at], values[at + 1])
+                for attr in attrs:
+                    data[attr] = joined
+            rows.append(row)
+        return rows
 
 
 class TicketListBase(TicketScope, ModelView):
@@ -344,15 +451,7 @@ class TicketListBase(TicketScope, ModelView):
         ),
         ShownFilter(Ticket.status, _l("Tampilkan"), options=list(SHOWN.items())),
     )
-    column_formatters = {
-        "number": lambda v, c, m, n: number_cell(m),
-        "perangkat_daerah": lambda v, c, m, n: m.perangkat_daerah.name,
-        "layanan": lambda v, c, m, n: m.layanan.name,
-        "status": lambda v, c, m, n: status_badge(m),
-        "assigned_agent": lambda v, c, m, n: m.agent.name if m.agent else "–",
-        "due_at": lambda v, c, m, n: due_cell(m),
-        "created_at": lambda v, c, m, n: age(m.created_at),
-    }
+    column_formatters = {name: _formatter(cell) for name, cell in ROW_CELLS.items()}
     column_formatters_export = {
         "number": lambda v, c, m, n: m.number,
         "perangkat_daerah": lambda v, c, m, n: m.perangkat_daerah.name,
@@ -368,21 +467,42 @@ class TicketListBase(TicketScope, ModelView):
     def __init__(self, name=None, category=None, endpoint=None, url=None, **kwargs):
         super().__init__(Ticket, name=name, category=category, endpoint=endpoint, url=url, **kwargs)
 
-    def row_cells(self, row) -> Markup:
-        """The cells of one list row, in one call: each column's formatted value, escaped, as
-        Flask-Admin's template would show it (which costs a macro call and a lookup chain per
-        cell, 400 a page). A formatter's text is used as it is (Flask-Admin's type formatters
-        and choices change no string); any other value goes through Flask-Admin's lookup."""
-        formatters, types = self.column_formatters, self.column_type_formatters
-        choices = self._column_choices_map
-        cells = []
-        for name, _label in self._list_columns:
+    def rows_html(self, rows, checkbox: bool) -> Markup:
+        """Every row of the page, in one call: the action checkbox (when the list has actions),
+        then each column's formatted value, escaped, as Flask-Admin's template would show it
+        (which costs a block, a macro call and a lookup chain per cell, 400 a page). What every
+        row shares is looked up once (`ListPage`). The list's own cells are written directly;
+        another column's formatter text is used as it is (Flask-Admin's type formatters and
+        choices change no string) and any other value goes through Flask-Admin's lookup."""
+        page = ListPage.of(None)
+        cells = [self._cell_writer(page, name) for name, _label in self._list_columns]
+        html = []
+        for row in rows:
+            html.append("<tr>")
+            if checkbox:
+                html.append(page.checkbox(row))
+            for start, write in cells:
+                html.append(f"{start}{write(row)}</td>")
+            html.append("</tr>")
+        return Markup("".join(html))
+
+    def _cell_writer(self, page, name):
+        """`(opening <td>, function row -> escaped HTML)` of one column on `page`."""
+        start = f'<td class="col-{name}">'
+        formatters = self.column_formatters
+        cell = getattr(formatters.get(name), "cell", None)
+        if cell is not None:
+            return start, cell.__get__(page)
+        types, choices = self.column_type_formatters, self._column_choices_map
+
+        def write(row):
             formatter = formatters.get(name)
-            value = formatter(self, None, row, name) if formatter else getattr(row, name, None)
+            value = formatter(self, page, row, name) if formatter else getattr(row, name, None)
             if not isinstance(value, str) or name in choices:
                 value = self._get_list_value(None, row, name, formatters, types)
-            cells.append(f'<td class="col-{name}">{escape(value)}</td>')
-        return Markup("".join(cells))
+            return escape(value)
+
+        return start, write
 
     def _get_list_url(self, view_args) -> str:
         """The list's address with a page, sort, search and filters: Flask-Admin's own URL (the
@@ -456,14 +576,14 @@ class TicketListBase(TicketScope, ModelView):
             page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
         )
         if execute:
-            rows = list(rows.select(*self._row_columns()))
+            rows = ListRow.read(rows, self._row_columns())
         return capped_count(self._filtered_count_query(search, filters)), rows
 
     def _row_columns(self) -> list:
         """LIST_COLUMNS and any other ticket column this list shows (a column added to
         `column_list` is read without being added here too)."""
         fields = Ticket._meta.fields
-        have = {c.name for c in LIST_COLUMNS if c.model is Ticket}
+        have = {c.name for c in LIST_COLUMNS}
         extra = [fields[n] for n, _label in self._list_columns if n in fields and n not in have]
         return [*LIST_COLUMNS, *extra]
 
