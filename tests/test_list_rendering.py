@@ -5,18 +5,23 @@ light rows the model's cells, and a page's translations do not grow with its row
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+import re
 
 import flask_babel
 import pytest
 from babel.dates import format_datetime
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import escape
 from peewee import JOIN
 
+from deskadmin.menu import desk_static
 from deskadmin.tickets import Agent, ListPage, ListRow
 from formatting import DATETIME_PATTERN, age, age_writer, datetime_writer, local_datetime
+from models import process_cache
 from models.calendar import calendar
 from models.catalog import Layanan, PerangkatDaerah
 from models.ticket import Ticket
@@ -141,3 +146,71 @@ def test_a_list_pages_translations_do_not_grow_with_its_rows(client, login_as, m
         flask_babel.Domain.get_translations = original
     assert rows_many >= rows_few + 12
     assert many == few, (few, many)
+
+
+def same_html(html: str) -> list[str]:
+    """`html` with the whitespace between and around tags left out, one tag a line."""
+    html = re.sub(r"\s+", " ", html)
+    html = re.sub(r">\s+", ">", html)
+    html = re.sub(r"\s+<", "<", html)
+    return html.replace("><", ">\n<").splitlines()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/tiket/?flt1_6=all",
+        "/admin/tiket/?flt1_6=all&sort=1&desc=1&page=2",
+        "/admin/tiket/?flt1_6=all&sort=6&page=4&search=a&x=%3Cb%3E",
+        "/admin/tiket/?flt0_0=closed&lang=en",
+        "/admin/menunggu-balasan/?page=1",
+        "/admin/tiket/?flt0_0=nothing",
+    ],
+)
+def test_a_list_page_is_flask_admins_own(app, client, login_as, make_ticket, monkeypatch, path):
+    for status in ("open", "assigned", "selesai", "closed", "incomplete") * 3:
+        make_ticket(status)
+    login_as("helpdesk")
+    views = [v for v in app.extensions["desk_admin"]._views if hasattr(v, "rows_html")]
+    for view in views:
+        monkeypatch.setattr(view, "page_size", 2)  # a pager of several pages
+    ours = client.get(path).get_data(as_text=True)
+    for view in views:
+        monkeypatch.setattr(view, "list_template", "admin/model/list.html")
+    theirs = client.get(path).get_data(as_text=True)
+    token = re.compile(r'(name="csrf_token" value=")[^"]+|(nonce=")[^"]+')
+    ours, theirs = (same_html(token.sub(r"\1\2", html)) for html in (ours, theirs))
+    assert 'class="pagination"' in "".join(theirs) or "nothing" in path
+    assert ours == theirs
+
+
+def test_the_filter_groups_are_kept_while_their_choices_are(app, db):
+    view = next(v for v in app.extensions["desk_admin"]._views if v.endpoint == "tickets")
+    with app.test_request_context("/admin/tiket/"):
+        groups = view._get_filter_groups()
+        assert view._get_filter_groups() is groups  # kept
+        assert view.filter_groups_json() is view.filter_groups_json()
+        with force_locale("en"):
+            english = view._get_filter_groups()
+        process_cache.forget()  # the choices are read again: the groups are built again
+        again = view._get_filter_groups()
+    assert again is not groups and again == groups
+    assert "Petugas" in groups and "Agent" in english and "Petugas" not in english
+    assert json.loads(view_json(app, view)) == json.loads(json.dumps(groups))
+
+
+def view_json(app, view):
+    with app.test_request_context("/admin/tiket/"):
+        return str(view.filter_groups_json())
+
+
+def test_a_static_files_address_is_url_fors_per_path_prefix(app):
+    for root in ("", "/desk"):
+        with app.test_request_context("/admin/", base_url=f"http://localhost{root}/"):
+            for filename, v in [("vendor/jquery.min.js", "3.5.1"), ("admin/js/helpers.js", None)]:
+                expected = url_for("admin.static", filename=filename, v=v)
+                assert desk_static(filename, v) == desk_static(filename, v) == expected
+                assert expected.startswith(f"{root}/admin/static/")
+            ours = url_for("static", filename="css/desk-admin.css")
+            assert desk_static("css/desk-admin.css", endpoint="static") == ours
+            assert "?v=" in ours
