@@ -561,42 +561,60 @@ class TicketListBase(TicketScope, ModelView):
         """The table's header cells, as Flask-Admin's list_header block writes them: the
         select-all checkbox when the list has actions, then each column's label, a sortable
         one as its sort link (the sorted one with its arrow, its link the other direction),
-        and a column's description as a tooltip; "Sort by" translated once per page."""
-        html = []
-        if actions:
-            html.append(
-                '<th class="list-checkbox-column">\n<input type="checkbox" name="rowtoggle" '
-                f'class="action-rowtoggle" title="{escape(admin_gettext("Select all records"))}"'
-                " />\n</th>\n"
-            )
+        and a column's description as a tooltip. The labels and titles are translated once
+        per list and language (`_header_cells`), the links are this page's."""
+        select_all, cells = self._header_cells()
+        html = [select_all] if actions else []
+        for column, start, text, title, end in cells:
+            html.append(start)
+            if title is None:
+                html.append(f"{text}\n")
+            elif sort_column == column:
+                arrow = "down" if sort_desc else "up"
+                html.append(
+                    f'<a href="{escape(sort_url(column, True))}" title="{title}">\n{text}\n'
+                    f'<span class="fa fa-chevron-{arrow} glyphicon glyphicon-chevron-{arrow}">'
+                    "</span>\n</a>\n"
+                )
+            else:
+                html.append(f'<a href="{escape(sort_url(column))}" title="{title}">{text}</a>\n')
+            html.append(end)
+        return Markup("".join(html))
+
+    def _header_cells(self) -> tuple:
+        """(the select-all cell, [(column, opening <th>, label, "Sort by" title or None when not
+        sortable, the description's tooltip and </th>)]), per app, list and language."""
+        store = current_app.extensions.setdefault("desk_list_headers", {})
+        key = (self.endpoint, str(get_locale()))
+        kept = store.get(key)
+        if kept is not None:
+            return kept
+        select_all = (
+            '<th class="list-checkbox-column">\n<input type="checkbox" name="rowtoggle" '
+            f'class="action-rowtoggle" title="{escape(admin_gettext("Select all records"))}"'
+            " />\n</th>\n"
+        )
         sort_by = admin_gettext("Sort by %(name)s")
         descriptions = self.column_descriptions
+        cells = []
         for column, (name, label) in enumerate(self._list_columns):
-            html.append(f'<th class="column-header col-{escape(name.replace(".", "-"))}">\n')
-            text = escape(label)
+            start = f'<th class="column-header col-{escape(name.replace(".", "-"))}">\n'
+            text = escape(label)  # a lazy label is markup as it is (its __html__), as in Jinja
+            title = None
             if self.is_sortable(name):
-                title = escape(sort_by % {"name": label})
-                if sort_column == column:
-                    arrow = "down" if sort_desc else "up"
-                    html.append(
-                        f'<a href="{escape(sort_url(column, True))}" title="{title}">\n{text}\n'
-                        f'<span class="fa fa-chevron-{arrow} glyphicon glyphicon-chevron-{arrow}">'
-                        "</span>\n</a>\n"
-                    )
-                else:
-                    html.append(
-                        f'<a href="{escape(sort_url(column))}" title="{title}">{text}</a>\n'
-                    )
-            else:
-                html.append(f"{text}\n")
+                title = escape(
+                    sort_by % {"name": str(text) if hasattr(label, "__html__") else label}
+                )
+            end = "</th>\n"
             if descriptions.get(name):
-                html.append(
+                end = (
                     '<a class="fa fa-question-circle glyphicon glyphicon-question-sign"\n'
                     f'title="{escape(descriptions[name])}"\nhref="javascript:void(0)" '
-                    'data-role="tooltip"\n></a>\n'
+                    'data-role="tooltip"\n></a>\n</th>\n'
                 )
-            html.append("</th>\n")
-        return Markup("".join(html))
+            cells.append((column, start, text, title, end))
+        kept = store[key] = (select_all, cells)
+        return kept
 
     @staticmethod
     def pager(page: int, pages: int, pager_url) -> Markup:
