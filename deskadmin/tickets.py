@@ -221,21 +221,26 @@ class ListPage:
         return f'<span class="text-nowrap">{text}</span>'
 
     def status(self, ticket) -> str:
+        """The state's badge (`status_badge`), built once per state on the page."""
         badge = self.badges.get(ticket.status)
         if badge is None:
             badge = self.badges[ticket.status] = str(status_badge(ticket, self.locale))
         return badge
 
     def created(self, ticket) -> str:
+        """How long ago the ticket came in (`formatting.age`)."""
         return escape(self.age(ticket.created_at))
 
     def agency(self, ticket) -> str:
+        """The requester's Perangkat Daerah."""
         return escape(ticket.perangkat_daerah.name)
 
     def service(self, ticket) -> str:
+        """The service asked for."""
         return escape(ticket.layanan.name)
 
     def agent(self, ticket) -> str:
+        """The agent it is disposed to, "–" before the disposition."""
         return escape(ticket.agent.name) if ticket.agent else "–"
 
 
