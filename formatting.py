@@ -7,8 +7,9 @@ the Berita Acara. Stored times are naive UTC. `views.filters` registers these as
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, get_month_names
 from flask import has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -42,15 +43,38 @@ def _local(value: dt.datetime) -> dt.datetime:
     return calendar.to_local(value)
 
 
+@cache  # Babel's data, the same for every app
+def _month_names(locale: str) -> tuple[str, ...]:
+    """The month names of DATETIME_PATTERN's "MMMM" in `locale`, January at index 1."""
+    names = get_month_names("wide", "format", locale)
+    return ("", *(names[month] for month in range(1, 13)))
+
+
+def datetime_writer(locale=None):
+    """`local_datetime` as a function, with the language's month names and the time zone
+    looked up once (a list page writes a hundred due and creation times). It writes what
+    Babel's `format_datetime` writes for DATETIME_PATTERN ("d MMMM y, HH.mm": day and year
+    unpadded, the month's wide name, hours and minutes of two digits), then the zone."""
+    months = _month_names(str(locale or _locale()))
+    own = calendar._get_current_object()
+    zone = ZONE_ABBREVIATIONS.get(own.timezone)
+
+    def write(value) -> str:
+        if not value:
+            return ""
+        local = _local(value) if value.tzinfo is not None else own.to_local(value)
+        return (
+            f"{local.day} {months[local.month]} {local.year}, "
+            f"{local.hour:02d}.{local.minute:02d} {zone or local.tzname()}"
+        )
+
+    return write
+
+
 def local_datetime(value) -> str:
     """A naive UTC datetime as local date and time with the zone: "28 November 2026, 14.05 WIB".
     None (or an empty value) gives an empty string."""
-    if not value:
-        return ""
-    local = _local(value)
-    text = format_datetime(local, DATETIME_PATTERN, tzinfo=local.tzinfo, locale=_locale())
-    zone = ZONE_ABBREVIATIONS.get(calendar.timezone, local.tzname())
-    return f"{text} {zone}"
+    return datetime_writer()(value) if value else ""
 
 
 def local_date(value, with_weekday: bool = False) -> str:
@@ -64,13 +88,27 @@ def local_date(value, with_weekday: bool = False) -> str:
     return format_date(value, pattern, locale=_locale())
 
 
+def age_writer(now=None):
+    """`age` as a function, with its three words translated once and one `now` (a list page
+    writes fifty ages): the same text as gettext's `_("%(n)d hari", n=...)`."""
+    now = now or utcnow()
+    days, hours, minutes = _("%(n)d hari"), _("%(n)d jam"), _("%(n)d menit")
+
+    def write(value) -> str:
+        if value is None:
+            return ""
+        seconds = max(0, int((now - value).total_seconds()))
+        if seconds >= 86400:
+            return days % {"n": seconds // 86400}
+        if seconds >= 3600:
+            return hours % {"n": seconds // 3600}
+        return minutes % {"n": seconds // 60}
+
+    return write
+
+
 def age(value, now=None) -> str:
     """How long ago `value` (naive UTC) was, roughly: "3 hari", "5 jam", "12 menit"."""
     if value is None:
         return ""
-    seconds = max(0, int(((now or utcnow()) - value).total_seconds()))
-    if seconds >= 86400:
-        return _("%(n)d hari", n=seconds // 86400)
-    if seconds >= 3600:
-        return _("%(n)d jam", n=seconds // 3600)
-    return _("%(n)d menit", n=seconds // 60)
+    return age_writer(now)(value)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import NamedTuple
 from urllib.parse import urlencode
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
 from flask_admin.contrib.peewee.tools import parse_like_term
@@ -22,6 +24,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 from peewee import JOIN
 
@@ -29,7 +32,7 @@ from deskadmin.access import TicketScope, current_roles
 from deskadmin.audit import audit_staff
 from deskadmin.exports import ticket_list_export
 from deskadmin.queues import DESK
-from formatting import age, local_datetime
+from formatting import age_writer, datetime_writer, local_datetime
 from models.calendar import calendar
 from models.catalog import DURATION_CLASSES, Holiday, Layanan, PerangkatDaerah
 from models.db import utcnow
@@ -37,12 +40,14 @@ from models.process_cache import cached
 from models.scope import visible_tickets
 from models.staff import AGENT, User
 from models.streaming import stream
-from models.ticket import CLOSED, STATUSES, Ticket
+from models.ticket import CLOSED, STATES, STATUSES, Ticket
 
 Agent = User.alias("agent")
 
 # the characters Werkzeug leaves unquoted in a query string (werkzeug.urls._urlencode)
 URL_SAFE = "!$'()*,/:;?@"
+# the list arguments before the search in Flask-Admin's list URLs, and the page size after it
+HEAD_ARGS = frozenset({"page", "sort", "desc", "search", "page_size"})
 
 # A list counts its rows up to this many; beyond, it says "lebih dari 10.000" (a count of every
 # matching ticket costs a scan of all of them, whatever the page shows).
@@ -51,10 +56,10 @@ COUNT_CAP = 10_000
 _badges: dict = {}
 
 
-def status_badge(ticket) -> Markup:
+def status_badge(ticket, locale: str | None = None) -> Markup:
     """The ticket's state as a coloured badge (label and colour from the state table); built once
-    per state and language, not per row."""
-    key = (ticket.status, str(get_locale()))
+    per state and language, not per row. `locale`: the request's language, when known."""
+    key = (ticket.status, locale or str(get_locale()))
     badge = _badges.get(key)
     if badge is None:
         state = ticket.state
@@ -122,14 +127,6 @@ def ticket_page_url() -> str:
     return url
 
 
-def number_cell(ticket) -> Markup:
-    """The ticket's number as the link to its page, with the unread-reply marker."""
-    return Markup(
-        f'<a class="ticket-number-link" href="{escape(ticket_page_url())}?id={int(ticket.id)}">'
-        f"{escape(ticket.number)}</a>{reply_marker(ticket)}"
-    )
-
-
 def _due_words() -> tuple[str, str]:
     """ "terlambat" and "segera" in the request's language, escaped (translated once per
     request, not once per row)."""
@@ -137,25 +134,6 @@ def _due_words() -> tuple[str, str]:
     if words is None:
         words = request._desk_due_words = (escape(_("terlambat")), escape(_("segera")))
     return words
-
-
-def due_cell(ticket) -> Markup:
-    """The due time, with "terlambat" when passed and "segera" when close."""
-    if ticket.due_at is None or ticket.status == CLOSED:
-        return Markup("–")
-    text = escape(local_datetime(ticket.due_at))
-    late, soon = _due_words()
-    if ticket.is_overdue():
-        return Markup(
-            f'<span class="text-nowrap"><span class="text-danger font-weight-bold overdue">{text}'
-            f" ({late})</span></span>"
-        )
-    if is_due_soon(ticket):
-        return Markup(
-            f'<span class="text-nowrap">{text} <span class="badge badge-warning due-soon">{soon}'
-            "</span></span>"
-        )
-    return Markup(f'<span class="text-nowrap">{text}</span>')
 
 
 SHOWN = {
@@ -179,14 +157,114 @@ class ShownFilter(BasePeeweeFilter):
         return _l("adalah")
 
 
-def reply_marker(ticket) -> Markup:
-    """The unread-reply marker beside a ticket's number: a requester's reply that the staff
-    answering for the current step have not opened yet."""
-    if not ticket.reply_unread:
-        return Markup("")
-    return Markup(' <span class="badge badge-danger reply-unread">{}</span>').format(
-        _l("Balasan baru")
-    )
+class ListPage:
+    """What every row of one list page shares, looked up once per page instead of once per row
+    (a page has fifty): the language, one "now", the ticket page's address, the words, the
+    badges, the date and age writers. Its methods write one column's cell, escaped HTML."""
+
+    def __init__(self):
+        self.now = utcnow()
+        self.locale = str(get_locale())
+        self.when = datetime_writer(self.locale)
+        self.age = age_writer(self.now)
+        self.ticket_url = escape(ticket_page_url())
+        self.late, self.soon = _due_words()
+        self.soon_limit = due_soon_limit()
+        self.unread = (
+            f' <span class="badge badge-danger reply-unread">{escape(_("Balasan baru"))}</span>'
+        )
+        self.select_title = escape(admin_gettext("Select record"))
+        self.badges = {}
+
+    @staticmethod
+    def of(context) -> ListPage:
+        """`context` when a list page's rows pass it (`rows_html`), else this request's own."""
+        if isinstance(context, ListPage):
+            return context
+        page = getattr(request, "_desk_list_page", None)
+        if page is None:
+            page = request._desk_list_page = ListPage()
+        return page
+
+    def checkbox(self, ticket) -> str:
+        """The row's action checkbox (Flask-Admin's list_row block)."""
+        return (
+            '<td><input type="checkbox" name="rowid" class="action-checkbox" '
+            f'value="{int(ticket.id)}" title="{self.select_title}" /></td>'
+        )
+
+    def number(self, ticket) -> str:
+        """The ticket's number as the link to its page, with the unread-reply marker: a
+        requester's reply that the staff answering for the current step have not opened yet."""
+        marker = self.unread if ticket.reply_unread else ""
+        return (
+            f'<a class="ticket-number-link" href="{self.ticket_url}?id={int(ticket.id)}">'
+            f"{escape(ticket.number)}</a>{marker}"
+        )
+
+    def due(self, ticket) -> str:
+        """The due time, with "terlambat" when passed and "segera" when close (`is_due_soon`)."""
+        due_at = ticket.due_at
+        if due_at is None or ticket.status == CLOSED:
+            return "–"
+        text = escape(self.when(due_at))
+        if due_at < self.now:
+            return (
+                '<span class="text-nowrap"><span class="text-danger font-weight-bold overdue">'
+                f"{text} ({self.late})</span></span>"
+            )
+        if due_at < self.soon_limit:
+            return (
+                f'<span class="text-nowrap">{text} <span class="badge badge-warning due-soon">'
+                f"{self.soon}</span></span>"
+            )
+        return f'<span class="text-nowrap">{text}</span>'
+
+    def status(self, ticket) -> str:
+        """The state's badge (`status_badge`), built once per state on the page."""
+        badge = self.badges.get(ticket.status)
+        if badge is None:
+            badge = self.badges[ticket.status] = str(status_badge(ticket, self.locale))
+        return badge
+
+    def created(self, ticket) -> str:
+        """How long ago the ticket came in (`formatting.age`)."""
+        return escape(self.age(ticket.created_at))
+
+    def agency(self, ticket) -> str:
+        """The requester's Perangkat Daerah."""
+        return escape(ticket.perangkat_daerah.name)
+
+    def service(self, ticket) -> str:
+        """The service asked for."""
+        return escape(ticket.layanan.name)
+
+    def agent(self, ticket) -> str:
+        """The agent it is disposed to, "–" before the disposition."""
+        return escape(ticket.agent.name) if ticket.agent else "–"
+
+
+# The list's own cells: column -> ListPage method. `column_formatters` are made of them, and a
+# page's rows call them directly (`TicketListBase.rows_html`).
+ROW_CELLS = {
+    "number": ListPage.number,
+    "perangkat_daerah": ListPage.agency,
+    "layanan": ListPage.service,
+    "status": ListPage.status,
+    "assigned_agent": ListPage.agent,
+    "due_at": ListPage.due,
+    "created_at": ListPage.created,
+}
+
+
+def _formatter(cell):
+    """A Flask-Admin column formatter writing `cell`."""
+
+    def format_cell(view, context, model, name):
+        return Markup(cell(ListPage.of(context), model))
+
+    format_cell.cell = cell
+    return format_cell
 
 
 class DurationFilter(BasePeeweeFilter):
@@ -218,7 +296,11 @@ class LazyOptions:
         return True
 
     def __iter__(self):
-        return iter(cached(f"options:{self.load.__name__}", self.load))
+        return iter(self.current())
+
+    def current(self) -> list:
+        """The choices as kept now: the same list until they are read again."""
+        return cached(f"options:{self.load.__name__}", self.load)
 
 
 def _agent_options():
@@ -249,13 +331,50 @@ LIST_COLUMNS = (
     Ticket.perangkat_daerah,
     Ticket.layanan,
     Ticket.assigned_agent,
-    PerangkatDaerah.id,
-    PerangkatDaerah.name,
-    Layanan.id,
-    Layanan.name,
-    Agent.id,
-    Agent.name,
 )
+# ... and of the joined rows, their id and name: (the row's attributes, id, name)
+LIST_RELATED = (
+    (("perangkat_daerah",), PerangkatDaerah.id, PerangkatDaerah.name),
+    (("layanan",), Layanan.id, Layanan.name),
+    (("agent", "assigned_agent"), Agent.id, Agent.name),
+)
+
+
+class Named(NamedTuple):
+    """A list row's agency, service or agent: what the row shows of it."""
+
+    id: int
+    name: str
+
+
+class ListRow:
+    """One row of a ticket list: the ticket's columns that the list reads, as attributes named as
+    on a Ticket (a foreign key's id as `perangkat_daerah_id`...), its agency, service and agent
+    (None without one) as `Named`; what the cells read, without the four model instances peewee
+    builds per row of the join (a page has fifty)."""
+
+    @property
+    def state(self):
+        """The row of the state table for the ticket's status (as `Ticket.state`)."""
+        return STATES[self.status]
+
+    @classmethod
+    def read(cls, query, columns) -> list[ListRow]:
+        """The rows of `query` reading the ticket `columns`, then LIST_RELATED's."""
+        names = [c.object_id_name if hasattr(c, "rel_model") else c.name for c in columns]
+        related = [(attrs, len(names) + 2 * i) for i, (attrs, *_pair) in enumerate(LIST_RELATED)]
+        selected = [*columns, *(c for _attrs, *pair in LIST_RELATED for c in pair)]
+        rows = []
+        for values in query.select(*selected).tuples():
+            row = cls.__new__(cls)
+            data = row.__dict__
+            data.update(zip(names, values, strict=False))  # the joined columns follow
+            for attrs, at in related:
+                joined = None if values[at] is None else Named(values[at], values[at + 1])
+                for attr in attrs:
+                    data[attr] = joined
+            rows.append(row)
+        return rows
 
 
 class TicketListBase(TicketScope, ModelView):
@@ -344,15 +463,7 @@ class TicketListBase(TicketScope, ModelView):
         ),
         ShownFilter(Ticket.status, _l("Tampilkan"), options=list(SHOWN.items())),
     )
-    column_formatters = {
-        "number": lambda v, c, m, n: number_cell(m),
-        "perangkat_daerah": lambda v, c, m, n: m.perangkat_daerah.name,
-        "layanan": lambda v, c, m, n: m.layanan.name,
-        "status": lambda v, c, m, n: status_badge(m),
-        "assigned_agent": lambda v, c, m, n: m.agent.name if m.agent else "–",
-        "due_at": lambda v, c, m, n: due_cell(m),
-        "created_at": lambda v, c, m, n: age(m.created_at),
-    }
+    column_formatters = {name: _formatter(cell) for name, cell in ROW_CELLS.items()}
     column_formatters_export = {
         "number": lambda v, c, m, n: m.number,
         "perangkat_daerah": lambda v, c, m, n: m.perangkat_daerah.name,
@@ -368,44 +479,205 @@ class TicketListBase(TicketScope, ModelView):
     def __init__(self, name=None, category=None, endpoint=None, url=None, **kwargs):
         super().__init__(Ticket, name=name, category=category, endpoint=endpoint, url=url, **kwargs)
 
-    def row_cells(self, row) -> Markup:
-        """The cells of one list row, in one call: each column's formatted value, escaped, as
-        Flask-Admin's template would show it (which costs a macro call and a lookup chain per
-        cell, 400 a page). A formatter's text is used as it is (Flask-Admin's type formatters
-        and choices change no string); any other value goes through Flask-Admin's lookup."""
-        formatters, types = self.column_formatters, self.column_type_formatters
-        choices = self._column_choices_map
-        cells = []
-        for name, _label in self._list_columns:
+    def rows_html(self, rows, checkbox: bool) -> Markup:
+        """Every row of the page, in one call: the action checkbox (when the list has actions),
+        then each column's formatted value, escaped, as Flask-Admin's template would show it
+        (which costs a block, a macro call and a lookup chain per cell, 400 a page). What every
+        row shares is looked up once (`ListPage`). The list's own cells are written directly;
+        another column's formatter text is used as it is (Flask-Admin's type formatters and
+        choices change no string) and any other value goes through Flask-Admin's lookup."""
+        page = ListPage.of(None)
+        cells = [self._cell_writer(page, name) for name, _label in self._list_columns]
+        html = []
+        for row in rows:
+            html.append("<tr>")
+            if checkbox:
+                html.append(page.checkbox(row))
+            for start, write in cells:
+                html.append(f"{start}{write(row)}</td>")
+            html.append("</tr>")
+        return Markup("".join(html))
+
+    def _cell_writer(self, page, name):
+        """`(opening <td>, function row -> escaped HTML)` of one column on `page`."""
+        start = f'<td class="col-{name}">'
+        formatters = self.column_formatters
+        cell = getattr(formatters.get(name), "cell", None)
+        if cell is not None:
+            return start, cell.__get__(page)
+        types, choices = self.column_type_formatters, self._column_choices_map
+
+        def write(row):
             formatter = formatters.get(name)
-            value = formatter(self, None, row, name) if formatter else getattr(row, name, None)
+            value = formatter(self, page, row, name) if formatter else getattr(row, name, None)
             if not isinstance(value, str) or name in choices:
                 value = self._get_list_value(None, row, name, formatters, types)
-            cells.append(f'<td class="col-{name}">{escape(value)}</td>')
-        return Markup("".join(cells))
+            return escape(value)
+
+        return start, write
 
     def _get_list_url(self, view_args) -> str:
         """The list's address with a page, sort, search and filters: Flask-Admin's own URL (the
         same arguments in the same order, None left out, encoded as Werkzeug does), built on
         the list's path read once per request instead of one routing build per link (a list
-        page has one per sortable column and per pager button)."""
-        kwargs = dict(
-            page=view_args.page or None,
-            sort=view_args.sort,
-            desc=1 if view_args.sort_desc else None,
-            search=view_args.search,
-        )
-        kwargs.update(view_args.extra_args)
-        kwargs["page_size"] = self.get_safe_page_size(view_args.page_size)
-        kwargs.update(self._get_filters(view_args.filters))
-        bases = getattr(request, "_desk_list_paths", None)
-        if bases is None:
-            bases = request._desk_list_paths = {}
-        base = bases.get(self.endpoint)
+        page has one per sortable column and per pager button). What follows the page and the
+        sort (search, other arguments, page size, filters) is the same for all of a page's links
+        but the reset one: encoded once per request for each."""
+        known = getattr(request, "_desk_list_paths", None)
+        if known is None:
+            known = request._desk_list_paths = {}
+        base = known.get(self.endpoint)
         if base is None:
-            base = bases[self.endpoint] = url_for(f"{self.endpoint}.index_view")
-        query = urlencode([(k, v) for k, v in kwargs.items() if v is not None], safe=URL_SAFE)
+            base = known[self.endpoint] = url_for(f"{self.endpoint}.index_view")
+        head = [
+            ("page", view_args.page or None),
+            ("sort", view_args.sort),
+            ("desc", 1 if view_args.sort_desc else None),
+        ]
+        extra = view_args.extra_args
+        if not extra.keys().isdisjoint(HEAD_ARGS):  # an argument named as one of the head's
+            kwargs = dict(head, search=view_args.search)
+            kwargs.update(extra)
+            kwargs["page_size"] = self.get_safe_page_size(view_args.page_size)
+            kwargs.update(self._get_filters(view_args.filters))
+            query = urlencode([(k, v) for k, v in kwargs.items() if v is not None], safe=URL_SAFE)
+            return f"{base}?{query}" if query else base
+        filters = view_args.filters
+        key = (
+            self.endpoint,
+            view_args.search,
+            tuple(extra.items()),
+            view_args.page_size,
+            tuple(tuple(f) for f in filters) if filters else None,
+        )
+        tail = known.get(key)
+        if tail is None:
+            kwargs = {"search": view_args.search, **extra}
+            kwargs["page_size"] = self.get_safe_page_size(view_args.page_size)
+            kwargs.update(self._get_filters(filters))
+            tail = known[key] = urlencode(
+                [(k, v) for k, v in kwargs.items() if v is not None], safe=URL_SAFE
+            )
+        head = urlencode([(k, v) for k, v in head if v is not None], safe=URL_SAFE)
+        query = f"{head}&{tail}" if head and tail else head or tail
         return f"{base}?{query}" if query else base
+
+    def list_header(self, actions, sort_column, sort_desc, sort_url) -> Markup:
+        """The table's header cells, as Flask-Admin's list_header block writes them: the
+        select-all checkbox when the list has actions, then each column's label, a sortable
+        one as its sort link (the sorted one with its arrow, its link the other direction),
+        and a column's description as a tooltip. The labels and titles are translated once
+        per list and language (`_header_cells`), the links are this page's."""
+        select_all, cells = self._header_cells()
+        html = [select_all] if actions else []
+        for column, start, text, title, end in cells:
+            html.append(start)
+            if title is None:
+                html.append(f"{text}\n")
+            elif sort_column == column:
+                arrow = "down" if sort_desc else "up"
+                html.append(
+                    f'<a href="{escape(sort_url(column, True))}" title="{title}">\n{text}\n'
+                    f'<span class="fa fa-chevron-{arrow} glyphicon glyphicon-chevron-{arrow}">'
+                    "</span>\n</a>\n"
+                )
+            else:
+                html.append(f'<a href="{escape(sort_url(column))}" title="{title}">{text}</a>\n')
+            html.append(end)
+        return Markup("".join(html))
+
+    def _header_cells(self) -> tuple:
+        """(the select-all cell, [(column, opening <th>, label, "Sort by" title or None when not
+        sortable, the description's tooltip and </th>)]), per app, list and language."""
+        store = current_app.extensions.setdefault("desk_list_headers", {})
+        key = (self.endpoint, str(get_locale()))
+        kept = store.get(key)
+        if kept is not None:
+            return kept
+        select_all = (
+            '<th class="list-checkbox-column">\n<input type="checkbox" name="rowtoggle" '
+            f'class="action-rowtoggle" title="{escape(admin_gettext("Select all records"))}"'
+            " />\n</th>\n"
+        )
+        sort_by = admin_gettext("Sort by %(name)s")
+        descriptions = self.column_descriptions
+        cells = []
+        for column, (name, label) in enumerate(self._list_columns):
+            start = f'<th class="column-header col-{escape(name.replace(".", "-"))}">\n'
+            text = escape(label)  # a lazy label is markup as it is (its __html__), as in Jinja
+            title = None
+            if self.is_sortable(name):
+                title = escape(
+                    sort_by % {"name": str(text) if hasattr(label, "__html__") else label}
+                )
+            end = "</th>\n"
+            if descriptions.get(name):
+                end = (
+                    '<a class="fa fa-question-circle glyphicon glyphicon-question-sign"\n'
+                    f'title="{escape(descriptions[name])}"\nhref="javascript:void(0)" '
+                    'data-role="tooltip"\n></a>\n</th>\n'
+                )
+            cells.append((column, start, text, title, end))
+        kept = store[key] = (select_all, cells)
+        return kept
+
+    @staticmethod
+    def pager(page: int, pages: int, pager_url) -> Markup:
+        """Flask-Admin's `lib.pager`: at most seven page links around this one, the first, the
+        previous, the next and the last; nothing for a single page."""
+        if pages <= 1:
+            return Markup("")
+        low, high = page - 3, page + 3 + 1
+        if low < 0:
+            high -= low
+        if high >= pages:
+            low = low - high + pages
+        low, high = max(low, 0), min(high, pages)
+
+        def item(text, to=None, state=""):
+            href = "javascript:void(0)" if to is None else escape(pager_url(to))
+            return (
+                f'<li class="page-item{state}">\n<a class="page-link" href="{href}">{text}</a>'
+                "\n</li>\n"
+            )
+
+        html = ['<ul class="pagination">\n']
+        html.append(item("&laquo;", 0) if low > 0 else item("&laquo;", state=" disabled"))
+        html.append(item("&lt;", page - 1) if page > 0 else item("&lt;", state=" disabled"))
+        for p in range(low, high):
+            html.append(item(p + 1, state=" active") if p == page else item(p + 1, p))
+        last = page + 1 < pages
+        html.append(item("&gt;", page + 1) if last else item("&gt;", state=" disabled"))
+        end = high < pages
+        html.append(item("&raquo;", pages - 1) if end else item("&raquo;", state=" disabled"))
+        html.append("</ul>")
+        return Markup("".join(html))
+
+    def _get_filter_groups(self):
+        """Flask-Admin's filter groups (each filter's label, operation and choices), built once
+        per list and language while the choices read from the database stay the ones kept
+        (`LazyOptions`: the same lists until read again), not on every page."""
+        return self._kept_filter_groups()[1]
+
+    def filter_groups_json(self) -> Markup:
+        """The filter groups as the page's script reads them (Jinja's `tojson`), kept with them."""
+        kept = self._kept_filter_groups()
+        if kept[2] is None:
+            policies = current_app.jinja_env.policies
+            kept[2] = htmlsafe_json_dumps(
+                kept[1], dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"]
+            )
+        return kept[2]
+
+    def _kept_filter_groups(self) -> list:
+        """[the choices they were built from, the groups, their JSON or None], per app."""
+        choices = [f.options.current() for f in self._filters if isinstance(f.options, LazyOptions)]
+        store = current_app.extensions.setdefault("desk_filter_groups", {})
+        key = (self.endpoint, str(get_locale()))
+        kept = store.get(key)
+        if kept is None or any(a is not b for a, b in zip(kept[0], choices, strict=True)):
+            kept = store[key] = [choices, super()._get_filter_groups(), None]
+        return kept
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
@@ -456,14 +728,14 @@ class TicketListBase(TicketScope, ModelView):
             page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
         )
         if execute:
-            rows = list(rows.select(*self._row_columns()))
+            rows = ListRow.read(rows, self._row_columns())
         return capped_count(self._filtered_count_query(search, filters)), rows
 
     def _row_columns(self) -> list:
         """LIST_COLUMNS and any other ticket column this list shows (a column added to
         `column_list` is read without being added here too)."""
         fields = Ticket._meta.fields
-        have = {c.name for c in LIST_COLUMNS if c.model is Ticket}
+        have = {c.name for c in LIST_COLUMNS}
         extra = [fields[n] for n, _label in self._list_columns if n in fields and n not in have]
         return [*LIST_COLUMNS, *extra]
 

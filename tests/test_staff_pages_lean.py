@@ -112,9 +112,18 @@ def test_the_list_links_are_flask_admins_own(app):
             extra_args={"lang": "en", "x": "a b"},
         ),
     ]
+    # the same search, arguments and filters with other pages and sorts (their encoding is
+    # shared within a request), none of them, and arguments named as the list's own
+    filters = [(0, "Status", "assigned"), (3, "Petugas", "7")]
+    for page, sort, desc in [(0, None, True), (1, 0, False), (2, 7, True), (0, 3, None)]:
+        for search in (None, "", "a&b=c"):
+            cases.append(ViewArgs(page, 50, sort, desc, search, filters, {"lang": "id"}))
+            cases.append(ViewArgs(page, None, sort, desc, search, None))
+    cases.append(ViewArgs(1, 0, 2, True, "x", filters, {"page": "9", "z": "é"}))
+    cases.append(ViewArgs(0, 0, None, False, None, None, {"search": "y", "sort": "1"}))
     with app.test_request_context("/admin/tiket/"):
-        for args in cases:
-            assert view._get_list_url(args) == ModelView._get_list_url(view, args)
+        for args in cases * 2:
+            assert view._get_list_url(args) == ModelView._get_list_url(view, args), args
 
 
 def test_the_ticket_documents_in_one_query_are_the_slots_and_the_others(db, make_ticket):
