@@ -20,7 +20,7 @@ from peewee import JOIN
 from deskadmin.audit import audit_staff
 from deskadmin.tickets import Agent, TicketListBase, is_due_soon, status_badge
 from formatting import local_datetime
-from models import workflow
+from models import prepared, workflow
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.process_cache import cached
 from models.signature_records import SignatureVerdict, SignedCopyCheck
@@ -32,6 +32,7 @@ from models.ticket import (
     INTAKE_CHANNELS,
     SIGNED_KINDS,
     Document,
+    MissingDocument,
     Ticket,
     TicketEvent,
     TicketStep,
@@ -128,10 +129,12 @@ def run_action(user, ticket, name):
 
 
 def ticket_documents(ticket_id: int) -> tuple[dict, list, list]:
-    """A ticket's documents in one query: the requirement slots ({required_document_id:
-    [versions, newest first]}) and the extra attachments, as `Document.for_slots` gives them,
-    and every other document (by kind, then upload)."""
-    rows = list(Document.select().where(Document.ticket == ticket_id))
+    """A ticket's documents in one query (compiled once, `models.prepared`): the requirement
+    slots ({required_document_id: [versions, newest first]}) and the extra attachments, as
+    `Document.for_slots` gives them, and every other document (by kind, then upload)."""
+    rows = prepared.rows(
+        "ticket_documents", lambda i: Document.select().where(Document.ticket == i), ticket_id
+    )
     requirement = sorted(
         (d for d in rows if d.kind == "persyaratan"),
         key=lambda d: (d.version, d.uploaded_at, d.id),
@@ -149,6 +152,28 @@ def ticket_documents(ticket_id: int) -> tuple[dict, list, list]:
         (d for d in rows if d.kind != "persyaratan"), key=lambda d: (d.kind, d.uploaded_at, d.id)
     )
     return slots, extra, others
+
+
+def missing_document_ids(ticket_id: int) -> list[int]:
+    """`Ticket.missing_document_ids`, its SQL compiled once (`models.prepared`)."""
+    rows = prepared.rows(
+        "missing_documents",
+        lambda i: (
+            MissingDocument.select(MissingDocument.required_document)
+            .where(MissingDocument.ticket == i)
+            .tuples()
+        ),
+        ticket_id,
+    )
+    return sorted(row[0] for row in rows)
+
+
+def _steps_of(ticket_id: int):
+    return (
+        TicketStep.select()
+        .where(TicketStep.ticket == ticket_id)
+        .order_by(TicketStep.started_at, TicketStep.id)
+    )
 
 
 def required_documents(layanan_id: int) -> list:
@@ -193,7 +218,7 @@ class TicketView(TicketListBase):
 
     @expose("/details/")
     def details_view(self):
-        ticket = self.scoped_ticket(request.args.get("id"), self.page_query())
+        ticket = self.scoped_ticket(request.args.get("id"), self.page_query)
         if ticket.reply_unread and workflow.mark_replies_read(current_user, ticket.id):
             ticket.reply_unread = False  # the staff answering for the step have now read it
         return self.render_ticket(ticket)
@@ -213,14 +238,16 @@ class TicketView(TicketListBase):
     def render_ticket(self, ticket, status=200):
         slots, extra, others = ticket_documents(ticket.id)
         required = required_documents(ticket.layanan_id)
-        missing = set(ticket.missing_document_ids)
+        missing = set(missing_document_ids(ticket.id))
         actions = workflow.available_actions(current_user, ticket)
-        events = list(TicketEvent.for_ticket(ticket.id))
+        events = prepared.rows("ticket_events", TicketEvent.for_ticket, ticket.id)
         agents, admin_names = [], []
         if actions & {"dispose", "reassign"}:
             agents = [
                 a
-                for a in User.agents_of_seksi(ticket.layanan.seksi_id)
+                for a in prepared.rows(
+                    "agents_of_seksi", User.agents_of_seksi, ticket.layanan.seksi_id
+                )
                 if a.id != ticket.assigned_agent_id
             ]
             if not agents:  # the form names who can fix it
@@ -246,11 +273,7 @@ class TicketView(TicketListBase):
             else [],
             events=events,
             conversation=[e for e in events if e.action in CONVERSATION_EVENTS],
-            steps=list(
-                TicketStep.select()
-                .where(TicketStep.ticket == ticket.id)
-                .order_by(TicketStep.started_at, TicketStep.id)
-            ),
+            steps=prepared.rows("ticket_steps", _steps_of, ticket.id),
             step_title=step_title,
             event_label=workflow.event_label,
             states=STATES,
