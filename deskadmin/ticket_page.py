@@ -13,8 +13,11 @@ import io
 
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_security import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from peewee import JOIN
 
 from deskadmin.audit import audit_staff
@@ -188,6 +191,22 @@ def seksi_by_id(seksi_id: int) -> Seksi:
     return seksi if seksi is not None else Seksi.get_by_id(seksi_id)
 
 
+def page_gettext():
+    """`_`/`gettext` for the ticket page's templates bound to this request's catalogue: what
+    Flask-Babel installs (Jinja's new-style gettext: escaped in HTML, always formatted with its
+    keywords) without finding the locale and catalogue again on each of the page's ~60 calls."""
+    lookup = get_translations().ugettext
+
+    @pass_context
+    def gettext(context, string, **variables):
+        text = lookup(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return gettext
+
+
 def signature_checks(document_ids: list[int]) -> dict:
     """{document id: (its SignedCopyCheck or None, its verdicts in the file's order)} for the
     signed copies shown, in two queries whatever their number."""
@@ -252,8 +271,11 @@ class TicketView(TicketListBase):
             ]
             if not agents:  # the form names who can fix it
                 admin_names = [u.name for u in User.with_role(ADMIN).order_by(User.name)]
+        gettext = page_gettext()
         page = self.render(
             "admin/ticket_detail.html",
+            _=gettext,
+            gettext=gettext,
             ticket=ticket,
             seksi=seksi_by_id(ticket.layanan.seksi_id),
             duration_label=DURATION_CLASSES.get(ticket.layanan.duration, ""),
