@@ -271,7 +271,8 @@ class TicketView(TicketListBase):
         slots, extra, others = ticket_documents(ticket.id)
         required = required_documents(ticket.layanan_id)
         missing = set(missing_document_ids(ticket.id))
-        actions = workflow.available_actions(current_user, ticket)
+        # the user itself, not the proxy: the table's ~20 rows each ask for its roles and ids
+        actions = workflow.available_actions(current_user._get_current_object(), ticket)
         events = prepared.rows("ticket_events", TicketEvent.for_ticket, ticket.id)
         agents, admin_names = [], []
         if actions & {"dispose", "reassign"}:

@@ -33,8 +33,13 @@ _INT_SENTINEL = -7_345_000_000_000_000
 _STR_SENTINEL = "\x1fDesk-Prepared-Sentinel-{}\x1f"
 
 
+# What a cursor wrapper holds of one result (the rest of its state, from `initialize`, depends
+# only on the query and the SQL's columns: the same for every run of one prepared SQL).
+_PER_RESULT = frozenset({"cursor", "count", "index", "initialized", "populated", "row_cache"})
+
+
 class _Prepared:
-    __slots__ = ("database", "query", "sql", "params", "slots")
+    __slots__ = ("database", "query", "sql", "params", "slots", "wrapper_state")
 
     def __init__(self, database_obj, query, sql, params, slots):
         self.database = database_obj
@@ -42,13 +47,24 @@ class _Prepared:
         self.sql = sql
         self.params = params
         self.slots = slots  # (parameter position, argument index)
+        self.wrapper_state = None
 
     def execute(self, values):
         params = list(self.params)
         for position, index in self.slots:
             params[position] = values[index]
         cursor = database.execute_sql(self.sql, params)
-        return list(self.query._get_cursor_wrapper(cursor))
+        wrapper = self.query._get_cursor_wrapper(cursor)
+        state = self.wrapper_state
+        if state is not None:
+            # peewee's lazy `initialize` (each column's field, converter and model, the joins'
+            # graph: as long as converting the rows) done once for this SQL
+            wrapper.__dict__.update(state)
+            wrapper.initialized = True
+        found = list(wrapper)
+        if state is None and wrapper.initialized:
+            self.wrapper_state = {k: v for k, v in wrapper.__dict__.items() if k not in _PER_RESULT}
+        return found
 
 
 _NOT_PREPARABLE = object()
