@@ -206,7 +206,8 @@ def page_translations():
         translated = lookup(string)
         if context.eval_ctx.autoescape:
             translated = Markup(translated)
-        return translated % variables
+        # without keywords or a "%" the format changes nothing (most of the page's strings)
+        return translated % variables if variables or "%" in translated else translated
 
     def text(value):
         if type(value) is not LazyString or value._func is not flask_babel.gettext:
@@ -256,13 +257,15 @@ class TicketView(TicketListBase):
         return self.render_ticket(ticket)
 
     def page_query(self):
-        """The ticket page's ticket: every column of the ticket, its agency and its service,
-        and of its agent the name only (not the whole account: hashes, second factor)."""
+        """The ticket page's ticket: every column of the ticket, its agency, its service and
+        the service's seksi (whose bidang decides the desk's actions, `ticket_bidang_id`), and
+        of its agent the name only (not the whole account: hashes, second factor)."""
         return (
-            Ticket.select(Ticket, PerangkatDaerah, Layanan, Agent.id, Agent.name)
+            Ticket.select(Ticket, PerangkatDaerah, Layanan, Seksi, Agent.id, Agent.name)
             .join(PerangkatDaerah)
             .switch(Ticket)
             .join(Layanan)
+            .join(Seksi)
             .switch(Ticket)
             .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == Agent.id), attr="agent")
         )

@@ -133,7 +133,11 @@ def can_see(user, ticket_id: int) -> bool:
 
 
 def ticket_bidang_id(ticket) -> int:
-    """The bidang of `ticket`'s service's seksi (its SQL compiled once, `models.prepared`)."""
+    """The bidang of `ticket`'s service's seksi: from the seksi read with the ticket (the
+    ticket page joins it), else read (its SQL compiled once, `models.prepared`)."""
+    seksi = ticket.layanan.__rel__.get("seksi")
+    if seksi is not None and seksi.id == ticket.layanan.seksi_id:
+        return seksi.bidang_id
     row = prepared.first(
         "seksi_bidang",
         lambda seksi_id: Seksi.select(Seksi.bidang).where(Seksi.id == seksi_id).tuples(),
