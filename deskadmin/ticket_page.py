@@ -287,7 +287,8 @@ class TicketView(TicketListBase):
                 if a.id != ticket.assigned_agent_id
             ]
             if not agents:  # the form names who can fix it
-                admin_names = [u.name for u in User.with_role(ADMIN).order_by(User.name)]
+                admins = prepared.rows("admins", lambda: User.with_role(ADMIN).order_by(User.name))
+                admin_names = [u.name for u in admins]
         gettext, text = page_translations()
         page = self.render(
             "admin/ticket_detail.html",
