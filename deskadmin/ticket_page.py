@@ -221,23 +221,30 @@ def page_translations():
     return gettext, text
 
 
+def _checks_of(*document_ids):
+    return SignedCopyCheck.select().where(SignedCopyCheck.document.in_(list(document_ids)))
+
+
+def _verdicts_of(*document_ids):
+    return (
+        SignatureVerdict.select(SignatureVerdict, SignedCopyCheck.document)
+        .join(SignedCopyCheck)
+        .where(SignedCopyCheck.document.in_(list(document_ids)))
+        .order_by(SignatureVerdict.position)
+    )
+
+
 def signature_checks(document_ids: list[int]) -> dict:
     """{document id: (its SignedCopyCheck or None, its verdicts in the file's order)} for the
-    signed copies shown, in two queries whatever their number."""
+    signed copies shown, in two queries whatever their number (compiled once per number,
+    `models.prepared`)."""
     if not document_ids:
         return {}
     checks = {
-        c.document_id: c
-        for c in SignedCopyCheck.select().where(SignedCopyCheck.document.in_(document_ids))
+        c.document_id: c for c in prepared.rows("signature_checks", _checks_of, *document_ids)
     }
     verdicts: dict = {}
-    query = (
-        SignatureVerdict.select(SignatureVerdict, SignedCopyCheck.document)
-        .join(SignedCopyCheck)
-        .where(SignedCopyCheck.document.in_(document_ids))
-        .order_by(SignatureVerdict.position)
-    )
-    for verdict in query:
+    for verdict in prepared.rows("signature_verdicts", _verdicts_of, *document_ids):
         verdicts.setdefault(verdict.check.document_id, []).append(verdict)
     return {i: (checks.get(i), verdicts.get(i, [])) for i in document_ids}
 
