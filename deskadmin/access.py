@@ -14,7 +14,8 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 from flask_security import current_user
 
-from models.scope import visible_tickets
+from models import prepared
+from models.scope import apply_scope, scope_rule, visible_tickets
 from models.staff import ADMIN, ROLES
 
 
@@ -58,13 +59,26 @@ class TicketScope(StaffAccess):
 
     def scoped_ticket(self, ticket_id, query=None):
         """The ticket if this user may see it, else 404 (whether or not it exists); `query`
-        (default `base_query`) chooses the columns read, the scope is added to it."""
+        chooses the columns read: a method of the view that builds the query (default
+        `base_query`; its SQL compiled once per kind of scope, `models.prepared`) or a query
+        (compiled each time). The scope is added to it."""
         try:
             ticket_id = int(ticket_id)
         except (TypeError, ValueError):
             abort(404)
-        query = visible_tickets(current_user, query if query is not None else self.base_query())
-        ticket = query.where(self.model.id == ticket_id).first()
+        build = query if query is not None else self.base_query
+        kind, values = scope_rule(current_user)
+        if callable(build):
+            # the scope's kind is the shape of its conditions: one prepared query per kind
+            key = ("scoped_ticket", self.endpoint, getattr(build, "__func__", build), kind)
+            ticket = prepared.first(
+                key,
+                lambda i, *scope: apply_scope(kind, scope, build()).where(self.model.id == i),
+                ticket_id,
+                *values,
+            )
+        else:
+            ticket = apply_scope(kind, values, build).where(self.model.id == ticket_id).first()
         if ticket is None:
             abort(404)
         return ticket

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import io
 
+import flask_babel
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
+from flask_babel import get_translations
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from flask_security import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from peewee import JOIN
 
 from deskadmin.audit import audit_staff
 from deskadmin.tickets import Agent, TicketListBase, is_due_soon, status_badge
 from formatting import local_datetime
-from models import workflow
+from models import prepared, workflow
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.process_cache import cached
 from models.signature_records import SignatureVerdict, SignedCopyCheck
@@ -32,6 +37,7 @@ from models.ticket import (
     INTAKE_CHANNELS,
     SIGNED_KINDS,
     Document,
+    MissingDocument,
     Ticket,
     TicketEvent,
     TicketStep,
@@ -128,10 +134,12 @@ def run_action(user, ticket, name):
 
 
 def ticket_documents(ticket_id: int) -> tuple[dict, list, list]:
-    """A ticket's documents in one query: the requirement slots ({required_document_id:
-    [versions, newest first]}) and the extra attachments, as `Document.for_slots` gives them,
-    and every other document (by kind, then upload)."""
-    rows = list(Document.select().where(Document.ticket == ticket_id))
+    """A ticket's documents in one query (compiled once, `models.prepared`): the requirement
+    slots ({required_document_id: [versions, newest first]}) and the extra attachments, as
+    `Document.for_slots` gives them, and every other document (by kind, then upload)."""
+    rows = prepared.rows(
+        "ticket_documents", lambda i: Document.select().where(Document.ticket == i), ticket_id
+    )
     requirement = sorted(
         (d for d in rows if d.kind == "persyaratan"),
         key=lambda d: (d.version, d.uploaded_at, d.id),
@@ -151,6 +159,28 @@ def ticket_documents(ticket_id: int) -> tuple[dict, list, list]:
     return slots, extra, others
 
 
+def missing_document_ids(ticket_id: int) -> list[int]:
+    """`Ticket.missing_document_ids`, its SQL compiled once (`models.prepared`)."""
+    rows = prepared.rows(
+        "missing_documents",
+        lambda i: (
+            MissingDocument.select(MissingDocument.required_document)
+            .where(MissingDocument.ticket == i)
+            .tuples()
+        ),
+        ticket_id,
+    )
+    return sorted(row[0] for row in rows)
+
+
+def _steps_of(ticket_id: int):
+    return (
+        TicketStep.select()
+        .where(TicketStep.ticket == ticket_id)
+        .order_by(TicketStep.started_at, TicketStep.id)
+    )
+
+
 def required_documents(layanan_id: int) -> list:
     """A service's required documents, in order: the catalogue, kept a short while per process
     (`models.process_cache`; an edit in the catalogue forgets it)."""
@@ -163,23 +193,58 @@ def seksi_by_id(seksi_id: int) -> Seksi:
     return seksi if seksi is not None else Seksi.get_by_id(seksi_id)
 
 
+def page_translations():
+    """(gettext, text) bound to this request's catalogue, found once for the page instead of
+    once per string (~100 a page). `gettext`: the templates' `_`, what Flask-Babel installs
+    (Jinja's new-style gettext: escaped in HTML, always formatted with its keywords). `text`:
+    a `lazy_gettext` string (its keywords too) as the text it gives now, anything else as it
+    is; the same text as `str()` of it."""
+    lookup = get_translations().ugettext
+
+    @pass_context
+    def gettext(context, string, **variables):
+        translated = lookup(string)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        # without keywords or a "%" the format changes nothing (most of the page's strings)
+        return translated % variables if variables or "%" in translated else translated
+
+    def text(value):
+        if type(value) is not LazyString or value._func is not flask_babel.gettext:
+            return value
+        (string,) = value._args
+        translated = lookup(string)
+        if not value._kwargs:
+            return translated
+        return translated % {k: text(v) for k, v in value._kwargs.items()}
+
+    return gettext, text
+
+
+def _checks_of(*document_ids):
+    return SignedCopyCheck.select().where(SignedCopyCheck.document.in_(list(document_ids)))
+
+
+def _verdicts_of(*document_ids):
+    return (
+        SignatureVerdict.select(SignatureVerdict, SignedCopyCheck.document)
+        .join(SignedCopyCheck)
+        .where(SignedCopyCheck.document.in_(list(document_ids)))
+        .order_by(SignatureVerdict.position)
+    )
+
+
 def signature_checks(document_ids: list[int]) -> dict:
     """{document id: (its SignedCopyCheck or None, its verdicts in the file's order)} for the
-    signed copies shown, in two queries whatever their number."""
+    signed copies shown, in two queries whatever their number (compiled once per number,
+    `models.prepared`)."""
     if not document_ids:
         return {}
     checks = {
-        c.document_id: c
-        for c in SignedCopyCheck.select().where(SignedCopyCheck.document.in_(document_ids))
+        c.document_id: c for c in prepared.rows("signature_checks", _checks_of, *document_ids)
     }
     verdicts: dict = {}
-    query = (
-        SignatureVerdict.select(SignatureVerdict, SignedCopyCheck.document)
-        .join(SignedCopyCheck)
-        .where(SignedCopyCheck.document.in_(document_ids))
-        .order_by(SignatureVerdict.position)
-    )
-    for verdict in query:
+    for verdict in prepared.rows("signature_verdicts", _verdicts_of, *document_ids):
         verdicts.setdefault(verdict.check.document_id, []).append(verdict)
     return {i: (checks.get(i), verdicts.get(i, [])) for i in document_ids}
 
@@ -193,19 +258,21 @@ class TicketView(TicketListBase):
 
     @expose("/details/")
     def details_view(self):
-        ticket = self.scoped_ticket(request.args.get("id"), self.page_query())
+        ticket = self.scoped_ticket(request.args.get("id"), self.page_query)
         if ticket.reply_unread and workflow.mark_replies_read(current_user, ticket.id):
             ticket.reply_unread = False  # the staff answering for the step have now read it
         return self.render_ticket(ticket)
 
     def page_query(self):
-        """The ticket page's ticket: every column of the ticket, its agency and its service,
-        and of its agent the name only (not the whole account: hashes, second factor)."""
+        """The ticket page's ticket: every column of the ticket, its agency, its service and
+        the service's seksi (whose bidang decides the desk's actions, `ticket_bidang_id`), and
+        of its agent the name only (not the whole account: hashes, second factor)."""
         return (
-            Ticket.select(Ticket, PerangkatDaerah, Layanan, Agent.id, Agent.name)
+            Ticket.select(Ticket, PerangkatDaerah, Layanan, Seksi, Agent.id, Agent.name)
             .join(PerangkatDaerah)
             .switch(Ticket)
             .join(Layanan)
+            .join(Seksi)
             .switch(Ticket)
             .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == Agent.id), attr="agent")
         )
@@ -213,32 +280,40 @@ class TicketView(TicketListBase):
     def render_ticket(self, ticket, status=200):
         slots, extra, others = ticket_documents(ticket.id)
         required = required_documents(ticket.layanan_id)
-        missing = set(ticket.missing_document_ids)
-        actions = workflow.available_actions(current_user, ticket)
-        events = list(TicketEvent.for_ticket(ticket.id))
+        missing = set(missing_document_ids(ticket.id))
+        # the user itself, not the proxy: the table's ~20 rows each ask for its roles and ids
+        actions = workflow.available_actions(current_user._get_current_object(), ticket)
+        events = prepared.rows("ticket_events", TicketEvent.for_ticket, ticket.id)
         agents, admin_names = [], []
         if actions & {"dispose", "reassign"}:
             agents = [
                 a
-                for a in User.agents_of_seksi(ticket.layanan.seksi_id)
+                for a in prepared.rows(
+                    "agents_of_seksi", User.agents_of_seksi, ticket.layanan.seksi_id
+                )
                 if a.id != ticket.assigned_agent_id
             ]
             if not agents:  # the form names who can fix it
-                admin_names = [u.name for u in User.with_role(ADMIN).order_by(User.name)]
+                admins = prepared.rows("admins", lambda: User.with_role(ADMIN).order_by(User.name))
+                admin_names = [u.name for u in admins]
+        gettext, text = page_translations()
         page = self.render(
             "admin/ticket_detail.html",
+            _=gettext,
+            gettext=gettext,
+            text=text,
             ticket=ticket,
             seksi=seksi_by_id(ticket.layanan.seksi_id),
-            duration_label=DURATION_CLASSES.get(ticket.layanan.duration, ""),
-            intake_label=INTAKE_CHANNELS.get(ticket.intake_channel or "", ""),
+            duration_label=text(DURATION_CLASSES.get(ticket.layanan.duration, "")),
+            intake_label=text(INTAKE_CHANNELS.get(ticket.intake_channel or "", "")),
             slots=slots,
             other_documents=extra + others,
             missing_ids=missing,
             sla_template=ticket.layanan.sla_template_filename,
             required=required,
             missing_names=[r.name for r in required if r.id in missing],
-            intake_channels=INTAKE_CHANNELS,
-            signed_kinds={k: DOCUMENT_KINDS[k] for k in SIGNED_KINDS},
+            intake_channels={k: text(v) for k, v in INTAKE_CHANNELS.items()},
+            signed_kinds={k: text(DOCUMENT_KINDS[k]) for k in SIGNED_KINDS},
             signed_in=Document.signed_in_among(others),
             signature_checks=signature_checks([d.id for d in others if d.kind in SIGNED_KINDS]),
             wet_ink_pending=[str(d.kind_label) for d in workflow.unconfirmed_wet_ink(ticket.id)]
@@ -246,13 +321,9 @@ class TicketView(TicketListBase):
             else [],
             events=events,
             conversation=[e for e in events if e.action in CONVERSATION_EVENTS],
-            steps=list(
-                TicketStep.select()
-                .where(TicketStep.ticket == ticket.id)
-                .order_by(TicketStep.started_at, TicketStep.id)
-            ),
-            step_title=step_title,
-            event_label=workflow.event_label,
+            steps=prepared.rows("ticket_steps", _steps_of, ticket.id),
+            step_title=lambda number, status: text(step_title(number, status)),
+            event_label=lambda action: text(workflow.event_label(action)),
             states=STATES,
             transitions=TRANSITIONS,
             actions=actions,

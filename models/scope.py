@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from peewee import JOIN
 
+from models import prepared
 from models.catalog import Layanan, Seksi
 from models.staff import ADMIN, AGENT, HELPDESK, KEPALA_BIDANG, KEPALA_SEKSI
 from models.ticket import CLOSED, SELESAI, SIGNED, Document, Ticket
@@ -26,23 +27,66 @@ def visible_tickets(
     `agent`, `ticket`: the columns that carry the ticket's service, agent and id in a query of
     another table that copies them (`models.step_facts`).
     """
-    query = query if query is not None else Ticket.select()
+    kind, values = scope_rule(user)
+    return apply_scope(kind, values, query, layanan=layanan, agent=agent, ticket=ticket)
+
+
+# The kinds of scope `scope_rule` gives: ALL_TICKETS, NO_TICKET, or a tuple of the rules that
+# apply (BIDANG_RULE, SEKSI_RULE, AGENT_RULE), each with one value (bidang id, seksi id, user id).
+ALL_TICKETS = "all"
+NO_TICKET = "none"
+BIDANG_RULE, SEKSI_RULE, AGENT_RULE = "bidang", "seksi", "agent"
+
+
+def scope_rule(user) -> tuple:
+    """(the kind of `user`'s scope, its values): what `visible_tickets` adds to a query, split
+    into its shape (the kind: a prepared query's key, `models.prepared`) and the ids it compares
+    with (the values, one per rule of the kind, in its order)."""
     roles = user.role_names if user is not None and user.active else set()
     if ADMIN in roles:
-        return query
-    conditions = []
+        return ALL_TICKETS, ()
+    rules, values = [], []
     if roles & {HELPDESK, KEPALA_BIDANG} and user.bidang_id:
-        bidang_services = (
-            Layanan.select(Layanan.id).join(Seksi, JOIN.INNER).where(Seksi.bidang == user.bidang_id)
-        )
-        conditions.append(layanan.in_(bidang_services))
+        rules.append(BIDANG_RULE)
+        values.append(user.bidang_id)
     if KEPALA_SEKSI in roles and user.seksi_id:
-        seksi_services = Layanan.select(Layanan.id).where(Layanan.seksi == user.seksi_id)
-        conditions.append(layanan.in_(seksi_services))
+        rules.append(SEKSI_RULE)
+        values.append(user.seksi_id)
     if AGENT in roles:
-        conditions.append(agent == user.id)
-    if not conditions:
+        rules.append(AGENT_RULE)
+        values.append(user.id)
+    if not rules:
+        return NO_TICKET, ()
+    return tuple(rules), tuple(values)
+
+
+def apply_scope(
+    kind,
+    values,
+    query=None,
+    *,
+    layanan=Ticket.layanan,
+    agent=Ticket.assigned_agent,
+    ticket=Ticket.id,
+):
+    """Restrict a Ticket query to the scope `scope_rule` gave as (`kind`, `values`); the
+    columns as in `visible_tickets`."""
+    query = query if query is not None else Ticket.select()
+    if kind == ALL_TICKETS:
+        return query
+    if kind == NO_TICKET:
         return query.where(ticket.is_null(True))  # an empty result, still composable
+    conditions = []
+    for rule, value in zip(kind, values, strict=True):
+        if rule == BIDANG_RULE:
+            bidang_services = (
+                Layanan.select(Layanan.id).join(Seksi, JOIN.INNER).where(Seksi.bidang == value)
+            )
+            conditions.append(layanan.in_(bidang_services))
+        elif rule == SEKSI_RULE:
+            conditions.append(layanan.in_(Layanan.select(Layanan.id).where(Layanan.seksi == value)))
+        else:
+            conditions.append(agent == value)
     condition = conditions[0]
     for other in conditions[1:]:
         condition |= other
@@ -89,7 +133,17 @@ def can_see(user, ticket_id: int) -> bool:
 
 
 def ticket_bidang_id(ticket) -> int:
-    return Seksi.select(Seksi.bidang).where(Seksi.id == ticket.layanan.seksi_id).scalar()
+    """The bidang of `ticket`'s service's seksi: from the seksi read with the ticket (the
+    ticket page joins it), else read (its SQL compiled once, `models.prepared`)."""
+    seksi = ticket.layanan.__rel__.get("seksi")
+    if seksi is not None and seksi.id == ticket.layanan.seksi_id:
+        return seksi.bidang_id
+    row = prepared.first(
+        "seksi_bidang",
+        lambda seksi_id: Seksi.select(Seksi.bidang).where(Seksi.id == seksi_id).tuples(),
+        ticket.layanan.seksi_id,
+    )
+    return row[0] if row else None
 
 
 def requester_documents(ticket) -> tuple[list, list]:

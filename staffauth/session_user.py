@@ -17,23 +17,29 @@ from flask_security.core import _on_identity_loaded
 from flask_security.utils import set_request_attr
 from peewee import JOIN
 
+from models import prepared
 from models.staff import Role, User, UserRoles
 
 ROLE_COLUMN = "role_name_"
 
 
-def load_user(user_id):
-    """The active user whose `fs_uniquifier` is `user_id`, with its role names, in one query;
-    None for no such user or an inactive one (Flask-Security's `_user_loader` rule)."""
-    if not user_id:
-        return None
-    rows = list(
+def _user_with_roles(uniquifier):
+    return (
         User.select(User, Role.name.alias(ROLE_COLUMN))
         .join(UserRoles, JOIN.LEFT_OUTER, on=(UserRoles.user == User.id))
         .join(Role, JOIN.LEFT_OUTER, on=(UserRoles.role == Role.id))
-        .where(User.fs_uniquifier == str(user_id))
+        .where(User.fs_uniquifier == uniquifier)
         .objects()
     )
+
+
+def load_user(user_id):
+    """The active user whose `fs_uniquifier` is `user_id`, with its role names, in one query
+    (its SQL compiled once, `models.prepared`); None for no such user or an inactive one
+    (Flask-Security's `_user_loader` rule)."""
+    if not user_id:
+        return None
+    rows = prepared.rows("session_user", _user_with_roles, str(user_id))
     if not rows or not rows[0].active:
         return None
     user = rows[0]

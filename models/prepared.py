@@ -1,0 +1,125 @@
+"""SELECTs compiled once per app and process, then run with each call's values.
+
+Peewee turns a query into SQL on every execution: for the ticket page's ticket (its ~50 columns,
+joins and the scope's conditions) that costs more CPU than the database spends answering it.
+`rows(key, build, *values)` builds `build(*sentinels)` once per app, process and key, compiles
+it, finds where each sentinel landed in the parameters, and from then on runs the kept SQL with
+`values` in those places, turning the rows into model instances with the query's own cursor
+wrapper (joins included), exactly as iterating `build(*values)` would.
+
+The rule for callers: `key` names everything that changes the query's shape (which conditions
+it has, which tables it joins, a scope's kind); `build` uses its arguments only as SQL values,
+never to decide the shape. The arguments' number and types are part of the key by themselves.
+
+A query is prepared only when it is safe to: every value an int or a str (not bool, not None),
+each sentinel found exactly once in the parameters and unchanged (so the field's conversion is
+the identity for it), none of them written into the SQL text. Otherwise the key is remembered
+as not preparable and every call compiles as peewee does. Each app keeps its own SQL (SQLite and
+PostgreSQL differ, and tests run many apps in one process), compiled for the database object
+the proxy holds; at most `LIMIT` keys.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_app_context
+
+from models.db import database
+
+EXTENSION = "desk_prepared_selects"
+LIMIT = 256
+
+# Values no real id or text takes: a sentinel found in the parameters came from an argument.
+_INT_SENTINEL = -7_345_000_000_000_000
+_STR_SENTINEL = "\x1fDesk-Prepared-Sentinel-{}\x1f"
+
+
+# What a cursor wrapper holds of one result (the rest of its state, from `initialize`, depends
+# only on the query and the SQL's columns: the same for every run of one prepared SQL).
+_PER_RESULT = frozenset({"cursor", "count", "index", "initialized", "populated", "row_cache"})
+
+
+class _Prepared:
+    __slots__ = ("database", "query", "sql", "params", "slots", "wrapper_state")
+
+    def __init__(self, database_obj, query, sql, params, slots):
+        self.database = database_obj
+        self.query = query  # built with sentinels: only its shape is used (the cursor wrapper)
+        self.sql = sql
+        self.params = params
+        self.slots = slots  # (parameter position, argument index)
+        self.wrapper_state = None
+
+    def execute(self, values):
+        params = list(self.params)
+        for position, index in self.slots:
+            params[position] = values[index]
+        cursor = database.execute_sql(self.sql, params)
+        wrapper = self.query._get_cursor_wrapper(cursor)
+        state = self.wrapper_state
+        if state is not None:
+            # peewee's lazy `initialize` (each column's field, converter and model, the joins'
+            # graph: as long as converting the rows) done once for this SQL
+            wrapper.__dict__.update(state)
+            wrapper.initialized = True
+        found = list(wrapper)
+        if state is None and wrapper.initialized:
+            self.wrapper_state = {k: v for k, v in wrapper.__dict__.items() if k not in _PER_RESULT}
+        return found
+
+
+_NOT_PREPARABLE = object()
+
+
+def _sentinel(index: int, value):
+    if type(value) is int:
+        return _INT_SENTINEL - 7919 * index
+    if type(value) is str:
+        return _STR_SENTINEL.format(index)
+    return None
+
+
+def _prepare(build, values):
+    """The compiled form of `build(*values)`, or `_NOT_PREPARABLE` (see the module's rule)."""
+    sentinels = [_sentinel(i, v) for i, v in enumerate(values)]
+    if any(s is None for s in sentinels):
+        return _NOT_PREPARABLE
+    try:
+        query = build(*sentinels)
+        sql, params = query.sql()
+    except (TypeError, ValueError):  # a conversion that refuses a sentinel: compile each time
+        return _NOT_PREPARABLE
+    if getattr(query, "_load_tree", None):  # with_related() reads more after the rows
+        return _NOT_PREPARABLE
+    slots = []
+    for index, sentinel in enumerate(sentinels):
+        found = [i for i, p in enumerate(params) if type(p) is type(sentinel) and p == sentinel]
+        if len(found) != 1 or str(sentinel) in sql:
+            return _NOT_PREPARABLE
+        slots.append((found[0], index))
+    return _Prepared(database.obj, query, sql, tuple(params), tuple(slots))
+
+
+def rows(key, build, *values) -> list:
+    """The rows of `build(*values)` as a list (model instances, tuples, dicts: what the query
+    gives), its SQL compiled once per app, process, database and `key` (see the module's rule:
+    `key` must say everything that changes the query's shape)."""
+    if not has_app_context():
+        return list(build(*values))
+    store = current_app.extensions.setdefault(EXTENSION, {})
+    full_key = (key, tuple(type(v) for v in values))
+    prepared = store.get(full_key)
+    if prepared is None or (
+        prepared is not _NOT_PREPARABLE and prepared.database is not database.obj
+    ):
+        if len(store) >= LIMIT:
+            store.pop(next(iter(store), None), None)  # the oldest key
+        prepared = store[full_key] = _prepare(build, values)
+    if prepared is _NOT_PREPARABLE:
+        return list(build(*values))
+    return prepared.execute(values)
+
+
+def first(key, build, *values):
+    """The first row of `build(*values)` (LIMIT 1) or None, as `rows` (peewee's `first()`)."""
+    found = rows(("first", key), lambda *v: build(*v).limit(1), *values)
+    return found[0] if found else None
