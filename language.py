@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 from flask import current_app, request, session, url_for
 from flask_babel import get_locale, refresh
+from jinja2 import pass_context
+from markupsafe import Markup
 
 # code -> the language's own name (shown in the switch, in that language)
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -68,3 +70,21 @@ def init_app(app) -> None:
     """Store `?lang=` choices, and give the templates `current_language` and `language_links`."""
     app.before_request(_remember_choice)
     app.jinja_env.globals.update(current_language=current_language, language_links=language_links)
+
+
+def template_gettext(translations):
+    """The templates' `_`/`gettext` bound to one catalogue (`translations`): what Flask-Babel
+    installs (Jinja's new-style gettext: escaped in HTML, always formatted with its keywords)
+    without finding the locale and the catalogue again for each of the tens of strings of a
+    page or an email."""
+    lookup = translations.ugettext
+
+    @pass_context
+    def gettext(context, string, **variables):
+        translated = lookup(string)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        # without keywords or a "%" the format changes nothing (most strings)
+        return translated % variables if variables or "%" in translated else translated
+
+    return gettext

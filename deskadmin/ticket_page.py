@@ -18,13 +18,12 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_security import current_user
-from jinja2 import pass_context
-from markupsafe import Markup
 from peewee import JOIN
 
 from deskadmin.audit import audit_staff
 from deskadmin.tickets import Agent, TicketListBase, is_due_soon, status_badge
 from formatting import local_datetime
+from language import template_gettext
 from models import prepared, workflow
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.process_cache import cached
@@ -199,15 +198,8 @@ def page_translations():
     (Jinja's new-style gettext: escaped in HTML, always formatted with its keywords). `text`:
     a `lazy_gettext` string (its keywords too) as the text it gives now, anything else as it
     is; the same text as `str()` of it."""
-    lookup = get_translations().ugettext
-
-    @pass_context
-    def gettext(context, string, **variables):
-        translated = lookup(string)
-        if context.eval_ctx.autoescape:
-            translated = Markup(translated)
-        # without keywords or a "%" the format changes nothing (most of the page's strings)
-        return translated % variables if variables or "%" in translated else translated
+    translations = get_translations()
+    gettext, lookup = template_gettext(translations), translations.ugettext
 
     def text(value):
         if type(value) is not LazyString or value._func is not flask_babel.gettext:

@@ -15,11 +15,9 @@ from flask import current_app
 from flask_babel import force_locale, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
-from jinja2 import pass_context
-from markupsafe import Markup
 
 from formatting import local_datetime
-from language import DEFAULT, supported
+from language import DEFAULT, supported, template_gettext
 from models.storage import store
 from models.ticket import AUDIENCE_REQUESTER, STATUSES, Document, Ticket
 from models.workflow import helpdesk_note
@@ -188,22 +186,6 @@ def compose(row, recipients: list[str], batch: dict | None = None) -> DeskEmail:
         return _compose(row, recipients, batch)
 
 
-def _gettext(translations):
-    """`_`/`gettext` for the email templates bound to one catalogue: what Flask-Babel installs
-    (Jinja's new-style gettext: escaped in HTML, always formatted with its keywords) without
-    finding the locale and catalogue again on each of the ~30 calls of an email."""
-    lookup = translations.ugettext
-
-    @pass_context
-    def gettext(context, string, **variables):
-        text = lookup(string)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables
-
-    return gettext
-
-
 def _common_context(batch: dict) -> dict:
     """The templates' context shared by every email of one language: the app's context
     processors (the helpdesk's contact) and the bound gettext; made once per batch and
@@ -213,7 +195,7 @@ def _common_context(batch: dict) -> dict:
     if common is None:
         common = {}
         current_app.update_template_context(common)
-        gettext = _gettext(get_translations())
+        gettext = template_gettext(get_translations())
         common.update(_=gettext, gettext=gettext)
         batch[key] = common
     return common

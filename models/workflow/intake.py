@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from language import LANGUAGES
+from models import prepared
 from models.calendar import calendar, kept_holidays
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
-from models.db import create, database, utcnow, write_transaction
+from models.db import create, utcnow, write_transaction
 from models.outbox import notify
 from models.scope import intake_services
 from models.sequence import next_value
@@ -206,12 +207,12 @@ def submit(
 def _submitted(submission_key: str) -> Ticket | None:
     """The ticket a submission key already made, or None. Almost always None: the id alone is
     read first (a whole ticket row is some forty columns to select and build), by a statement
-    written here (peewee would compile it anew on every submission)."""
-    sql = (
-        f'SELECT "id" FROM "{Ticket._meta.table_name}" '
-        f'WHERE "submission_key" = {database.param} LIMIT 1'
+    compiled once per process (`models.prepared`)."""
+    found = prepared.first(
+        "submission-key",
+        lambda key: Ticket.select(Ticket.id).where(Ticket.submission_key == key).tuples(),
+        submission_key,
     )
-    found = database.execute_sql(sql, [submission_key]).fetchone()
     return None if found is None else Ticket.get_by_id(found[0])
 
 
