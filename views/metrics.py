@@ -5,7 +5,7 @@ database at scrape time (so every web worker answers the same).
   `PROMETHEUS_MULTIPROC_DIR` (deploy/desk.env) and the workers' counts are added up.
 - `desk_transitions_total{action}`: the history entries per action (every transition writes one).
 - `desk_emails{status}`: outbox rows pending, sent, failed; and the oldest pending one's age.
-  The history and the outbox only grow: their totals are kept per worker up to a settled row
+  The history and the outbox only grow: their totals are kept per worker up to a settled id
   and only the newer rows counted on each scrape (`models/running_totals.py`); sent is that
   total less the pending and failed rows, which an index finds (migration 0025's partial
   index for the oldest pending one).
@@ -51,9 +51,7 @@ class DatabaseCollector:
         transitions = CounterMetricFamily(
             "desk_transitions", "History entries written, by action.", labels=["action"]
         )
-        for action, count in sorted(
-            totals_by(TicketEvent, TicketEvent.action, TicketEvent.at).items()
-        ):
+        for action, count in sorted(totals_by(TicketEvent, TicketEvent.action).items()):
             transitions.add_metric([action], count)
         yield transitions
 
@@ -61,7 +59,7 @@ class DatabaseCollector:
         # total (an email written during the scrape may show in one statement and not another)
         pending = Notification.select().where(Notification.status == "pending").count()
         failed = Notification.select().where(Notification.status == "failed").count()
-        total = totals_by(Notification, None, Notification.created_at)[None]
+        total = totals_by(Notification, None)[None]
         emails = GaugeMetricFamily("desk_emails", "Outbox rows by status.", labels=["status"])
         for status, count in (
             ("pending", pending),
