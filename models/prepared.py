@@ -112,7 +112,8 @@ def rows(key, build, *values) -> list:
         prepared is not _NOT_PREPARABLE and prepared.database is not database.obj
     ):
         if len(store) >= LIMIT:
-            store.pop(next(iter(store), None), None)  # the oldest key
+            # the oldest key; a snapshot of the keys: another thread may add one meanwhile
+            store.pop(next(iter(tuple(store)), None), None)
         prepared = store[full_key] = _prepare(build, values)
     if prepared is _NOT_PREPARABLE:
         return list(build(*values))
