@@ -51,11 +51,13 @@ test: $(VENV)/.dev translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The same tests again on PostgreSQL and Redis (127.0.0.1; TEST_POSTGRES_URL, TEST_REDIS_URL):
-# the workflow, concurrency, staff, background, operations and security tests, each app on a
+# the workflow, concurrency, staff, background, operations and security tests (and the SQL kept
+# per database: prepared SELECTs, a new ticket's writes, the step facts), each app on a
 # database the session creates and drops, each test with a queue name of its own.
 PG_TESTS = $(wildcard tests/test_workflow*.py tests/test_transition_table.py \
 	tests/test_admin_*.py tests/test_tasks_*.py tests/test_operations.py tests/test_tracking.py \
-	tests/test_public.py tests/test_compliance.py tests/security)
+	tests/test_public.py tests/test_compliance.py tests/test_prepared.py \
+	tests/test_submission_writes.py tests/test_step_facts.py tests/test_dashboard_kept.py tests/security)
 
 test-postgres: $(VENV)/.dev translations
 	TEST_DATABASE=postgres TEST_REDIS=1 $(BIN)/pytest -m "not browser" $(PG_TESTS) $(PYTEST_ARGS)
