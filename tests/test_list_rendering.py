@@ -19,7 +19,7 @@ from markupsafe import escape
 from peewee import JOIN
 
 from deskadmin.menu import desk_static
-from deskadmin.tickets import Agent, ListPage, ListRow
+from deskadmin.tickets import Agent, ListPage, ListRow, TicketListBase
 from formatting import DATETIME_PATTERN, age, age_writer, datetime_writer, local_datetime
 from models import process_cache
 from models.calendar import calendar
@@ -76,17 +76,8 @@ def test_the_age_writer_says_what_gettext_says(app, language):
 
 def model_rows(ids):
     """The same tickets as the model graph Flask-Admin's peewee view reads (four models a row)."""
-    query = (
-        Ticket.select(Ticket, PerangkatDaerah, Layanan, Agent)
-        .join(PerangkatDaerah)
-        .switch(Ticket)
-        .join(Layanan)
-        .switch(Ticket)
-        .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == Agent.id), attr="agent")
-        .where(Ticket.id.in_(ids))
-        .order_by(Ticket.id)
-    )
-    return list(query)
+    query = TicketListBase.base_query(None)  # the list's query, before it picks its columns
+    return list(query.where(Ticket.id.in_(ids)).order_by(Ticket.id))
 
 
 def test_a_light_row_shows_what_the_models_show(app, db, make_ticket):

@@ -393,7 +393,6 @@ def _store_documents(ticket, stored, kind, actor, now, *, new_ticket=False) -> l
         return _first_documents(ticket, stored, kind, actor, now)
     docs = []
     for item, staged in stored:
-        sha = store.publish(staged) if isinstance(staged, Staged) else staged
         if kind != "persyaratan":
             version = Document.last_version(ticket.id, kind) + 1
         elif item.required_document_id is not None:
@@ -401,20 +400,25 @@ def _store_documents(ticket, stored, kind, actor, now, *, new_ticket=False) -> l
         else:
             version = 1
         docs.append(
-            Document.create(
-                ticket=ticket,
-                kind=kind,
-                required_document=item.required_document_id,
-                filename=item.filename,
-                content_type=item.content_type,
-                size=len(item.data),
-                sha256=sha,
-                version=version,
-                uploaded_by=_staff(actor),
-                uploaded_at=now,
-            )
+            Document.create(**_document_fields(ticket, item, staged, kind, version, actor, now))
         )
     return docs
+
+
+def _document_fields(ticket, item, staged, kind, version, actor, now) -> dict:
+    """The fields of the Document row of one stored file (its bytes published if staged)."""
+    return dict(
+        ticket=ticket,
+        kind=kind,
+        required_document=item.required_document_id,
+        filename=item.filename,
+        content_type=item.content_type,
+        size=len(item.data),
+        sha256=store.publish(staged) if isinstance(staged, Staged) else staged,
+        version=version,
+        uploaded_by=_staff(actor),
+        uploaded_at=now,
+    )
 
 
 # the columns in which a new ticket's documents can differ: rows equal in all of them are
@@ -425,18 +429,7 @@ _DOCUMENT_KEY = ("required_document", "filename", "content_type", "sha256")
 def _first_documents(ticket, stored, kind, actor, now) -> list[Document]:
     """Version 1 of each file of a new ticket, by one INSERT (`_store_documents`)."""
     docs = [
-        Document(
-            ticket=ticket,
-            kind=kind,
-            required_document=item.required_document_id,
-            filename=item.filename,
-            content_type=item.content_type,
-            size=len(item.data),
-            sha256=store.publish(staged) if isinstance(staged, Staged) else staged,
-            version=1,
-            uploaded_by=_staff(actor),
-            uploaded_at=now,
-        )
+        Document(**_document_fields(ticket, item, staged, kind, 1, actor, now))
         for item, staged in stored
     ]
     if not docs:
