@@ -7,7 +7,6 @@ bytes are read.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import NamedTuple
 
@@ -32,10 +31,9 @@ from deskadmin.exports import ticket_list_export
 from deskadmin.list_html import LazyOptions, LeanList
 from deskadmin.queues import DESK
 from formatting import age_writer, datetime_writer, local_datetime
-from models.calendar import calendar
-from models.catalog import DURATION_CLASSES, Holiday, Layanan, PerangkatDaerah
+from models.calendar import calendar, kept_holidays
+from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
 from models.db import utcnow
-from models.process_cache import cached
 from models.scope import visible_tickets
 from models.staff import AGENT, User
 from models.streaming import stream
@@ -92,18 +90,11 @@ def due_soon_limit(now=None):
     end_of_today = calendar.to_utc(
         (local_now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     )
-    # the holidays are the catalogue's: read a short while per process, not once per page
-    own = dataclasses.replace(calendar._get_current_object(), holidays=cached_holidays)
-    limit = max(own.add_working_hours(now, DUE_SOON_WORKING_HOURS), end_of_today)
+    with kept_holidays() as own:  # the catalogue's: read a short while per process
+        limit = max(own.add_working_hours(now, DUE_SOON_WORKING_HOURS), end_of_today)
     if request:
         request._desk_due_soon = limit
     return limit
-
-
-def cached_holidays(first: dt.date, last: dt.date) -> set:
-    """The holidays between two dates, kept a short while per process (`models.process_cache`;
-    an edit in the catalogue forgets them)."""
-    return cached(f"holidays:{first}:{last}", lambda: Holiday.dates_between(first, last))
 
 
 def is_due_soon(ticket, now=None) -> bool:
@@ -203,7 +194,7 @@ class ListPage:
         if due_at is None or ticket.status == CLOSED:
             return "–"
         text = escape(self.when(due_at))
-        if due_at < self.now:
+        if ticket.is_overdue(self.now):
             return (
                 '<span class="text-nowrap"><span class="text-danger font-weight-bold overdue">'
                 f"{text} ({self.late})</span></span>"
@@ -333,6 +324,8 @@ class ListRow:
     def state(self):
         """The row of the state table for the ticket's status (as `Ticket.state`)."""
         return STATES[self.status]
+
+    is_overdue = Ticket.is_overdue  # the one rule: it reads the due time only
 
     @classmethod
     def read(cls, query, columns) -> list[ListRow]:

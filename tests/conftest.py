@@ -46,6 +46,7 @@ from tests.helpers import (
     POSTGRES_URL,
     REDIS_URL,
     T0,
+    SmtpServer,
     csrf_token,
     make_config,
     new_request,
@@ -459,3 +460,11 @@ def make_ticket(db, users):
         return Ticket.get_by_id(ticket.id)
 
     return make
+
+
+@pytest.fixture
+def smtp():
+    """A local SMTP sink (aiosmtpd), stopped after the test."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()

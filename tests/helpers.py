@@ -16,7 +16,6 @@ import datetime as dt
 import email
 import email.policy
 import io
-import logging
 import os
 import re
 import socket
@@ -25,6 +24,7 @@ import time
 
 import pytest
 
+from bench.statements import Statements as BenchStatements
 from models import workflow
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
 from models.db import connection
@@ -141,14 +141,10 @@ def lock_waiters(url: str) -> int:
 # --- the SQL a call runs -------------------------------------------------------------------------
 
 
-class Statements(logging.Handler):
+class Statements(BenchStatements):
     """Every statement peewee runs while installed (`with Statements() as s:`), as its SQL text
     followed by ` -- ` and its parameters' repr; the logger's level put back afterwards (a later
     test's log must not carry every statement)."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.seen: list[str] = []
 
     def emit(self, record):
         if isinstance(record.msg, tuple):
@@ -160,18 +156,6 @@ class Statements(logging.Handler):
     def on(self, table: str) -> list[str]:
         """The statements that read `table`."""
         return [s for s in self.seen if f'FROM "{table}"' in s]
-
-    def __enter__(self):
-        logger = logging.getLogger("peewee")
-        self._level = logger.level
-        logger.addHandler(self)
-        logger.setLevel(logging.DEBUG)
-        return self
-
-    def __exit__(self, *exc):
-        logger = logging.getLogger("peewee")
-        logger.removeHandler(self)
-        logger.setLevel(self._level)
 
 
 # --- the workflow ---------------------------------------------------------------------------------

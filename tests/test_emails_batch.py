@@ -14,14 +14,7 @@ from models.recipients import resolve
 from models.ticket import Notification, Ticket
 from tasks.emails import DeskEmail, compose
 from tasks.mail import deliver_all
-from tests.helpers import T0, SmtpServer, Statements, new_request, required_uploads
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
+from tests.helpers import T0, Statements, new_request, required_uploads
 
 
 @pytest.fixture

@@ -13,14 +13,7 @@ from models import workflow
 from models.db import connection, database, utcnow
 from models.ticket import Notification
 from tasks.mail import deliver_all
-from tests.helpers import T0, SmtpServer, Statements, new_request, required_uploads
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
+from tests.helpers import T0, Statements, new_request, required_uploads
 
 
 @pytest.fixture
