@@ -21,7 +21,8 @@ from flask_security import current_user
 from peewee import JOIN
 
 from deskadmin.audit import audit_staff
-from deskadmin.tickets import Agent, TicketListBase, is_due_soon, status_badge
+from deskadmin.ticket_cells import is_due_soon, status_badge
+from deskadmin.tickets import Agent, TicketListBase
 from formatting import local_datetime
 from language import template_gettext
 from models import prepared, workflow

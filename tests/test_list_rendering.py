@@ -19,7 +19,8 @@ from markupsafe import escape
 from peewee import JOIN
 
 from deskadmin.menu import desk_static
-from deskadmin.tickets import Agent, ListPage, ListRow, TicketListBase
+from deskadmin.ticket_cells import Agent, ListPage, ListRow
+from deskadmin.tickets import TicketListBase
 from formatting import DATETIME_PATTERN, age, age_writer, datetime_writer, local_datetime
 from models import process_cache
 from models.calendar import calendar

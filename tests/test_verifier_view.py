@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from deskadmin.tickets import is_due_soon
+from deskadmin.ticket_cells import is_due_soon
 from models import workflow
 from models.catalog import Holiday, Layanan, RequiredDocument
 from models.db import utcnow
