@@ -13,7 +13,7 @@ import argparse
 import time
 from pathlib import Path
 
-from bench.run import desk_app, environment, free_port
+from bench.harness import desk_app, environment, free_port
 from bench.statements import Statements
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.run import ROOT, environment
+from bench.harness import ROOT, environment
 
 
 def main() -> None:

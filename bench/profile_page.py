@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.run import CSRF_RE, PASSWORD, ROOT, environment
+from bench.harness import CSRF_RE, PASSWORD, ROOT, environment
 from bench.statements import Statements
 
 
@@ -39,7 +39,7 @@ def main() -> None:
     os.environ.update(environment(Path(args.workdir), args.database_url))
     sys.path.insert(0, str(ROOT))
     from app import create_app
-    from bench.run import admin_totp
+    from bench.harness import admin_totp
 
     app = create_app()
     with app.app_context():

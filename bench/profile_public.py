@@ -16,16 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.run import (
-    ACTION_RE,
-    CSRF_RE,
-    DOC_RE,
-    KEY_RE,
-    PD_RE,
-    ROOT,
-    distinct_pdf,
-    environment,
-)
+from bench.harness import ACTION_RE, CSRF_RE, DOC_RE, KEY_RE, PD_RE, ROOT, environment
+from bench.run import distinct_pdf
 from bench.statements import Statements
 
 

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.run import CSRF_RE, PASSWORD, ROOT, environment
+from bench.harness import CSRF_RE, PASSWORD, ROOT, environment
 from bench.statements import Statements
 
 W2 = "/admin/tiket/?flt0_0=assigned"

@@ -239,14 +239,23 @@ class ListRow:
 
     is_overdue = Ticket.is_overdue  # the one rule: it reads the due time only
 
+    @staticmethod
+    def selected(columns) -> list:
+        """What a query of list rows selects: the ticket `columns`, then LIST_RELATED's."""
+        return [*columns, *(c for _attrs, *pair in LIST_RELATED for c in pair)]
+
     @classmethod
     def read(cls, query, columns) -> list[ListRow]:
         """The rows of `query` reading the ticket `columns`, then LIST_RELATED's."""
+        return cls.from_tuples(query.select(*cls.selected(columns)).tuples(), columns)
+
+    @classmethod
+    def from_tuples(cls, tuples, columns) -> list[ListRow]:
+        """The rows of `tuples`, each the values of `selected(columns)` in its order."""
         names = [c.object_id_name if hasattr(c, "rel_model") else c.name for c in columns]
         related = [(attrs, len(names) + 2 * i) for i, (attrs, *_pair) in enumerate(LIST_RELATED)]
-        selected = [*columns, *(c for _attrs, *pair in LIST_RELATED for c in pair)]
         rows = []
-        for values in query.select(*selected).tuples():
+        for values in tuples:
             row = cls.__new__(cls)
             data = row.__dict__
             data.update(zip(names, values, strict=False))  # the joined columns follow

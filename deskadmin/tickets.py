@@ -24,6 +24,7 @@ from deskadmin.access import TicketScope, current_roles
 from deskadmin.audit import audit_staff
 from deskadmin.exports import ticket_list_export
 from deskadmin.list_html import LazyOptions, LeanList
+from deskadmin.list_query import prepared_page
 from deskadmin.queues import DESK
 from deskadmin.ticket_cells import (
     LIST_COLUMNS,
@@ -40,6 +41,7 @@ from models.scope import visible_tickets
 from models.staff import AGENT, User
 from models.streaming import stream
 from models.ticket import CLOSED, STATUSES, Ticket
+from request_guard import MAX_ID
 
 # A list counts its rows up to this many; beyond, it says "lebih dari 10.000" (a count of every
 # matching ticket costs a scan of all of them, whatever the page shows).
@@ -55,8 +57,9 @@ class CappedCount(int):
 
 
 def capped_count(query, cap: int = COUNT_CAP) -> int:
-    """How many rows `query` has, counting no further than `cap` (then a CappedCount)."""
-    n = query.limit(cap + 1).count()
+    """How many rows `query` has, counting no further than `cap` (then a CappedCount); `query`
+    may also be a function counting up to the limit it is given."""
+    n = query(cap + 1) if callable(query) else query.limit(cap + 1).count()
     return CappedCount(cap) if n > cap else n
 
 
@@ -79,6 +82,18 @@ class ShownFilter(BasePeeweeFilter):
 
     def operation(self):
         return _l("adalah")
+
+
+class IdFilter(FilterEqual):
+    """Equal to one row's id (a service, an agency, an agent): a value that is no id is refused
+    with Flask-Admin's "invalid filter value" message (PostgreSQL would refuse it with an error),
+    and compared as a number."""
+
+    def validate(self, value):
+        return value.isascii() and value.isdecimal() and int(value) <= MAX_ID
+
+    def clean(self, value):
+        return int(value)
 
 
 class DurationFilter(BasePeeweeFilter):
@@ -186,11 +201,9 @@ class TicketListBase(LeanList, TicketScope, ModelView):
     )
     column_filters = (
         FilterEqual(Ticket.status, _l("Status"), options=list(STATUSES.items())),
-        FilterEqual(Ticket.layanan, _l("Layanan"), options=LazyOptions(_layanan_options)),
-        FilterEqual(
-            Ticket.perangkat_daerah, _l("Perangkat Daerah"), options=LazyOptions(_pd_options)
-        ),
-        FilterEqual(Ticket.assigned_agent, _l("Petugas"), options=LazyOptions(_agent_options)),
+        IdFilter(Ticket.layanan, _l("Layanan"), options=LazyOptions(_layanan_options)),
+        IdFilter(Ticket.perangkat_daerah, _l("Perangkat Daerah"), options=LazyOptions(_pd_options)),
+        IdFilter(Ticket.assigned_agent, _l("Petugas"), options=LazyOptions(_agent_options)),
         DurationFilter(
             Layanan.duration, _l("Kelas durasi"), options=list(DURATION_CLASSES.items())
         ),
@@ -199,6 +212,10 @@ class TicketListBase(LeanList, TicketScope, ModelView):
         ),
         ShownFilter(Ticket.status, _l("Tampilkan"), options=list(SHOWN.items())),
     )
+    # a list with these filters on is read by SQL compiled once per shape (deskadmin.list_query):
+    # the filters whose value is one SQL parameter, and those whose value picks their condition
+    parameter_filters = (FilterEqual, IdFilter, DurationFilter)
+    shape_filters = {ShownFilter: frozenset(SHOWN)}
     column_formatters = {name: cell_formatter(cell) for name, cell in ROW_CELLS.items()}
     column_formatters_export = {
         "number": lambda v, c, m, n: m.number,
@@ -289,20 +306,44 @@ class TicketListBase(LeanList, TicketScope, ModelView):
         return query  # everything a row shows, sorts or filters on is joined in base_query
 
     # --- the count and the export ------------------------------------------------------------
+    def count_query_base(self):
+        """What a list counts before the scope: ticket ids alone."""
+        return Ticket.select(Ticket.id)
+
     def count_query(self):
         """The rows a list counts: the scope (and a queue's condition) on ticket ids alone."""
-        return visible_tickets(current_user, Ticket.select(Ticket.id))
+        return visible_tickets(current_user, self.count_query_base())
+
+    def prepares_list(self) -> bool:
+        """Whether this view's rows and count are the scope alone on `base_query` and
+        `count_query_base` (a queue adds its condition: not prepared, `deskadmin.list_query`)."""
+        cls = type(self)
+        return cls.get_query is TicketScope.get_query and cls.count_query is (
+            TicketListBase.count_query
+        )
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """The page of rows from Flask-Admin, and the total counted on the ticket table alone
         (the joins cannot change it; only the service's duration filter needs its service), up
-        to COUNT_CAP."""
+        to COUNT_CAP; both from SQL compiled once per shape where `deskadmin.list_query` can."""
+        columns = self._row_columns()
+        if execute:
+            found = prepared_page(
+                self, current_user, page, sort_column, sort_desc, search, filters, page_size
+            )
+            if found is not None:
+                count, rows = found
+                return capped_count(count), ListRow.from_tuples(rows, columns)
         _, rows = super().get_list(
             page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
         )
         if execute:
-            rows = ListRow.read(rows, self._row_columns())
+            rows = ListRow.from_tuples(self.row_query(rows, columns), columns)
         return capped_count(self._filtered_count_query(search, filters)), rows
+
+    def row_query(self, query, columns):
+        """`query` selecting what a list row reads (`ListRow.selected`), as tuples."""
+        return query.select(*ListRow.selected(columns)).tuples()
 
     def _row_columns(self) -> list:
         """LIST_COLUMNS and any other ticket column this list shows (a column added to
@@ -330,14 +371,21 @@ class TicketListBase(LeanList, TicketScope, ModelView):
                     for field in self._search_fields:
                         condition = field**term if condition is None else condition | field**term
                     query = query.where(condition)
+        pairs = [
+            (self._filters[index], self._filters[index].clean(v)) for index, _n, v in filters or ()
+        ]
+        return self.filter_count_query(query, pairs)
+
+    def filter_count_query(self, query, pairs):
+        """The count's `query` with each `(filter, cleaned value)` of `pairs` applied (a filter
+        on the service's columns joins the service, once)."""
         joined = set()
-        for index, _name, value in filters or ():
-            flt = self._filters[index]
+        for flt, value in pairs:
             model = flt.column.model
             if model is not Ticket and model not in joined:
                 query = query.join(model, on=(Ticket.layanan == model.id))
                 joined.add(model)
-            query = flt.apply(query, flt.clean(value))
+            query = flt.apply(query, value)
         return query
 
     def _export_data(self):

@@ -9,10 +9,6 @@ regenerated BA is a new version and a half-written one is never visible.
 
 from __future__ import annotations
 
-import logging
-
-from flask_babel import gettext as _
-
 from formatting import local_date
 from models import verification, workflow
 from models.db import utcnow
@@ -25,11 +21,10 @@ from tasks.issued_pdf import (  # noqa: F401  (re-exported: the renderer's guard
     RenderError,
     attach_issued,
     html_to_pdf,
+    queue_rendering,
     render,
     resource_policy,
 )
-
-log = logging.getLogger("desk.berita_acara")
 
 
 def kepala_seksi_title(p) -> str:
@@ -77,15 +72,13 @@ def request_berita_acara(actor, ticket_id: int, work_done: str, *, now=None) -> 
     """
     now = now or utcnow()
     ticket = workflow.prepare_berita_acara(actor, ticket_id, work_done, now=now)
-    try:
-        generate_berita_acara(ticket.id, actor.id, work_done.strip(), now)
-    except Exception as exc:  # noqa: BLE001 - the queue did not answer; the agent may retry
-        log.warning("berita acara of %s not queued: %s", ticket.number, exc)
-        raise workflow.WorkflowError(
-            _(
-                "Berita Acara %(number)s belum dapat dibuat karena antrean tugas sedang tidak "
-                "menjawab. Coba lagi beberapa saat lagi; nomornya tetap sama.",
-                number=ticket.ba_number,
-            )
-        ) from exc
+    queue_rendering(
+        generate_berita_acara,
+        "Berita Acara",
+        ticket.ba_number,
+        ticket.id,
+        actor.id,
+        work_done.strip(),
+        now,
+    )
     return ticket.ba_number

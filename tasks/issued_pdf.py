@@ -16,15 +16,19 @@ import os
 import segno
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from formatting import local_date
-from models import letterhead, verification
+from models import letterhead, verification, workflow
 
 ASSETS_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "pdf"
 )
+
+
+log = logging.getLogger("desk.issued_pdf")
 
 
 class RenderError(Exception):
@@ -105,3 +109,21 @@ def attach_issued(agent, ticket, kind: str, filename: str, pdf: bytes, number, c
         logging.getLogger("desk.tasks").info("%s of %s not attached: %s", kind, ticket.number, exc)
         return f"refused: {exc}"
     return "attached"
+
+
+def queue_rendering(task, document: str, number: str, *args) -> None:
+    """Queue `task(*args)`, the rendering of `document` (its name: "SLA", "Berita Acara")
+    numbered `number`, after the commit that gave the number. A queue that does not answer
+    raises `WorkflowError` saying so: the number stays, and asking again queues it."""
+    try:
+        task(*args)
+    except Exception as exc:  # noqa: BLE001 - the queue did not answer; the agent may retry
+        log.warning("%s %s not queued: %s", document, number, exc)
+        raise workflow.WorkflowError(
+            _(
+                "%(document)s %(number)s belum dapat dibuat karena antrean tugas sedang tidak "
+                "menjawab. Coba lagi beberapa saat lagi; nomornya tetap sama.",
+                document=document,
+                number=number,
+            )
+        ) from exc

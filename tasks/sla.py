@@ -10,10 +10,6 @@ ticket's `sla` (a new version each time). The agent may still upload their own S
 
 from __future__ import annotations
 
-import logging
-
-from flask_babel import gettext as _
-
 from formatting import local_date, local_datetime
 from models import verification, workflow
 from models.db import utcnow
@@ -21,9 +17,7 @@ from models.official_parties import parties
 from models.staff import User
 from models.ticket import Ticket
 from tasks import app_task
-from tasks.issued_pdf import attach_issued, render
-
-log = logging.getLogger("desk.sla")
+from tasks.issued_pdf import attach_issued, queue_rendering, render
 
 
 def render_sla(ticket, agent, now=None, code: str | None = None) -> bytes:
@@ -60,15 +54,5 @@ def request_sla(actor, ticket_id: int, *, now=None) -> str:
     is rendered in the background after commit. Returns the number; raises `WorkflowError`."""
     now = now or utcnow()
     ticket = workflow.prepare_sla(actor, ticket_id, now=now)
-    try:
-        generate_sla(ticket.id, actor.id, now)
-    except Exception as exc:  # noqa: BLE001 - the queue did not answer; the agent may retry
-        log.warning("sla of %s not queued: %s", ticket.number, exc)
-        raise workflow.WorkflowError(
-            _(
-                "SLA %(number)s belum dapat dibuat karena antrean tugas sedang tidak menjawab. "
-                "Coba lagi beberapa saat lagi; nomornya tetap sama.",
-                number=ticket.sla_number,
-            )
-        ) from exc
+    queue_rendering(generate_sla, "SLA", ticket.sla_number, ticket.id, actor.id, now)
     return ticket.sla_number
