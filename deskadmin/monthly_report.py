@@ -3,9 +3,11 @@
 A page with the period form (month by default; a quarter or a year too), also reached from the
 compliance page's button for the period shown there. Asking (a POST with the form's CSRF token)
 records a request and queues its rendering (`tasks.monthly_report.request_monthly_report`),
-then leads to the request's status page: "sedang disiapkan", reloading itself (a
-`<meta http-equiv="refresh">`: the CSP allows no inline script) until the PDF is ready, then
-its download; a failed render says so and offers to ask again. The figures, the scope, the
+then leads to the request's status page: "sedang disiapkan" until the PDF is ready, then its
+download; a failed render says so and offers to ask again. The pending page is asked for again
+every few seconds by `static/js/desk-admin.js` (a file: the CSP allows no inline script), which
+puts the new state in the page's live region; not a `<meta http-equiv="refresh">`, a timed
+reload that axe refuses (WCAG 2.2.1); without script, its reload link. The figures, the scope, the
 number and the signers are `models.monthly_report`; the request rows `models.report_requests`.
 
 Who: admin (the whole desk, or one bidang), kepala_bidang (their bidang), kepala_seksi (their
@@ -36,7 +38,7 @@ from security_headers import sandbox
 from tasks.monthly_report import ReportQueueDown, request_monthly_report
 
 ALLOWED_ROLES = report_requests.REPORT_ROLES
-REFRESH_SECONDS = 3  # how often a pending request's status page reloads itself
+REFRESH_SECONDS = 3  # how often a pending request's status page asks for its state again
 log = logging.getLogger("desk.monthly_report")
 
 
@@ -133,7 +135,7 @@ class MonthlyReportView(OwnRequests, BaseView):
             size=size_text(asked.size),
             refresh_seconds=REFRESH_SECONDS,
         )
-        return page, status
+        return page, status, {"Cache-Control": "private, no-store"}  # its state changes
 
     @expose("/permintaan/<int:request_id>/unduh")
     def download(self, request_id):

@@ -387,9 +387,12 @@ def test_asking_gives_a_status_page_that_becomes_the_download(client, login_as, 
     page = client.get(location)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Laporan sedang disiapkan" in html
-    assert '<meta http-equiv="refresh" content="3">' in html
-    assert f'href="/admin/laporan-bulanan/permintaan/{asked.id}"' in html  # the reload link
-    assert "report-download" not in html
+    assert page.headers["Cache-Control"] == "private, no-store"
+    # asked for again every 3 s by static/js/desk-admin.js; without script, the reload link
+    assert 'data-desk-state="pending"' in html and 'data-desk-poll-seconds="3"' in html
+    assert f'data-desk-poll="/admin/laporan-bulanan/permintaan/{asked.id}"' in html
+    assert f'href="/admin/laporan-bulanan/permintaan/{asked.id}"' in html
+    assert "report-download" not in html and "http-equiv" not in html
     early = client.get(f"{location}/unduh")  # not ready: back to its status page
     assert early.status_code == 302 and early.headers["Location"].endswith(location)
 
@@ -401,7 +404,7 @@ def test_asking_gives_a_status_page_that_becomes_the_download(client, login_as, 
     assert done.sha256 == hashlib.sha256(bytes(done.pdf)).hexdigest()
     assert done.size == len(done.pdf)
     html = client.get(location).get_data(as_text=True)
-    assert "Laporan siap diunduh." in html and "http-equiv" not in html
+    assert "Laporan siap diunduh" in html and "data-desk-poll" not in html
     assert f'href="/admin/laporan-bulanan/permintaan/{asked.id}/unduh"' in html
 
     before = AuditEntry.select().where(AuditEntry.action == "export").count()
@@ -427,7 +430,7 @@ def test_the_task_runs_through_huey_at_once_in_immediate_mode(client, login_as, 
     asked = request_of(location)
     assert asked.status == "ready" and asked.number == "LAP/APTIKA/REKAYASA-APLIKASI/06/2026"
     assert asked.error is None and asked.requested_at <= asked.finished_at
-    assert "Laporan siap diunduh." in client.get(location).get_data(as_text=True)
+    assert "Laporan siap diunduh" in client.get(location).get_data(as_text=True)
     response = client.get(f"{location}/unduh")
     assert response.data == bytes(asked.pdf)
     assert "Disusun oleh, Kepala Seksi Rekayasa Aplikasi" in " ".join(pdf_pages(response.data))
