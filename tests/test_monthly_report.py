@@ -36,7 +36,7 @@ from models import compliance, monthly_report
 from models.audit import AuditEntry
 from models.catalog import Bidang, Layanan
 from models.compliance import Period
-from models.db import utcnow
+from models.db import connection, utcnow
 from models.report_requests import MonthlyReportRequest
 from models.staff import User
 from tasks import huey
@@ -780,3 +780,23 @@ def test_the_figures_on_postgresql(postgres_url, make_app):
         assert [r[0] for r in narrowed.overdue.rows] == [tickets["e"].number]
         assert narrowed.number == "LAP/EGOV/06/2026"
     database.close()
+
+
+def test_two_asks_at_once_make_one_request(any_app):
+    """A double click: two asks of the same user, period and bidang in two threads (two
+    connections; on PostgreSQL under READ COMMITTED) make one pending request, both get it."""
+    from models.report_requests import ask as record
+    from tests.helpers import race
+
+    with any_app.app_context(), connection():
+        kabid = User.get(User.email == "kabid@example.go.id")
+    got = []
+
+    def call():
+        asked, _new = record(kabid, JUNE, None, "LAP/APTIKA/06/2026")
+        got.append(asked.id)
+
+    assert race(any_app, [call] * 4) == ["ok"] * 4
+    with any_app.app_context(), connection():
+        assert MonthlyReportRequest.select().count() == 1
+        assert set(got) == {MonthlyReportRequest.get().id}
