@@ -118,8 +118,8 @@ class MonthlyReportView(OwnRequests, BaseView):
 
     @expose("/permintaan/<int:request_id>")
     def status(self, request_id):
-        """The request's status page, its asker's only: pending (reloading itself), ready
-        (the download), or failed (ask again)."""
+        """The request's status page, its asker's only: pending (asked for again by its
+        script), ready (the download), or failed (ask again)."""
         asked = self.owned(report_requests.owned, request_id)
         return self._status_page(asked)
 
