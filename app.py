@@ -51,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import tasks.dashboard  # noqa: F401
     import tasks.documents  # noqa: F401
     import tasks.mail  # noqa: F401
+    import tasks.monthly_report  # noqa: F401
     import tasks.operations  # noqa: F401
     import tasks.reminders  # noqa: F401
     import tasks.sla  # noqa: F401

@@ -48,7 +48,8 @@ DEFAULTS = {
     "MAIL_LEASE_SECONDS": 300,  # a claimed row nobody finished sending is due again after this
     "SECRET_KEY": None,  # default: generated once into instance/secret_key
     "TRUSTED_PROXIES": 0,  # reverse proxies in front (their X-Forwarded-* headers are trusted)
-    "BA_REQUEUE_MINUTES": 10,  # a BA or SLA request still unrendered: queued again once
+    "BA_REQUEUE_MINUTES": 10,  # a BA, SLA or monthly report still unrendered: queued again once
+    "MONTHLY_REPORT_KEEP_DAYS": 7,  # a monthly report PDF asked for is deleted after this
     "METRICS_TOKEN": None,  # bearer token of /metrics; unset: only from the machine itself
     "HEARTBEAT_MAX_AGE": 300,  # s: an older consumer heartbeat makes /healthz report an error
     "MIN_FREE_DISK_MB": 500,  # less free space for the documents makes /healthz report an error

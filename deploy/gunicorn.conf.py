@@ -6,7 +6,8 @@ one such wait blocks the whole process; with threads the same process serves oth
 meanwhile, at a fraction of the memory of more processes. Slow clients do not hold a thread:
 nginx in front buffers the whole request (uploads up to DESK_MAX_REQUEST_MB) and the whole
 response, so the app only ever talks to nginx over loopback. Nothing slow runs in a request
-(emails and the Berita Acara are huey tasks), so the timeout can stay short. The code is
+(emails and every PDF the desk renders, the Berita Acara, the SLA and the monthly report, are
+huey tasks), so the timeout can stay short. The code is
 thread-safe for this: one database connection per thread (peewee), no per-request globals.
 """
 

@@ -85,3 +85,17 @@ class TicketScope(StaffAccess):
 
     def get_one(self, id):
         return self.scoped_ticket(id)
+
+
+class OwnRequests(StaffAccess):
+    """Views of what one user asked for (a monthly report): on top of the role, every row is
+    read with its owner in the query (`owned(find, id)`: `find` queries by id AND user), so
+    another user's row is a 404 by every path (status page, download), as one that does not
+    exist: not another head's, not even an admin's."""
+
+    def owned(self, find, row_id):
+        """The row `find(row_id, current_user)` returns (the owner in its query), else 404."""
+        row = find(row_id, current_user)
+        if row is None:
+            abort(404)
+        return row

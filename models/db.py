@@ -180,6 +180,7 @@ def all_models():
     from models.migrate import SchemaMigration
     from models.operations import IssuedDocumentRequest, PeriodicRun
     from models.reminder import ReminderSent
+    from models.report_requests import MonthlyReportRequest
     from models.sequence import Sequence
     from models.settings import Setting
     from models.signature_records import SignatureVerdict, SignedCopyCheck
@@ -224,6 +225,7 @@ def all_models():
         SignatureVerdict,
         Setting,
         KeptFigure,
+        MonthlyReportRequest,
     ]
 
 

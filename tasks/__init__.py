@@ -37,7 +37,8 @@ class QueueFile(SqliteStorage):
     WAL with `synchronous=NORMAL`, as the desk's own database (`models.db`). A power cut can
     lose the last tasks queued, never corrupt the file; what they carried is not lost with them
     (an email is its outbox row, re-queued by `tasks.mail`'s periodic run; a Berita Acara or
-    SLA is its `issued_document_request`, re-queued by `tasks.operations`). Each request that
+    SLA is its `issued_document_request`, re-queued by `tasks.operations`; a monthly report its
+    `monthly_report_request`, by `tasks.monthly_report`). Each request that
     queues a task saves a flush of the disk (3 ms an enqueue here, 0.04 ms without)."""
 
     def _create_connection(self):

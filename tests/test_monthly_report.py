@@ -17,6 +17,7 @@ and B; the admin everything.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
 import re
@@ -35,7 +36,10 @@ from models import compliance, monthly_report
 from models.audit import AuditEntry
 from models.catalog import Bidang, Layanan
 from models.compliance import Period
+from models.db import connection, utcnow
+from models.report_requests import MonthlyReportRequest
 from models.staff import User
+from tasks import huey
 from tasks import monthly_report as report_pdf
 from tasks.berita_acara import ASSETS_DIR, resource_policy
 from tests.helpers import PNG_BYTES, june_scenario, wib
@@ -335,69 +339,245 @@ def test_a_template_reading_a_file_outside_the_assets_reads_nothing(
     assert {policy for policy, _ in judged} == {resource_policy()}
 
 
-# --- the page ---------------------------------------------------------------------------------
+# --- the page: asking, the status page, the download ----------------------------------------
 
-PDF_URL = "/admin/laporan-bulanan/pdf?periode=2026-06"
+ASK_URL = "/admin/laporan-bulanan/minta"
+JUNE_FORM = {"periode": "2026-06"}
+NOT_IMMEDIATE = pytest.mark.parametrize("app_config", [{"HUEY_IMMEDIATE": False}], indirect=True)
 
 
-def test_the_page_downloads_the_pdf_and_audits_it(client, login_as, scenario, users):
-    login_as("kepala_bidang")
+@pytest.fixture
+def app_config(request):
+    """`NOT_IMMEDIATE` tests queue their tasks on the real (SQLite) huey and run them."""
+    return getattr(request, "param", {})
+
+
+def ask(client, data=JUNE_FORM):
+    """POST the form; the status page's address it leads to."""
+    response = client.post(ASK_URL, data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response.headers["Location"]
+
+
+def request_of(location: str) -> MonthlyReportRequest:
+    return MonthlyReportRequest.get_by_id(int(location.rstrip("/").rsplit("/", 1)[1]))
+
+
+def queued_tasks() -> list:
+    return [huey.dequeue() for _ in range(huey.pending_count())]
+
+
+@NOT_IMMEDIATE
+def test_asking_gives_a_status_page_that_becomes_the_download(client, login_as, scenario, users):
+    """Ask: a pending request and one queued task, a status page that says "sedang disiapkan"
+    and reloads itself; the task runs: the page offers the PDF, downloaded once ready, with
+    today's name and headers, audited as an export."""
+    huey.flush()  # the scenario's emails
+    kabid = login_as("kepala_bidang")
     assert client.get("/admin/laporan-bulanan/").status_code == 200
-    response = client.get(PDF_URL)
+    location = ask(client)
+    asked = request_of(location)
+    assert (asked.user_id, asked.status, asked.number) == (
+        kabid.id,
+        "pending",
+        "LAP/APTIKA/06/2026",
+    )
+    assert (asked.period_first, asked.period_last, asked.bidang_id) == (JUNE.first, JUNE.last, None)
+    assert asked.pdf is None and asked.finished_at is None
+    page = client.get(location)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Laporan sedang disiapkan" in html
+    assert page.headers["Cache-Control"] == "private, no-store"
+    # asked for again every 3 s by static/js/desk-admin.js; without script, the reload link
+    assert 'data-desk-state="pending"' in html and 'data-desk-poll-seconds="3"' in html
+    assert f'data-desk-poll="/admin/laporan-bulanan/permintaan/{asked.id}"' in html
+    assert f'href="/admin/laporan-bulanan/permintaan/{asked.id}"' in html
+    assert "report-download" not in html and "http-equiv" not in html
+    early = client.get(f"{location}/unduh")  # not ready: back to its status page
+    assert early.status_code == 302 and early.headers["Location"].endswith(location)
+
+    tasks = queued_tasks()
+    assert [t.name for t in tasks] == ["tasks.monthly_report.render_monthly_report"]
+    huey.execute(tasks[0])
+    done = MonthlyReportRequest.get_by_id(asked.id)
+    assert done.status == "ready" and done.finished_at and done.pending_key is None
+    assert done.sha256 == hashlib.sha256(bytes(done.pdf)).hexdigest()
+    assert done.size == len(done.pdf)
+    html = client.get(location).get_data(as_text=True)
+    assert "Laporan siap diunduh" in html and "data-desk-poll" not in html
+    assert f'href="/admin/laporan-bulanan/permintaan/{asked.id}/unduh"' in html
+
+    before = AuditEntry.select().where(AuditEntry.action == "export").count()
+    response = client.get(f"{location}/unduh")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert "lap-aptika-06-2026.pdf" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"] == "attachment; filename=lap-aptika-06-2026.pdf"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
     text = " ".join(pdf_pages(response.data))
     assert "Nomor: LAP/APTIKA/06/2026" in text and "Jumlah 9 6 3 66,7%" in text
-    entry = AuditEntry.select().order_by(AuditEntry.id.desc()).first()
-    assert entry.action == "export" and entry.target == "laporan bulanan LAP/APTIKA/06/2026"
-    assert entry.actor_id == users["kepala_bidang"].id
+    entries = list(AuditEntry.select().where(AuditEntry.action == "export"))
+    assert len(entries) == before + 1
+    entry = entries[-1]
+    assert entry.target == "laporan bulanan LAP/APTIKA/06/2026" and entry.actor_id == kabid.id
+    assert "2026-06-01" in entry.detail
+
+
+def test_the_task_runs_through_huey_at_once_in_immediate_mode(client, login_as, scenario, users):
+    """Immediate mode (the tests' default): the task ran when queued, after the commit, so
+    the status page is ready at once; the PDF in the row is the one downloaded."""
+    login_as("kepala_seksi")
+    location = ask(client)
+    asked = request_of(location)
+    assert asked.status == "ready" and asked.number == "LAP/APTIKA/REKAYASA-APLIKASI/06/2026"
+    assert asked.error is None and asked.requested_at <= asked.finished_at
+    assert "Laporan siap diunduh" in client.get(location).get_data(as_text=True)
+    response = client.get(f"{location}/unduh")
+    assert response.data == bytes(asked.pdf)
+    assert "Disusun oleh, Kepala Seksi Rekayasa Aplikasi" in " ".join(pdf_pages(response.data))
+
+
+@NOT_IMMEDIATE
+def test_asking_twice_while_pending_reuses_the_pending_request(client, login_as, db, users):
+    huey.flush()
+    login_as("kepala_bidang")
+    first = ask(client)
+    assert ask(client) == first  # the same period, still pending: the same request
+    assert ask(client, {"dari": "2026-06-01", "sampai": "2026-06-30"}) == first  # the same
+    assert MonthlyReportRequest.select().count() == 1 and huey.pending_count() == 1
+    other = ask(client, {"periode": "2026-T2"})  # another period: another request
+    assert other != first and request_of(other).number == "LAP/APTIKA/TW2/2026"
+    for task in queued_tasks():
+        huey.execute(task)
+    again = ask(client)  # the first is ready: a new one
+    assert again not in (first, other) and request_of(again).status == "pending"
+    assert MonthlyReportRequest.select().count() == 3
+
+
+@NOT_IMMEDIATE
+def test_the_same_period_of_another_user_is_their_own_request(client, login_as, db, users):
+    huey.flush()
+    login_as("kepala_bidang")
+    first = ask(client)
+    login_as("kepala_seksi")
+    second = ask(client)
+    assert second != first and request_of(second).user_id == users["kepala_seksi"].id
 
 
 def test_the_pdf_is_indonesian_on_an_english_page(client, login_as, scenario):
     login_as("kepala_seksi")
     client.get("/admin/?lang=en")
-    text = " ".join(pdf_pages(client.get(PDF_URL).data))
+    location = ask(client)
+    text = " ".join(pdf_pages(client.get(f"{location}/unduh").data))
     assert "Halaman 1 dari" in text and "Disusun oleh" in text
 
 
-def test_compliance_page_links_the_report_for_its_period(client, login_as, db):
+def test_a_failed_render_says_so_and_offers_to_ask_again(
+    client, login_as, scenario, users, monkeypatch
+):
+    from tasks.issued_pdf import RenderError
+
+    def broken(html):
+        raise RenderError("xhtml2pdf reported 1 error(s)")
+
+    login_as("kepala_bidang")
+    monkeypatch.setattr(report_pdf, "html_to_pdf", broken)
+    location = ask(client)
+    asked = request_of(location)
+    assert asked.status == "failed" and asked.pending_key is None and asked.pdf is None
+    assert "RenderError" in asked.error
+    html = client.get(location).get_data(as_text=True)
+    assert "Laporan ini gagal disiapkan." in html and "RenderError" not in html
+    assert 'id="ask-again-form"' in html and 'name="dari" value="2026-06-01"' in html
+    assert client.get(f"{location}/unduh").status_code == 302  # nothing to download
+    monkeypatch.undo()
+    again = ask(client, {"dari": "2026-06-01", "sampai": "2026-06-30"})  # the form's values
+    assert again != location and request_of(again).status == "ready"
+
+
+def test_the_queue_down_says_so_and_leaves_no_pending_request(
+    client, login_as, db, users, monkeypatch
+):
+    """The request is ended as failed at once (not left pending for the re-queue): the
+    person is told now, and asking again later makes a new request."""
+
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    login_as("kepala_bidang")
+    monkeypatch.setattr(report_pdf, "render_monthly_report", queue_down)
+    response = client.post(ASK_URL, data=JUNE_FORM)
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "antrean tugas sedang tidak menjawab" in html and 'id="report-form"' in html
+    (row,) = MonthlyReportRequest.select()
+    assert row.status == "failed" and row.pending_key is None and "ConnectionError" in row.error
+    monkeypatch.undo()
+    location = ask(client)
+    assert request_of(location).status == "ready" and request_of(location).id != row.id
+
+
+def test_compliance_page_asks_for_the_report_of_its_period(client, login_as, db):
     login_as("kepala_seksi")
     html = client.get("/admin/kepatuhan/?dari=2026-06-01&sampai=2026-06-30").get_data(True)
-    assert 'href="/admin/laporan-bulanan/pdf?dari=2026-06-01&amp;sampai=2026-06-30"' in html
+    form = re.search(
+        r'<form method="post" action="([^"]+)" id="monthly-report-form"(.*?)</form>', html, re.S
+    )
+    assert form is not None and form[1] == "/admin/laporan-bulanan/minta"
+    form = form[2]
+    assert 'name="dari" value="2026-06-01"' in form and 'name="sampai" value="2026-06-30"' in form
+    assert 'form="monthly-report-form"' in html and 'id="monthly-report"' in html
+    location = ask(client, {"dari": "2026-06-01", "sampai": "2026-06-30"})
+    assert request_of(location).number == "LAP/APTIKA/REKAYASA-APLIKASI/06/2026"
     login_as("helpdesk")  # the compliance page, but not the report
     html = client.get("/admin/kepatuhan/").get_data(True)
     assert "laporan-bulanan" not in html
-    assert client.get(PDF_URL).status_code == 403
+    assert client.post(ASK_URL, data=JUNE_FORM).status_code == 403
+    assert client.get(location).status_code == 403
 
 
 def test_agents_are_refused(client, login_as, db):
     login_as("agent")
     assert client.get("/admin/laporan-bulanan/").status_code == 403
-    assert client.get(PDF_URL).status_code == 403
+    assert client.post(ASK_URL, data=JUNE_FORM).status_code == 403
+    assert MonthlyReportRequest.select().count() == 0
     assert "laporan-bulanan" not in client.get("/admin/").get_data(True)
     client.post("/staf/logout")
-    response = client.get(PDF_URL)
+    response = client.post(ASK_URL, data=JUNE_FORM)
     assert response.status_code == 302 and "/staf/login" in response.headers["Location"]
 
 
+def test_the_old_address_leads_to_the_form(client, login_as, db):
+    login_as("kepala_bidang")
+    response = client.get("/admin/laporan-bulanan/pdf?periode=2026-06")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/laporan-bulanan/?periode=2026-06")
+    assert MonthlyReportRequest.select().count() == 0
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'value="2026-06"' in html and 'method="post"' in html
+
+
 @pytest.mark.parametrize(
-    "query, message",
+    "data, message",
     [
-        ("periode=2026-13", "Bulan periode harus antara 01 dan 12."),
-        ("periode=juni", "Periode tidak valid"),
-        ("periode=1999", "Tahun periode harus antara 2000 dan 2100."),
-        ("dari=2026-06-31", "Tanggal awal tidak valid"),
-        ("dari=2026-07-01&sampai=2026-06-30", "Tanggal awal tidak boleh sesudah tanggal akhir."),
-        ("periode=2026-06&bidang=999999", "Bidang tidak dikenal."),
-        ("periode=2026-06&bidang=x", "Bidang tidak dikenal."),
+        ({"periode": "2026-13"}, "Bulan periode harus antara 01 dan 12."),
+        ({"periode": "juni"}, "Periode tidak valid"),
+        ({"periode": "1999"}, "Tahun periode harus antara 2000 dan 2100."),
+        ({"dari": "2026-06-31"}, "Tanggal awal tidak valid"),
+        ({"dari": "2026-07-01", "sampai": "2026-06-30"}, "Tanggal awal tidak boleh sesudah"),
+        ({"periode": "2026-06", "bidang": "999999"}, "Bidang tidak dikenal."),
+        ({"periode": "2026-06", "bidang": "x"}, "Bidang tidak dikenal."),
     ],
 )
-def test_a_bad_period_is_a_400_with_its_reason(client, login_as, db, query, message):
+def test_a_bad_period_is_a_400_with_its_reason_and_records_nothing(
+    client, login_as, db, data, message
+):
     login_as("admin")
     before = AuditEntry.select().where(AuditEntry.action == "export").count()
-    response = client.get(f"/admin/laporan-bulanan/pdf?{query}")
+    response = client.post(ASK_URL, data=data)
     assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert message in html and 'id="report-form"' in html
+    assert MonthlyReportRequest.select().count() == 0
     assert AuditEntry.select().where(AuditEntry.action == "export").count() == before
 
 
@@ -405,9 +585,122 @@ def test_a_kepala_bidang_cannot_print_another_bidang(client, login_as, scenario)
     """`bidang` is an admin's choice; anyone else keeps their own scope whatever they send."""
     login_as("kepala_bidang")
     egov = Bidang.get(Bidang.code == "egov")
-    response = client.get(f"{PDF_URL}&bidang={egov.id}")
-    text = " ".join(pdf_pages(response.data))
+    location = ask(client, {**JUNE_FORM, "bidang": str(egov.id)})
+    assert request_of(location).bidang_id is None
+    text = " ".join(pdf_pages(client.get(f"{location}/unduh").data))
     assert "Nomor: LAP/APTIKA/06/2026" in text and scenario["e"].number not in text
+
+
+def test_an_admin_narrows_to_one_bidang(client, login_as, scenario):
+    login_as("admin")
+    egov = Bidang.get(Bidang.code == "egov")
+    location = ask(client, {**JUNE_FORM, "bidang": str(egov.id)})
+    asked = request_of(location)
+    assert asked.bidang_id == egov.id and asked.number == "LAP/EGOV/06/2026"
+    html = client.get(location).get_data(as_text=True)
+    assert egov.name in html
+    response = client.get(f"{location}/unduh")
+    assert "lap-egov-06-2026.pdf" in response.headers["Content-Disposition"]
+
+
+def test_a_user_who_lost_the_role_before_the_render_gets_no_report(app, db, users):
+    from models.report_requests import ask as record
+
+    kabid = users["kepala_bidang"]
+    asked, new = record(kabid, JUNE, None, "LAP/APTIKA/06/2026")
+    User.update(active=False).where(User.id == kabid.id).execute()
+    assert report_pdf.render_monthly_report.call_local(asked.id) == "refused"
+    row = MonthlyReportRequest.get_by_id(asked.id)
+    assert row.status == "failed" and row.pdf is None
+
+
+# --- the requests kept, re-queued, deleted ------------------------------------------------------
+
+
+@NOT_IMMEDIATE
+def test_a_lost_task_is_queued_again_once_then_the_request_fails(client, login_as, db, users):
+    huey.flush()
+    login_as("kepala_bidang")
+    asked = request_of(ask(client))
+    huey.flush()  # the consumer that took the task was killed: the task is gone
+    at = asked.requested_at
+    assert report_pdf.sweep_monthly_reports.call_local(at + dt.timedelta(minutes=5)) == {
+        "requeued": 0,
+        "failed": 0,
+        "deleted": 0,
+    }
+    later = at + dt.timedelta(minutes=11)
+    assert report_pdf.sweep_monthly_reports.call_local(later)["requeued"] == 1
+    assert report_pdf.sweep_monthly_reports.call_local(later)["requeued"] == 0  # once
+    assert [t.name for t in queued_tasks()] == ["tasks.monthly_report.render_monthly_report"]
+    # that task was lost too: ten minutes after it was queued again the request fails, so
+    # the person may ask again instead of waiting on a page that never becomes ready
+    assert report_pdf.sweep_monthly_reports.call_local(later + dt.timedelta(minutes=5)) == {
+        "requeued": 0,
+        "failed": 0,
+        "deleted": 0,
+    }
+    summary = report_pdf.sweep_monthly_reports.call_local(later + dt.timedelta(minutes=11))
+    assert summary["failed"] == 1
+    row = MonthlyReportRequest.get_by_id(asked.id)
+    assert row.status == "failed" and row.pending_key is None
+    assert request_of(ask(client)).id != asked.id
+
+
+@NOT_IMMEDIATE
+def test_a_requeued_task_that_runs_renders_the_report(client, login_as, db, users):
+    huey.flush()
+    login_as("kepala_bidang")
+    asked = request_of(ask(client))
+    huey.flush()
+    report_pdf.sweep_monthly_reports.call_local(asked.requested_at + dt.timedelta(minutes=11))
+    (task,) = queued_tasks()
+    huey.execute(task)
+    assert MonthlyReportRequest.get_by_id(asked.id).status == "ready"
+    # a second run of the same request (the first task was late, not lost) changes nothing
+    assert report_pdf.render_monthly_report.call_local(asked.id) == "not pending"
+
+
+def test_finished_requests_are_deleted_after_the_days_kept(app, db, users):
+    from models import report_requests
+
+    kabid = users["kepala_bidang"]
+    now = utcnow()
+    days = app.config["MONTHLY_REPORT_KEEP_DAYS"]
+    assert days == 7
+
+    def made(period, status, finished_days_ago):
+        asked, _ = report_requests.ask(kabid, period, None, "LAP", now=now)
+        done = now - dt.timedelta(days=finished_days_ago)
+        if status == "ready":
+            report_requests.finish(asked.id, "LAP", b"%PDF-1.4 x", now=done)
+        elif status == "failed":
+            report_requests.fail(asked.id, "RenderError", now=done)
+        return asked.id
+
+    old_ready = made(JUNE, "ready", days + 1)
+    old_failed = made(monthly_report.parse_period("2026-05"), "failed", days + 1)
+    recent = made(monthly_report.parse_period("2026-04"), "ready", days - 1)
+    waiting = made(monthly_report.parse_period("2026-03"), "pending", 0)
+    MonthlyReportRequest.update(requested_at=now - dt.timedelta(days=30)).execute()
+    MonthlyReportRequest.update(requeued_at=now).where(MonthlyReportRequest.id == waiting).execute()
+    summary = report_pdf.sweep_monthly_reports.call_local(now)
+    assert summary["deleted"] == 2
+    left = {r.id for r in MonthlyReportRequest.select(MonthlyReportRequest.id)}
+    assert left == {recent, waiting} and not {old_ready, old_failed} & left
+
+
+def test_a_stored_pdf_that_does_not_match_is_not_served(client, login_as, scenario):
+    login_as("kepala_bidang")
+    location = ask(client)
+    asked = request_of(location)
+    MonthlyReportRequest.update(pdf=b"%PDF-1.4 altered").where(
+        MonthlyReportRequest.id == asked.id
+    ).execute()
+    response = client.get(f"{location}/unduh")
+    assert response.status_code == 410 and response.mimetype == "text/html"
+    assert "Berkas laporan ini tidak tersedia lagi." in response.get_data(as_text=True)
+    assert not AuditEntry.select().where(AuditEntry.action == "export").exists()
 
 
 # --- the picture ------------------------------------------------------------------------------
@@ -487,3 +780,23 @@ def test_the_figures_on_postgresql(postgres_url, make_app):
         assert [r[0] for r in narrowed.overdue.rows] == [tickets["e"].number]
         assert narrowed.number == "LAP/EGOV/06/2026"
     database.close()
+
+
+def test_two_asks_at_once_make_one_request(any_app):
+    """A double click: two asks of the same user, period and bidang in two threads (two
+    connections; on PostgreSQL under READ COMMITTED) make one pending request, both get it."""
+    from models.report_requests import ask as record
+    from tests.helpers import race
+
+    with any_app.app_context(), connection():
+        kabid = User.get(User.email == "kabid@example.go.id")
+    got = []
+
+    def call():
+        asked, _new = record(kabid, JUNE, None, "LAP/APTIKA/06/2026")
+        got.append(asked.id)
+
+    assert race(any_app, [call] * 4) == ["ok"] * 4
+    with any_app.app_context(), connection():
+        assert MonthlyReportRequest.select().count() == 1
+        assert set(got) == {MonthlyReportRequest.get().id}

@@ -9,12 +9,15 @@ import pytest
 from deskadmin.dashboard import SKM_TABLES
 from models import dashboard
 from models.audit import AuditEntry
+from models.report_requests import MonthlyReportRequest
+from tests.helpers import csrf_token
 from tests.test_exports import tickets  # noqa: F401 - the list exports' tickets A ... E
 
 # ruff: noqa: F811 - `tickets` is the imported fixture
 
 HEAD_SLUGS = [*dashboard.head_tables(), *SKM_TABLES]
 MONTH = "periode=bulan&bulan=2026-06"
+ASK_URL = "/admin/laporan-bulanan/minta"
 
 
 def assert_sandboxed(response):
@@ -33,10 +36,9 @@ def assert_sandboxed(response):
         ("kepala_bidang", f"/admin/tabel/{HEAD_SLUGS[0]}/unduh/csv?{MONTH}"),
         ("kepala_bidang", f"/admin/tabel/skm-layanan/unduh/xlsx?{MONTH}"),
         ("agent", "/admin/tabel/mendesak/unduh/csv"),
-        ("kepala_bidang", "/admin/laporan-bulanan/pdf?periode=2026-06"),
         ("admin", "/admin/kop-surat/lambang"),
     ],
-    ids=["list-csv", "list-xlsx", "table-csv", "skm-xlsx", "desk-csv", "monthly-pdf", "emblem"],
+    ids=["list-csv", "list-xlsx", "table-csv", "skm-xlsx", "desk-csv", "emblem"],
 )
 def test_every_staff_download_is_sandboxed(client, login_as, db, who, path):
     login_as(who)
@@ -53,7 +55,10 @@ def test_the_desk_roles_download_no_head_table(client, login_as, db, role):
         for fmt in ("csv", "xlsx"):
             response = client.get(f"/admin/tabel/{slug}/unduh/{fmt}?{MONTH}")
             assert response.status_code in (403, 404), (slug, fmt, response.status_code)
-    assert client.get("/admin/laporan-bulanan/pdf?periode=2026-06").status_code in (403, 404)
+    token = csrf_token(client, "/admin/")
+    answer = client.post(ASK_URL, data={"periode": "2026-06", "csrf_token": token})
+    assert answer.status_code in (403, 404)
+    assert MonthlyReportRequest.select().count() == 0
 
 
 @pytest.mark.parametrize(
@@ -76,11 +81,68 @@ def test_junk_in_a_table_download_is_a_400_or_404(client, login_as, db, path, st
     assert client.get(path.format(slug=HEAD_SLUGS[0])).status_code == status
 
 
-@pytest.mark.parametrize("bidang", ["%C2%B2", "9" * 25, "-1", "x"])
+@pytest.mark.parametrize("bidang", ["\u00b2", "9" * 25, "-1", "x"])
 def test_junk_bidang_of_the_monthly_report_is_a_400(client, login_as, db, bidang):
     login_as("admin")
-    response = client.get(f"/admin/laporan-bulanan/pdf?periode=2026-06&bidang={bidang}")
+    token = csrf_token(client, "/admin/laporan-bulanan/")
+    data = {"periode": "2026-06", "bidang": bidang, "csrf_token": token}
+    response = client.post(ASK_URL, data=data)
     assert response.status_code == 400  # the reason, or the generic page for a 64-bit overflow
+    assert MonthlyReportRequest.select().count() == 0
+
+
+def ask_for_the_report(client) -> str:
+    """Ask for June's report through the page's form (with its CSRF token): the status page."""
+    token = csrf_token(client, "/admin/laporan-bulanan/")
+    answer = client.post(ASK_URL, data={"periode": "2026-06", "csrf_token": token})
+    assert answer.status_code == 303
+    return answer.headers["Location"]
+
+
+def test_the_monthly_report_download_is_sandboxed_and_audited(client, login_as, db, users):
+    login_as("kepala_bidang")
+    location = ask_for_the_report(client)
+    response = client.get(f"{location}/unduh")
+    assert_sandboxed(response)
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    entry = AuditEntry.select().order_by(AuditEntry.id.desc()).first()
+    assert (entry.action, entry.actor_id) == ("export", users["kepala_bidang"].id)
+    assert entry.target == "laporan bulanan LAP/APTIKA/06/2026" and entry.remote_addr
+
+
+def test_asking_for_the_monthly_report_needs_the_forms_token(client, login_as, db):
+    """Asking records a request and queues work: a POST with the CSRF token, never a GET."""
+    login_as("kepala_bidang")
+    assert client.post(ASK_URL, data={"periode": "2026-06"}).status_code == 400
+    assert client.get(f"{ASK_URL}?periode=2026-06").status_code == 405
+    assert MonthlyReportRequest.select().count() == 0
+
+
+@pytest.mark.csrf_off  # several logins in one test
+def test_a_monthly_report_is_its_askers_only(client, login_as, db, users):
+    """The status page and the download of a request answer 404 to anyone but the user who
+    asked: the Kepala Seksi below them, the admin, and even another Kepala Bidang of the same
+    bidang (the same scope, the same figures); as for a request that does not exist."""
+    from models.seed import create_staff_user
+    from tests.helpers import DEMO_PASSWORD
+
+    other_head, _ = create_staff_user(
+        "kabid2@example.go.id", "Kabid Kedua", "kepala_bidang", "aptika", password=DEMO_PASSWORD
+    )
+    login_as("kepala_bidang")
+    location = ask_for_the_report(client)
+    assert client.get(location).status_code == 200
+    assert client.get(f"{location}/unduh").status_code == 200
+    before = AuditEntry.select().where(AuditEntry.action == "export").count()
+    for who in ("kepala_seksi", "admin", other_head):
+        login_as(who)
+        for path in (location, f"{location}/unduh"):
+            answer = client.get(path)
+            assert answer.status_code == 404, (who, path, answer.status_code)
+            assert b"%PDF" not in answer.data and b"LAP/APTIKA" not in answer.data
+        missing = location.rsplit("/", 1)[0] + "/999999"
+        assert client.get(missing).status_code == 404
+    assert AuditEntry.select().where(AuditEntry.action == "export").count() == before
 
 
 def test_each_table_download_is_audited_with_who_and_what(client, login_as, db, users):

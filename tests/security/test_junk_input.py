@@ -53,8 +53,10 @@ ID_ROUTES = [
     "/admin/?periode=bulan&bulan={}",
     "/admin/tabel/{}",
     "/admin/tabel/tren/unduh/{}",
+    "/admin/laporan-bulanan/?periode={}",
     "/admin/laporan-bulanan/pdf?bidang={}",
-    "/admin/laporan-bulanan/pdf?periode={}",
+    "/admin/laporan-bulanan/permintaan/{}",
+    "/admin/laporan-bulanan/permintaan/{}/unduh",
     "/admin/survei-kepuasan/?dari={}",
     "/admin/survei-kepuasan/?periode=tahun&tahun={}",
     "/verifikasi/{}",
@@ -124,3 +126,22 @@ def test_nul_in_a_staff_form_is_a_400_and_changes_nothing(any_app):
     assert answer.status_code == 400
     with any_app.app_context(), connection():
         assert PerangkatDaerah.get_by_id(pd.id).name == pd.name
+
+
+def test_junk_in_the_monthly_report_form_is_a_400_and_records_nothing(any_app):
+    from models.report_requests import MonthlyReportRequest
+
+    client = staff_client(any_app)
+    token = csrf_token(client, "/admin/laporan-bulanan/")
+    answers = {}
+    valid = {"periode": {}, "dari": {"sampai": "2026-06-30"}, "sampai": {"dari": "2026-06-01"}}
+    valid["bidang"] = {"periode": "2026-06"}
+    for name, others in valid.items():
+        for junk in JUNK:
+            value = junk.replace("%00", "\x00")  # posted as is: the form's own encoding
+            data = {**others, name: value, "csrf_token": token}
+            answer = client.post("/admin/laporan-bulanan/minta", data=data)
+            answers[(name, junk)] = answer.status_code
+    assert set(answers.values()) == {400}, {k: v for k, v in answers.items() if v != 400}
+    with any_app.app_context(), connection():
+        assert MonthlyReportRequest.select().count() == 0
