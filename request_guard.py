@@ -7,7 +7,8 @@ integer beyond 64 bits, a NUL byte that PostgreSQL refuses in a text value).
 - `page`, `page_size`, `sort` (Flask-Admin's lists) are small non-negative integers;
 - `id` (Flask-Admin's detail/edit pages) and every integer in the route (`<int:...>`) fit a
   64-bit signed integer, else the row cannot exist: 404;
-- a value the database still refuses (a filter's text where a number belongs) is a 400.
+- a value the database still refuses is a 400 (a list's filter on a service, agency or agent
+  refuses text itself, with Flask-Admin's invalid-value message: `deskadmin.tickets.IdFilter`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ MAX_ID = 2**63 - 1
 MAX_PAGE = 1_000_000
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SMALL_INT = re.compile(r"^\d{1,7}$")
-ID = re.compile(r"^\d{1,19}$")
+ID = re.compile(r"^[0-9]{1,19}$")  # ASCII digits only: "²" and "٣" are no id
 LIST_PARAMS = ("page", "page_size", "sort")
+
+
+def is_id(text: str) -> bool:
+    """Whether `text` can name a row: 1 to 19 ASCII digits, within a 64-bit signed integer
+    (checked before `int()`, which refuses a string of more than 4,300 digits with an error)."""
+    return bool(ID.match(text)) and int(text) <= MAX_ID
 
 
 def _check() -> None:
@@ -43,7 +50,7 @@ def _check() -> None:
         ):
             abort(400)
     value = request.args.get("id")
-    if value is not None and not (ID.match(value) and int(value) <= MAX_ID):
+    if value is not None and not is_id(value):
         abort(404)
     for value in (request.view_args or {}).values():
         if isinstance(value, int) and not 0 <= value <= MAX_ID:

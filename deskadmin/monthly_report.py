@@ -34,6 +34,7 @@ from models import compliance, monthly_report, report_requests
 from models.catalog import Bidang
 from models.monthly_report import PeriodError
 from models.staff import ADMIN
+from request_guard import is_id
 from security_headers import sandbox
 from tasks.monthly_report import ReportQueueDown, request_monthly_report
 
@@ -60,7 +61,7 @@ def requested_bidang(args):
     text = args.get("bidang", "").strip()
     if not text or ADMIN not in current_roles():
         return None
-    if not text.isdecimal() or Bidang.get_or_none(Bidang.id == int(text)) is None:
+    if not is_id(text) or Bidang.get_or_none(Bidang.id == int(text)) is None:
         raise PeriodError(_("Bidang tidak dikenal."))
     return int(text)
 
@@ -81,14 +82,24 @@ def size_text(size: int | None) -> str:
 class MonthlyReportView(OwnRequests, BaseView):
     allowed_roles = ALLOWED_ROLES
 
-    def _form(self, error=None, status=200, values=None):
+    def _form(self, error=None, status=200, values=None, period=None):
+        """The form; after a refusal with what was posted (`values`) or, for a request that
+        came as `dari`/`sampai` (the compliance page, "Minta lagi"), its `period` again: in
+        the field, or held in hidden fields when it is a range of days the field cannot
+        write."""
         values = request.args if values is None else values
         current = compliance.current_month()
+        value, held = values.get("periode"), None
+        if not value and period is not None:
+            value = monthly_report.period_input(period)
+            held = period if value is None else None
         page = self.render(
             "admin/monthly_report.html",
             error=error,
             month=f"{current.first:%Y-%m}",
-            value=values.get("periode", f"{current.first:%Y-%m}"),
+            value=value if value is not None else ("" if held else f"{current.first:%Y-%m}"),
+            held=held,
+            held_label=monthly_report.period_label(held) if held else None,
             bidang_choices=(
                 list(Bidang.select().order_by(Bidang.name)) if ADMIN in current_roles() else []
             ),
@@ -113,7 +124,7 @@ class MonthlyReportView(OwnRequests, BaseView):
         try:
             asked = request_monthly_report(current_user, period, bidang_id)
         except ReportQueueDown as exc:
-            return self._form(str(exc), 503, request.form)
+            return self._form(str(exc), 503, request.form, period)
         return redirect(url_for(".status", request_id=asked.id), code=303)
 
     @expose("/permintaan/<int:request_id>")

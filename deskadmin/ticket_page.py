@@ -248,6 +248,7 @@ class TicketView(TicketListBase):
 
     column_default_sort = ("due_at", False)
     default_shown = "open"
+    prepare_list = True  # the scope alone: its page and count compiled once per shape
 
     @expose("/details/")
     def details_view(self):

@@ -41,7 +41,7 @@ from models.scope import visible_tickets
 from models.staff import AGENT, User
 from models.streaming import stream
 from models.ticket import CLOSED, STATUSES, Ticket
-from request_guard import MAX_ID
+from request_guard import is_id
 
 # A list counts its rows up to this many; beyond, it says "lebih dari 10.000" (a count of every
 # matching ticket costs a scan of all of them, whatever the page shows).
@@ -90,7 +90,7 @@ class IdFilter(FilterEqual):
     and compared as a number."""
 
     def validate(self, value):
-        return value.isascii() and value.isdecimal() and int(value) <= MAX_ID
+        return is_id(value)
 
     def clean(self, value):
         return int(value)
@@ -314,12 +314,19 @@ class TicketListBase(LeanList, TicketScope, ModelView):
         """The rows a list counts: the scope (and a queue's condition) on ticket ids alone."""
         return visible_tickets(current_user, self.count_query_base())
 
+    # A view whose rows and count are the scope alone on `base_query` and `count_query_base`,
+    # with nothing read from the user or the clock, says so (`deskadmin.list_query`); a queue
+    # adds its condition, which does: not prepared.
+    prepare_list = False
+
     def prepares_list(self) -> bool:
-        """Whether this view's rows and count are the scope alone on `base_query` and
-        `count_query_base` (a queue adds its condition: not prepared, `deskadmin.list_query`)."""
+        """Whether this view's page and count are prepared SELECTs: it says it may be
+        (`prepare_list`) and it adds nothing to the scope's queries."""
         cls = type(self)
-        return cls.get_query is TicketScope.get_query and cls.count_query is (
-            TicketListBase.count_query
+        return (
+            self.prepare_list
+            and cls.get_query is TicketScope.get_query
+            and cls.count_query is TicketListBase.count_query
         )
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):

@@ -136,6 +136,19 @@ def period_label(period: Period) -> str:
     )
 
 
+def period_input(period: Period) -> str | None:
+    """The period as the form's field writes it (`2026-06`, `2026-T2`, `2026`: what
+    `parse_period` reads), None for another range of days."""
+    kind, first = period_kind(period), period.first
+    if kind == "month":
+        return f"{first:%Y-%m}"
+    if kind == "quarter":
+        return f"{first.year}-T{(first.month + 2) // 3}"
+    if kind == "year":
+        return str(first.year)
+    return None
+
+
 def period_code(period: Period) -> str:
     """The period part of the report number: `06/2026`, `TW2/2026`, `2026`, `20260601-20260615`."""
     kind, first = period_kind(period), period.first

@@ -26,7 +26,7 @@ from flask import current_app, has_app_context
 from models.db import database
 
 EXTENSION = "desk_prepared_selects"
-LIMIT = 256
+LIMIT = 1024  # the ticket page's and the session's few shapes, and the lists' (filters x sorts)
 
 # Values no real id or text takes: a sentinel found in the parameters came from an argument.
 _INT_SENTINEL = -7_345_000_000_000_000

@@ -238,6 +238,18 @@ def init_app(app) -> None:
     notifications_committed.connect(_enqueue_notifications, weak=False)
 
 
+def queue_failure(task, *args, what: str) -> Exception | None:
+    """Queue `task(*args)` (after the commit of what it works on); None once queued, or the
+    error when the queue does not answer, logged as a warning naming `what`. The caller says
+    what that means for its request: the rows it committed are the durable record."""
+    try:
+        task(*args)
+    except Exception as exc:  # noqa: BLE001 - the queue did not answer; returned, logged
+        logger.warning("%s not queued: %r", what, exc, exc_info=True)
+        return exc
+    return None
+
+
 def _enqueue_notifications(sender, ids):
     """Queue the outbox rows one transaction committed, as one task (one enqueue, one mail
     connection). A queue that does not answer must not fail the request whose transaction
@@ -245,10 +257,7 @@ def _enqueue_notifications(sender, ids):
     them later."""
     from tasks.mail import send_notifications
 
-    try:
-        send_notifications(list(ids))
-    except Exception:  # noqa: BLE001 - logged; the outbox rows are the durable record
-        logger.warning("could not queue notifications %s", ids, exc_info=True)
+    queue_failure(send_notifications, list(ids), what=f"notifications {list(ids)}")
 
 
 def queue_health() -> str:

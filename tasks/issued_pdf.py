@@ -22,13 +22,11 @@ from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from formatting import local_date
 from models import letterhead, verification, workflow
+from tasks import queue_failure
 
 ASSETS_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static", "pdf"
 )
-
-
-log = logging.getLogger("desk.issued_pdf")
 
 
 class RenderError(Exception):
@@ -115,10 +113,8 @@ def queue_rendering(task, document: str, number: str, *args) -> None:
     """Queue `task(*args)`, the rendering of `document` (its name: "SLA", "Berita Acara")
     numbered `number`, after the commit that gave the number. A queue that does not answer
     raises `WorkflowError` saying so: the number stays, and asking again queues it."""
-    try:
-        task(*args)
-    except Exception as exc:  # noqa: BLE001 - the queue did not answer; the agent may retry
-        log.warning("%s %s not queued: %s", document, number, exc)
+    failure = queue_failure(task, *args, what=f"{document} {number}")
+    if failure is not None:
         raise workflow.WorkflowError(
             _(
                 "%(document)s %(number)s belum dapat dibuat karena antrean tugas sedang tidak "
@@ -126,4 +122,4 @@ def queue_rendering(task, document: str, number: str, *args) -> None:
                 document=document,
                 number=number,
             )
-        ) from exc
+        ) from failure

@@ -33,7 +33,7 @@ from models import monthly_report, report_requests
 from models.calendar import calendar
 from models.db import utcnow
 from models.staff import User
-from tasks import app_periodic_task, app_task
+from tasks import app_periodic_task, app_task, queue_failure
 from tasks.berita_acara import html_to_pdf
 
 LANGUAGE = "id"
@@ -100,18 +100,18 @@ def request_monthly_report(user, period, bidang_id=None, *, now=None):
     request, new = report_requests.ask(user, period, bidang_id, number, now=now)
     if not new:
         return request
-    try:
-        render_monthly_report(request.id)
-    except Exception as exc:  # noqa: BLE001 - the queue did not answer; the user may ask again
-        log.warning("monthly report %s (request %s) not queued: %r", number, request.id, exc)
-        report_requests.fail(request.id, f"not queued: {exc.__class__.__name__}")
+    failure = queue_failure(
+        render_monthly_report, request.id, what=f"monthly report {number} (request {request.id})"
+    )
+    if failure is not None:
+        report_requests.fail(request.id, f"not queued: {failure.__class__.__name__}")
         raise ReportQueueDown(
             _(
                 "Laporan %(number)s belum dapat disiapkan karena antrean tugas sedang tidak "
                 "menjawab. Coba lagi beberapa saat lagi.",
                 number=number,
             )
-        ) from exc
+        ) from failure
     return request
 
 
@@ -152,12 +152,9 @@ def requeue_lost_reports(now=None) -> int:
         if not report_requests.mark_requeued(request.id, now):
             continue
         log.info("re-queueing the lost monthly report request %s", request.id)
-        try:
-            render_monthly_report(request.id)
-        except Exception:  # noqa: BLE001 - ended as failed by a later sweep
-            log.warning("monthly report request %s not queued again", request.id, exc_info=True)
-            continue
-        queued += 1
+        what = f"monthly report request {request.id} (again)"
+        if queue_failure(render_monthly_report, request.id, what=what) is None:
+            queued += 1  # not queued: a later sweep ends it as failed
     return queued
 
 

@@ -287,10 +287,19 @@ def test_generate_ba_makes_the_pdf_and_selesai_then_goes_through(client, login_a
     assert Ticket.get_by_id(ticket.id).status == "selesai"
 
 
-def test_generate_ba_with_the_queue_down_says_so_and_keeps_the_number(
-    client, login_as, make_ticket, monkeypatch
+@pytest.mark.parametrize(
+    "action, module, task, document, kind, fields",
+    [
+        ("generate_ba", "berita_acara", "generate_berita_acara", "Berita Acara", "ba",
+         {"work_done": "Subdomain dibuat."}),
+        ("generate_sla", "sla", "generate_sla", "SLA", "sla", {}),
+    ],
+)  # fmt: skip
+def test_an_issued_pdf_with_the_queue_down_says_so_and_keeps_the_number(
+    client, login_as, make_ticket, monkeypatch, action, module, task, document, kind, fields
 ):
-    import tasks.berita_acara
+    import importlib
+
     from models.ticket import Document
 
     def queue_down(*args, **kwargs):
@@ -298,13 +307,16 @@ def test_generate_ba_with_the_queue_down_says_so_and_keeps_the_number(
 
     ticket = make_ticket("assigned")
     login_as("agent")
-    monkeypatch.setattr(tasks.berita_acara, "generate_berita_acara", queue_down)
-    response = act(client, ticket, "generate_ba", work_done="Subdomain dibuat.")
+    monkeypatch.setattr(importlib.import_module(f"tasks.{module}"), task, queue_down)
+    response = act(client, ticket, action, **fields)
     assert response.status_code == 400
-    assert "antrean tugas sedang tidak menjawab" in response.get_data(as_text=True)
-    number = Ticket.get_by_id(ticket.id).ba_number
-    assert number and Document.current(ticket.id, "ba") is None
+    number = getattr(Ticket.get_by_id(ticket.id), f"{kind}_number")
+    said = " ".join(response.get_data(as_text=True).split())
+    assert (
+        f"{document} {number} belum dapat dibuat karena antrean tugas sedang tidak menjawab" in said
+    )
+    assert number and Document.current(ticket.id, kind) is None
     monkeypatch.undo()
-    assert act(client, ticket, "generate_ba", work_done="Subdomain dibuat.").status_code == 303
-    assert Ticket.get_by_id(ticket.id).ba_number == number
-    assert Document.current(ticket.id, "ba") is not None
+    assert act(client, ticket, action, **fields).status_code == 303
+    assert getattr(Ticket.get_by_id(ticket.id), f"{kind}_number") == number
+    assert Document.current(ticket.id, kind) is not None

@@ -77,6 +77,10 @@ def test_every_role_filter_sort_and_page_reads_what_flask_admin_reads(seeded):
                 "kasi@example.go.id",
                 "kabid@example.go.id",
                 "agen@example.go.id",
+                # the same kinds of scope with other ids: another seksi's head and agents
+                "kasi.sandi@example.go.id",
+                "agen.sandi@example.go.id",
+                "agen.pengolahan-data@example.go.id",
             )
         ]
         some_service = Ticket.select(Ticket.layanan).where(Ticket.status == "assigned").scalar()
@@ -105,9 +109,7 @@ def test_every_role_filter_sort_and_page_reads_what_flask_admin_reads(seeded):
     for user, filters, (sort, desc), page in itertools.product(people, filter_sets, sorts, (0, 2)):
         args = (page, sort, desc, None, filters)
         expected = read(view, user, *args, prepare=False)
-        kept_before = len(store)
         assert read(view, user, *args) == expected, (user.email, filters, sort, page)
-        assert len(store) >= kept_before
         compared += bool(expected[2])
     assert compared > 100  # most of them show rows
     ticket_lists = [k for k, v in store.items() if k[0][0] == "ticket_list"]
@@ -172,7 +174,7 @@ def test_a_filter_value_that_is_no_id_is_refused_with_a_message(any_app):
     the comparison)."""
     client = logged_in(any_app, "helpdesk@example.go.id")
     for param in ("flt0_1", "flt0_2", "flt0_3"):
-        for junk in ("bukan-angka", "\u0663", "99999999999999999999"):
+        for junk in ("bukan-angka", "\u0663", "99999999999999999999", "9" * 5000):
             answer = client.get("/admin/tiket/", query_string={param: junk})
             assert answer.status_code == 200, (param, junk)
             assert "Nilai saringan tidak valid" in answer.get_data(as_text=True)

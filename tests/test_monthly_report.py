@@ -38,7 +38,7 @@ from models.catalog import Bidang, Layanan
 from models.compliance import Period
 from models.db import connection, utcnow
 from models.report_requests import MonthlyReportRequest
-from models.staff import User
+from models.staff import User, UserRoles
 from tasks import huey
 from tasks import monthly_report as report_pdf
 from tasks.berita_acara import ASSETS_DIR, resource_policy
@@ -370,8 +370,8 @@ def queued_tasks() -> list:
 @NOT_IMMEDIATE
 def test_asking_gives_a_status_page_that_becomes_the_download(client, login_as, scenario, users):
     """Ask: a pending request and one queued task, a status page that says "sedang disiapkan"
-    and reloads itself; the task runs: the page offers the PDF, downloaded once ready, with
-    today's name and headers, audited as an export."""
+    (its script asks for it again); the task runs: the page offers the PDF, downloaded once
+    ready, with today's name and headers, audited as an export."""
     huey.flush()  # the scenario's emails
     kabid = login_as("kepala_bidang")
     assert client.get("/admin/laporan-bulanan/").status_code == 200
@@ -516,6 +516,43 @@ def test_the_queue_down_says_so_and_leaves_no_pending_request(
     assert request_of(location).status == "ready" and request_of(location).id != row.id
 
 
+@pytest.mark.parametrize(
+    "posted, shown, held",
+    [
+        ({"dari": "2026-06-01", "sampai": "2026-06-30"}, 'value="2026-06"', False),
+        ({"dari": "2026-04-01", "sampai": "2026-06-30"}, 'value="2026-T2"', False),
+        ({"dari": "2026-06-01", "sampai": "2026-06-15"}, 'value=""', True),
+    ],
+)
+def test_the_queue_down_form_keeps_the_period_that_was_asked_for(
+    client, login_as, db, monkeypatch, posted, shown, held
+):
+    """Asked from the compliance page or "Minta lagi" (`dari`, `sampai`): the form shown when
+    the queue does not answer asks again for that period, not for the current month; a range
+    of days the field cannot write is held in hidden fields."""
+
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    login_as("kepala_bidang")
+    monkeypatch.setattr(report_pdf, "render_monthly_report", queue_down)
+    response = client.post(ASK_URL, data=posted)
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    field = html[html.index('id="periode"') - 80 : html.index('id="periode"') + 200]
+    assert shown in field and ("required" not in field) is held
+    kept = f'name="dari" value="{posted["dari"]}"' in html and "Kosongkan untuk periode" in html
+    assert kept is held
+    monkeypatch.undo()
+    again = {"periode": ""} if held else {"periode": shown.split('"')[1]}
+    if held:
+        again.update(posted)
+    location = ask(client, again)
+    assert request_of(location).period == Period(
+        dt.date.fromisoformat(posted["dari"]), dt.date.fromisoformat(posted["sampai"])
+    )
+
+
 def test_compliance_page_asks_for_the_report_of_its_period(client, login_as, db):
     login_as("kepala_seksi")
     html = client.get("/admin/kepatuhan/?dari=2026-06-01&sampai=2026-06-30").get_data(True)
@@ -566,6 +603,8 @@ def test_the_old_address_leads_to_the_form(client, login_as, db):
         ({"dari": "2026-07-01", "sampai": "2026-06-30"}, "Tanggal awal tidak boleh sesudah"),
         ({"periode": "2026-06", "bidang": "999999"}, "Bidang tidak dikenal."),
         ({"periode": "2026-06", "bidang": "x"}, "Bidang tidak dikenal."),
+        ({"periode": "2026-06", "bidang": "9" * 5000}, "Bidang tidak dikenal."),  # no int()
+        ({"periode": "2026-06", "bidang": "\u0663"}, "Bidang tidak dikenal."),  # no ASCII digit
     ],
 )
 def test_a_bad_period_is_a_400_with_its_reason_and_records_nothing(
@@ -608,7 +647,7 @@ def test_a_user_who_lost_the_role_before_the_render_gets_no_report(app, db, user
 
     kabid = users["kepala_bidang"]
     asked, new = record(kabid, JUNE, None, "LAP/APTIKA/06/2026")
-    User.update(active=False).where(User.id == kabid.id).execute()
+    UserRoles.delete().where(UserRoles.user == kabid.id).execute()  # still active, no role
     assert report_pdf.render_monthly_report.call_local(asked.id) == "refused"
     row = MonthlyReportRequest.get_by_id(asked.id)
     assert row.status == "failed" and row.pdf is None

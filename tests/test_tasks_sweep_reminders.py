@@ -66,10 +66,12 @@ def test_periodic_tasks_are_scheduled(app):
     assert names(dt.datetime(2026, 6, 2, 17, 5)) == every_minute | {
         "sweep_expired",
         "requeue_issued_documents",
+        "sweep_monthly_reports",
     }
     assert names(dt.datetime(2026, 6, 2, 17, 10)) == every_minute | {
         "send_reminders_task",
         "requeue_issued_documents",
+        "sweep_monthly_reports",
     }
     assert names(dt.datetime(2026, 6, 2, 17, 11)) == every_minute
 

@@ -28,9 +28,11 @@
     window.setTimeout(function () {
       fetch(url, { credentials: "same-origin", cache: "no-store" })
         .then(function (response) {
+          if (response.status >= 500) return undefined; // a restart or a deploy: ask again
           return response.ok ? response.text() : null; // refused or gone: the link stays
         })
         .then(function (html) {
+          if (html === undefined) return poll(region);
           if (html === null) return;
           var page = new DOMParser().parseFromString(html, "text/html");
           var fresh = page.getElementById(region.id);
