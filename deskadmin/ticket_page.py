@@ -21,9 +21,10 @@ from flask_security import current_user
 from peewee import JOIN
 
 from deskadmin.audit import audit_staff
+from deskadmin.page_urls import id_url
 from deskadmin.ticket_cells import is_due_soon, status_badge
 from deskadmin.tickets import Agent, TicketListBase
-from formatting import local_datetime
+from formatting import datetime_writer
 from language import template_gettext
 from models import prepared, workflow
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah, RequiredDocument, Seksi
@@ -324,7 +325,8 @@ class TicketView(TicketListBase):
             admin_names=admin_names,
             status_badge=status_badge,
             due_soon=is_due_soon(ticket),
-            local_datetime=local_datetime,
+            local_datetime=datetime_writer(),
+            document_url=id_url(".document_view", "document_id", ticket_id=ticket.id),
             inline_types=INLINE_TYPES,
         )
         return page if status == 200 else (page, status)
