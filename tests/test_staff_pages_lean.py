@@ -167,3 +167,65 @@ def test_the_ticket_page_reads_the_agents_name_not_the_account(db, client, login
     assert Ticket.get_by_id(ticket.id).assigned_agent.name in page
     ticket_read = next(s for s in statements.seen if 'FROM "ticket"' in s)
     assert '"agent"."name"' in ticket_read and '"agent"."password"' not in ticket_read
+
+
+def frame_of(response) -> dict:
+    """What `desk_chrome` keeps of a page, with the request's own values in it."""
+    html = response.get_data(as_text=True)
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+
+    def one(pattern):
+        return re.search(pattern, html, re.S).group(1)
+
+    return {
+        "lang": one(r'<html lang="([^"]+)">'),
+        "title": one(r"<title>(.*?)</title>"),
+        "skip": one(r'<a class="desk-skip-link" href="#isi">(.*?)</a>'),
+        "brand": one(r'<a class="navbar-brand" href="[^"]+">(.*?)</a>'),
+        "heading": one(r'<h1 class="h4 mb-4">\s*(.*?)\s*</h1>'),
+        "user": one(r'<span class="navbar-text desk-user mr-2">(.*?)</span>'),
+        "logout": one(r'id="logout-button">(.*?)</button>'),
+        "token": one(
+            r'action="/staf/logout" class="form-inline">\s*<input type="hidden" '
+            r'name="csrf_token" value="([^"]+)">'
+        ),
+        "nonces": set(re.findall(r'nonce="([^"]+)"', html)) - {nonce},
+        "nonced": html.count(f'nonce="{nonce}"'),
+    }
+
+
+def test_the_kept_frame_holds_each_requests_own_name_token_and_nonce(db, client, login_as, users):
+    User.update(name='Ani <b>& "Budi"</b>').where(User.id == users["helpdesk"].id).execute()
+    login_as("helpdesk")
+    first = frame_of(client.get("/admin/tiket/"))
+    assert first["user"] == "Ani &lt;b&gt;&amp; &#34;Budi&#34;&lt;/b&gt;"  # escaped as before
+    again = frame_of(client.get("/admin/tiket/"))
+    # every tag carries this response's own nonce (the frame's 15 and the list's), no other one
+    assert first["nonces"] == again["nonces"] == set() and first["nonced"] >= 15
+    assert client.post("/staf/logout", data={"csrf_token": again["token"]}).status_code == 302
+    login_as("agent")
+    agent = frame_of(client.get("/admin/tiket/"))
+    assert agent["user"] == users["agent"].name
+    assert agent["token"] not in (first["token"], again["token"])
+    assert client.post("/staf/logout", data={"csrf_token": agent["token"]}).status_code == 302
+
+
+def test_the_kept_frame_follows_the_language_and_the_view(client, login_as):
+    login_as("helpdesk")
+    indonesian = frame_of(client.get("/admin/tiket/"))
+    english = frame_of(client.get("/admin/tiket/?lang=en"))
+    assert (indonesian["lang"], english["lang"]) == ("id", "en")
+    assert indonesian["title"] == "Tiket - Semua tiket - Service Desk Diskominfo Jabar"
+    assert english["title"] == "Tickets - All tickets - Service Desk Diskominfo West Java"
+    assert (english["skip"], english["brand"]) == ("Skip to content", english["title"][24:])
+    assert (indonesian["logout"], english["logout"]) == ("Keluar", "Log out")
+    assert english["heading"] == "All tickets"
+    other = frame_of(client.get("/admin/perlu-verifikasi/"))
+    assert (other["title"], other["heading"]) == (
+        "Tickets - To verify - Service Desk Diskominfo West Java",
+        "To verify",
+    )
+    back = frame_of(client.get("/admin/tiket/?lang=id"))
+    assert {k: v for k, v in back.items() if k != "token"} == {
+        k: v for k, v in indonesian.items() if k != "token"
+    }
