@@ -25,7 +25,7 @@ from deskadmin.page_urls import id_url
 from deskadmin.ticket_cells import is_due_soon, status_badge
 from deskadmin.tickets import Agent, TicketListBase
 from formatting import datetime_writer
-from language import template_gettext
+from language import template_gettext, translated_template
 from models import prepared, workflow
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.process_cache import cached
@@ -292,7 +292,7 @@ class TicketView(TicketListBase):
                 admin_names = [u.name for u in admins]
         gettext, text = page_translations()
         page = self.render(
-            "admin/ticket_detail.html",
+            translated_template("admin/ticket_detail.html"),
             _=gettext,
             gettext=gettext,
             text=text,
