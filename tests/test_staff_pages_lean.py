@@ -229,3 +229,16 @@ def test_the_kept_frame_follows_the_language_and_the_view(client, login_as):
     assert {k: v for k, v in back.items() if k != "token"} == {
         k: v for k, v in indonesian.items() if k != "token"
     }
+
+
+def test_the_disposition_form_reads_the_agents_names_not_their_accounts(
+    db, client, login_as, make_ticket, users
+):
+    ticket = make_ticket("verified")
+    login_as("helpdesk")
+    with Statements() as statements:
+        page = client.get(f"/admin/tiket/details/?id={ticket.id}").get_data(as_text=True)
+    agent = users["agent"]
+    assert f'<option value="{agent.id}">{agent.name}</option>' in page
+    read = next(s for s in statements.seen if '."seksi_id" = ?' in s)
+    assert '"name"' in read and '"password"' not in read and "tf_totp_secret" not in read
