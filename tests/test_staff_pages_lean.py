@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 
-from flask import g
+from flask import g, url_for
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.model.base import ViewArgs
 from flask_principal import RoleNeed, UserNeed
 
+from deskadmin.page_urls import MARKER, id_url
 from deskadmin.ticket_page import signature_checks, ticket_documents
 from models.signature_records import SignedCopyCheck, verdicts_for
 from models.staff import Role, User, UserRoles
@@ -242,3 +243,15 @@ def test_the_disposition_form_reads_the_agents_names_not_their_accounts(
     assert f'<option value="{agent.id}">{agent.name}</option>' in page
     read = next(s for s in statements.seen if '."seksi_id" = ?' in s)
     assert '"name"' in read and '"password"' not in read and "tf_totp_secret" not in read
+
+
+def test_an_address_by_id_is_url_fors(app):
+    for root in ("", "/desk"):
+        with app.test_request_context("/admin/tiket/", base_url=f"http://localhost{root}/"):
+            document = id_url("tickets.document_view", "document_id", ticket_id=12)
+            for i in (1, 12, 907053124681, MARKER * 10 + 1):
+                assert document(i) == url_for("tickets.document_view", ticket_id=12, document_id=i)
+            assert document(5).startswith(f"{root}/admin/tiket/12/")
+            # an address holding the marker elsewhere is built by url_for for each id
+            odd = id_url("tickets.document_view", "document_id", ticket_id=MARKER)
+            assert odd(3) == url_for("tickets.document_view", ticket_id=MARKER, document_id=3)
