@@ -255,3 +255,12 @@ def test_an_address_by_id_is_url_fors(app):
             # an address holding the marker elsewhere is built by url_for for each id
             odd = id_url("tickets.document_view", "document_id", ticket_id=MARKER)
             assert odd(3) == url_for("tickets.document_view", ticket_id=MARKER, document_id=3)
+
+
+def test_the_kept_frame_follows_the_path_prefix(client, login_as):
+    login_as("helpdesk")
+    plain = client.get("/admin/tiket/").get_data(as_text=True)
+    html = client.get("/admin/tiket/", base_url="http://localhost/desk/").get_data(as_text=True)
+    assert 'action="/staf/logout"' in plain and 'href="/admin/static/' in plain
+    assert 'action="/desk/staf/logout"' in html and 'href="/desk/admin/static/' in html
+    assert 'action="/staf/logout"' not in html and 'href="/admin/static/' not in html
