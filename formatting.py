@@ -50,11 +50,12 @@ def _month_names(locale: str) -> tuple[str, ...]:
     return ("", *(names[month] for month in range(1, 13)))
 
 
-def datetime_writer(locale=None):
+def datetime_writer(locale=None, remember: bool = False):
     """`local_datetime` as a function, with the language's month names and the time zone
     looked up once (a list page writes a hundred due and creation times). It writes what
     Babel's `format_datetime` writes for DATETIME_PATTERN ("d MMMM y, HH.mm": day and year
-    unpadded, the month's wide name, hours and minutes of two digits), then the zone."""
+    unpadded, the month's wide name, hours and minutes of two digits), then the zone.
+    `remember`: each time written once (a page's steps and history share many)."""
     months = _month_names(str(locale or _locale()))
     own = calendar._get_current_object()
     zone = ZONE_ABBREVIATIONS.get(own.timezone)
@@ -68,6 +69,16 @@ def datetime_writer(locale=None):
             f"{local.hour:02d}.{local.minute:02d} {zone or local.tzname()}"
         )
 
+    if remember:
+        written: dict = {}
+
+        def write_once(value) -> str:
+            text = written.get(value)
+            if text is None:
+                text = written[value] = write(value)
+            return text
+
+        return write_once
     return write
 
 
@@ -88,11 +99,13 @@ def local_date(value, with_weekday: bool = False) -> str:
     return format_date(value, pattern, locale=_locale())
 
 
-def age_writer(now=None):
+def age_writer(now=None, gettext=None):
     """`age` as a function, with its three words translated once and one `now` (a list page
-    writes fifty ages): the same text as gettext's `_("%(n)d hari", n=...)`."""
+    writes fifty ages): the same text as gettext's `_("%(n)d hari", n=...)`. `gettext`: the
+    request's catalogue's own lookup when the caller has it (`Translations.ugettext`)."""
     now = now or utcnow()
-    days, hours, minutes = _("%(n)d hari"), _("%(n)d jam"), _("%(n)d menit")
+    gettext = gettext or _
+    days, hours, minutes = gettext("%(n)d hari"), gettext("%(n)d jam"), gettext("%(n)d menit")
 
     def write(value) -> str:
         if value is None:

@@ -2,6 +2,9 @@
 
 `?lang=en` (or `?lang=id`) on any address switches the language and keeps it in the session;
 every page (public and staff) offers the switch (`language_links()` in the templates).
+A page with many fixed strings can be rendered from a template compiled per language, its
+plain `{{ _("...") }}` written in (`translated_template`), or with `_` bound to the request's
+catalogue once (`template_gettext`).
 """
 
 from __future__ import annotations
@@ -9,10 +12,22 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import current_app, request, session, url_for
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale, get_translations, refresh
 from jinja2 import pass_context
+from jinja2.ext import Extension
+from jinja2.lexer import (
+    TOKEN_DATA,
+    TOKEN_LPAREN,
+    TOKEN_NAME,
+    TOKEN_RPAREN,
+    TOKEN_STRING,
+    TOKEN_VARIABLE_BEGIN,
+    TOKEN_VARIABLE_END,
+    Token,
+)
 from markupsafe import Markup
 
+TRANSLATED_TEMPLATES = "desk_translated_templates"
 # code -> the language's own name (shown in the switch, in that language)
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 DEFAULT = "id"
@@ -88,3 +103,63 @@ def template_gettext(translations):
         return translated % variables if variables or "%" in translated else translated
 
     return gettext
+
+
+# `{{ _("...") }}` as the lexer gives it: the only form written as its text when compiled
+PLAIN_STRING = (
+    TOKEN_VARIABLE_BEGIN,
+    TOKEN_NAME,
+    TOKEN_LPAREN,
+    TOKEN_STRING,
+    TOKEN_RPAREN,
+    TOKEN_VARIABLE_END,
+)
+
+
+class TranslatedStrings(Extension):
+    """Writes each `{{ _("...") }}` of a template (a literal string, no values, nothing else in
+    the braces) as its translation when the template is compiled, from the catalogue its
+    environment holds (`desk_translations`): the text the page's `_` would give on every render
+    (the new-style gettext: the translation as it is, marked safe, "%%" as "%"). Anything else
+    (values, filters, `_` inside a larger expression) is translated at render time."""
+
+    def filter_stream(self, stream):
+        lookup = self.environment.desk_translations.ugettext
+        tokens = list(stream)
+        i = 0
+        while i < len(tokens):
+            window = tokens[i : i + len(PLAIN_STRING)]
+            if tuple(t.type for t in window) == PLAIN_STRING and window[1].value == "_":
+                translated = lookup(window[3].value)
+                yield Token(
+                    window[0].lineno,
+                    TOKEN_DATA,
+                    translated % {} if "%" in translated else translated,
+                )
+                i += len(PLAIN_STRING)
+            else:
+                yield tokens[i]
+                i += 1
+
+
+def translated_environment():
+    """The app's Jinja environment for this request's language with its templates' plain
+    strings written in when they are compiled (`TranslatedStrings`): one per language and app,
+    linked to the app's (its loader, globals, filters, settings), with a template cache of its
+    own, made the first time a page in that language asks for it."""
+    code = current_language()
+    environments = current_app.extensions.setdefault(TRANSLATED_TEMPLATES, {})
+    environment = environments.get(code)
+    if environment is None:
+        environment = current_app.jinja_env.overlay(cache_size=100)
+        environment.desk_translations = get_translations()
+        environment.add_extension(TranslatedStrings)
+        environments[code] = environment
+    return environment
+
+
+def translated_template(name: str):
+    """The template `name` compiled for this request's language (`translated_environment`),
+    for a page whose tens of fixed strings would otherwise be looked up on every render: pass
+    it to `render_template` (or a view's `render`) in place of the name."""
+    return translated_environment().get_template(name)

@@ -1,23 +1,35 @@
 """The staff layout's parts that are the same for many requests: the menu, rendered once per
-role set, language and page per process, and the addresses of the static files.
+role set, language and page per process, the rest of the layout's frame once per page, language
+and path prefix, and the addresses of the static files.
 
-Which entries show depends on the user's roles only (every view's `is_accessible` and
+Which menu entries show depends on the user's roles only (every view's `is_accessible` and
 `is_visible` read `access.current_roles`), their labels on the language, the highlighted one on
-the current view: the same HTML for every request with those three, so it is kept. A static
-file's address (with its version, `static_files`) is the same for every request on the same
-path prefix: kept a short while (`models.process_cache`), not routed twenty times a page.
+the current view: the same HTML for every request with those three, so it is kept. The frame
+around a page (`desk_chrome`: its title, the static files, the brand, the account links) depends
+on the view, the language and the path prefix only; what is the request's own (the CSP nonce,
+the user's name, the CSRF token) is filled into holes on every page. A static file's address
+(with its version, `static_files`) is the same for every request on the same path prefix: kept
+a short while (`models.process_cache`), not routed twenty times a page.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from flask import current_app, render_template, request, url_for
 from flask_babel import get_locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from deskadmin.access import current_roles
+from language import current_language
 from models.process_cache import cached
 
 EXTENSION = "desk_menus"
+CHROME_TEMPLATE = "admin/_chrome.html"
+# where a kept part of the frame takes a request's own value: NUL never comes out of a template
+HOLES = ("nonce", "user_name", "csrf_token")
+_HOLE = re.compile("\0(" + "|".join(HOLES) + ")\0")
 
 
 def desk_menu(admin_view, part: str = "main") -> Markup:
@@ -43,7 +55,93 @@ def desk_static(filename: str, v: str | None = None, endpoint: str = "admin.stat
     )
 
 
+class Part:
+    """A kept part of the frame with holes: called with the request's values (by hole name),
+    it gives the part as the template wrote it with those values (escaped as it escapes them)."""
+
+    __slots__ = ("_pieces",)
+
+    def __init__(self, html: str):
+        self._pieces = _HOLE.split(html)  # text, hole name, text, ..., text
+
+    def __call__(self, **values) -> Markup:
+        pieces = self._pieces
+        written = [pieces[0]]
+        for i in range(1, len(pieces), 2):
+            written.append(escape(values[pieces[i]]))
+            written.append(pieces[i + 1])
+        return Markup("".join(written))
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """The frame of a staff page (`templates/admin/_chrome.html`, one block each) for one view,
+    language and path prefix."""
+
+    language: str
+    title: Markup
+    skip_link: Markup
+    nav_start: Markup
+    brand: Markup
+    page_title: Markup
+    head_css: Part
+    head_tail: Part
+    account: Part
+    tail_js: Part
+
+
+def desk_chrome(admin_view) -> Chrome:
+    """The frame of `admin_view`'s pages in this request's language under its path prefix,
+    written once and kept per app and process a short while (`models.process_cache`: the
+    static files' versions are looked up again then)."""
+    language = current_language()
+    return cached(
+        f"chrome:{request.script_root}:{language}:{admin_view.endpoint}",
+        lambda: _write_chrome(admin_view, language),
+    )
+
+
+def _write_chrome(admin_view, language: str) -> Chrome:
+    template = current_app.jinja_env.get_template(CHROME_TEMPLATE)
+    hole = {name: f"\0{name}\0" for name in HOLES}
+    admin = admin_view.admin
+    context = template.new_context(
+        {
+            "admin_view": admin_view,
+            "theme": admin.theme,
+            "admin_csp_nonce_attribute": Markup(f'nonce="{hole["nonce"]}"')
+            if admin.csp_nonce_generator
+            else "",
+            "csp_nonce": lambda: hole["nonce"],
+            "user_name": hole["user_name"],
+            "csrf_token": lambda: hole["csrf_token"],
+        }
+    )
+
+    def block(name: str) -> str:
+        return "".join(template.blocks[name](context))
+
+    def fixed(name: str) -> Markup:
+        html = block(name)
+        assert not _HOLE.search(html), f"{CHROME_TEMPLATE} {name}: a request's value in it"
+        return Markup(html)
+
+    return Chrome(
+        language=language,
+        title=fixed("title"),
+        skip_link=fixed("skip_link"),
+        nav_start=fixed("nav_start"),
+        brand=fixed("brand"),
+        page_title=fixed("page_title"),
+        head_css=Part(block("head_css")),
+        head_tail=Part(block("head_tail")),
+        account=Part(block("account")),
+        tail_js=Part(block("tail_js")),
+    )
+
+
 def init_app(app) -> None:
-    """Make `desk_menu` and `desk_static` template globals of `app`."""
+    """Make `desk_menu`, `desk_chrome` and `desk_static` template globals of `app`."""
     app.add_template_global(desk_menu)
+    app.add_template_global(desk_chrome)
     app.add_template_global(desk_static)

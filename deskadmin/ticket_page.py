@@ -21,10 +21,11 @@ from flask_security import current_user
 from peewee import JOIN
 
 from deskadmin.audit import audit_staff
+from deskadmin.page_urls import id_url
 from deskadmin.ticket_cells import is_due_soon, status_badge
 from deskadmin.tickets import Agent, TicketListBase
-from formatting import local_datetime
-from language import template_gettext
+from formatting import age_writer, datetime_writer
+from language import template_gettext, translated_template
 from models import prepared, workflow
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.process_cache import cached
@@ -181,6 +182,11 @@ def _steps_of(ticket_id: int):
     )
 
 
+def _agent_names(seksi_id: int):
+    # the form's choices need the id and the name only, not the accounts (hashes, secrets)
+    return User.agents_of_seksi(seksi_id).select(User.id, User.name)
+
+
 def required_documents(layanan_id: int) -> list:
     """A service's required documents, in order: the catalogue, kept a short while per process
     (`models.process_cache`; an edit in the catalogue forgets it)."""
@@ -194,11 +200,11 @@ def seksi_by_id(seksi_id: int) -> Seksi:
 
 
 def page_translations():
-    """(gettext, text) bound to this request's catalogue, found once for the page instead of
-    once per string (~100 a page). `gettext`: the templates' `_`, what Flask-Babel installs
+    """(gettext, text, lookup) bound to this request's catalogue, found once for the page
+    instead of once per string. `gettext`: the templates' `_`, what Flask-Babel installs
     (Jinja's new-style gettext: escaped in HTML, always formatted with its keywords). `text`:
     a `lazy_gettext` string (its keywords too) as the text it gives now, anything else as it
-    is; the same text as `str()` of it."""
+    is; the same text as `str()` of it. `lookup`: the catalogue's own (`ugettext`)."""
     translations = get_translations()
     gettext, lookup = template_gettext(translations), translations.ugettext
 
@@ -211,7 +217,7 @@ def page_translations():
             return translated
         return translated % {k: text(v) for k, v in value._kwargs.items()}
 
-    return gettext, text
+    return gettext, text, lookup
 
 
 def _checks_of(*document_ids):
@@ -282,17 +288,15 @@ class TicketView(TicketListBase):
         if actions & {"dispose", "reassign"}:
             agents = [
                 a
-                for a in prepared.rows(
-                    "agents_of_seksi", User.agents_of_seksi, ticket.layanan.seksi_id
-                )
+                for a in prepared.rows("agent_names", _agent_names, ticket.layanan.seksi_id)
                 if a.id != ticket.assigned_agent_id
             ]
             if not agents:  # the form names who can fix it
                 admins = prepared.rows("admins", lambda: User.with_role(ADMIN).order_by(User.name))
                 admin_names = [u.name for u in admins]
-        gettext, text = page_translations()
+        gettext, text, lookup = page_translations()
         page = self.render(
-            "admin/ticket_detail.html",
+            translated_template("admin/ticket_detail.html"),
             _=gettext,
             gettext=gettext,
             text=text,
@@ -306,8 +310,12 @@ class TicketView(TicketListBase):
             sla_template=ticket.layanan.sla_template_filename,
             required=required,
             missing_names=[r.name for r in required if r.id in missing],
-            intake_channels={k: text(v) for k, v in INTAKE_CHANNELS.items()},
-            signed_kinds={k: text(DOCUMENT_KINDS[k]) for k in SIGNED_KINDS},
+            intake_channels={k: text(v) for k, v in INTAKE_CHANNELS.items()}
+            if "receive_documents" in actions
+            else {},
+            signed_kinds={k: text(DOCUMENT_KINDS[k]) for k in SIGNED_KINDS}
+            if ticket.status == "selesai" or "return_signed" in actions
+            else {},
             signed_in=Document.signed_in_among(others),
             signature_checks=signature_checks([d.id for d in others if d.kind in SIGNED_KINDS]),
             wet_ink_pending=[str(d.kind_label) for d in workflow.unconfirmed_wet_ink(ticket.id)]
@@ -325,7 +333,9 @@ class TicketView(TicketListBase):
             admin_names=admin_names,
             status_badge=status_badge,
             due_soon=is_due_soon(ticket),
-            local_datetime=local_datetime,
+            local_datetime=datetime_writer(remember=True),
+            age=age_writer(gettext=lookup),
+            document_url=id_url(".document_view", "document_id", ticket_id=ticket.id),
             inline_types=INLINE_TYPES,
         )
         return page if status == 200 else (page, status)

@@ -227,3 +227,31 @@ def test_a_failed_submission_names_the_error_first_in_the_title_in_each_language
     html = client.post("/", data=data, content_type="multipart/form-data").get_data(as_text=True)
     assert re.search(r"<title>(.*?)</title>", html).group(1).startswith("Error: Request form")
     assert "The NIP must have 18 digits." in html
+
+
+# what a page writes for each form of `_`: the plain ones are written in when compiled
+GETTEXT_FORMS = """<p>{{ _("Keluar") }}|{{ _('Ganti kata sandi') }}|{{- _("Keluar") -}}|
+{{ _("a %% b (belum diterjemahkan)") }}|{{ _("<b>tebal</b> & miring") }}|
+<a title="{{ _('Keluar') }}">{{ _("dijeda sejak %(at)s", at="<i>") }}</a>|
+{{ _("Keluar")|upper }}|{{ _("Keluar") if true else "" }}|{{ url_for("public.index") }}</p>"""
+
+
+def test_a_translated_template_writes_what_the_page_would(app):
+    from flask import render_template_string
+
+    from language import translated_environment
+
+    for code, out in [("id", "Keluar"), ("en", "Log out"), ("id", "Keluar"), ("en", "Log out")]:
+        with app.test_request_context(f"/admin/?lang={code}"):
+            app.preprocess_request()  # the ?lang= choice
+            translated = translated_environment()
+            compiled = translated.from_string(GETTEXT_FORMS)
+            assert f"yield '<p>{out}|" in translated.compile(GETTEXT_FORMS, raw=True)  # written in
+            assert compiled.render() == render_template_string(GETTEXT_FORMS), code
+            assert compiled.render().startswith(f"<p>{out}|")
+            assert "a % b" in compiled.render() and "<b>tebal</b> &" in compiled.render()
+            assert "&lt;i&gt;" in compiled.render()
+    with app.test_request_context("/admin/?lang=en"):
+        app.preprocess_request()
+        assert translated_environment().globals is app.jinja_env.globals
+        assert translated_environment() is translated  # kept per language

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 
-from flask import g
+from flask import g, url_for
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.model.base import ViewArgs
 from flask_principal import RoleNeed, UserNeed
 
+from deskadmin.page_urls import MARKER, id_url
 from deskadmin.ticket_page import signature_checks, ticket_documents
 from models.signature_records import SignedCopyCheck, verdicts_for
 from models.staff import Role, User, UserRoles
@@ -167,3 +168,99 @@ def test_the_ticket_page_reads_the_agents_name_not_the_account(db, client, login
     assert Ticket.get_by_id(ticket.id).assigned_agent.name in page
     ticket_read = next(s for s in statements.seen if 'FROM "ticket"' in s)
     assert '"agent"."name"' in ticket_read and '"agent"."password"' not in ticket_read
+
+
+def frame_of(response) -> dict:
+    """What `desk_chrome` keeps of a page, with the request's own values in it."""
+    html = response.get_data(as_text=True)
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+
+    def one(pattern):
+        return re.search(pattern, html, re.S).group(1)
+
+    return {
+        "lang": one(r'<html lang="([^"]+)">'),
+        "title": one(r"<title>(.*?)</title>"),
+        "skip": one(r'<a class="desk-skip-link" href="#isi">(.*?)</a>'),
+        "brand": one(r'<a class="navbar-brand" href="[^"]+">(.*?)</a>'),
+        "heading": one(r'<h1 class="h4 mb-4">\s*(.*?)\s*</h1>'),
+        "user": one(r'<span class="navbar-text desk-user mr-2">(.*?)</span>'),
+        "logout": one(r'id="logout-button">(.*?)</button>'),
+        "token": one(
+            r'action="/staf/logout" class="form-inline">\s*<input type="hidden" '
+            r'name="csrf_token" value="([^"]+)">'
+        ),
+        "nonces": set(re.findall(r'nonce="([^"]+)"', html)) - {nonce},
+        "nonced": html.count(f'nonce="{nonce}"'),
+    }
+
+
+def test_the_kept_frame_holds_each_requests_own_name_token_and_nonce(db, client, login_as, users):
+    User.update(name='Ani <b>& "Budi"</b>').where(User.id == users["helpdesk"].id).execute()
+    login_as("helpdesk")
+    first = frame_of(client.get("/admin/tiket/"))
+    assert first["user"] == "Ani &lt;b&gt;&amp; &#34;Budi&#34;&lt;/b&gt;"  # escaped as before
+    again = frame_of(client.get("/admin/tiket/"))
+    # every tag carries this response's own nonce (the frame's 15 and the list's), no other one
+    assert first["nonces"] == again["nonces"] == set() and first["nonced"] >= 15
+    assert client.post("/staf/logout", data={"csrf_token": again["token"]}).status_code == 302
+    login_as("agent")
+    agent = frame_of(client.get("/admin/tiket/"))
+    assert agent["user"] == users["agent"].name
+    assert agent["token"] not in (first["token"], again["token"])
+    assert client.post("/staf/logout", data={"csrf_token": agent["token"]}).status_code == 302
+
+
+def test_the_kept_frame_follows_the_language_and_the_view(client, login_as):
+    login_as("helpdesk")
+    indonesian = frame_of(client.get("/admin/tiket/"))
+    english = frame_of(client.get("/admin/tiket/?lang=en"))
+    assert (indonesian["lang"], english["lang"]) == ("id", "en")
+    assert indonesian["title"] == "Tiket - Semua tiket - Service Desk Diskominfo Jabar"
+    assert english["title"] == "Tickets - All tickets - Service Desk Diskominfo West Java"
+    assert (english["skip"], english["brand"]) == ("Skip to content", english["title"][24:])
+    assert (indonesian["logout"], english["logout"]) == ("Keluar", "Log out")
+    assert english["heading"] == "All tickets"
+    other = frame_of(client.get("/admin/perlu-verifikasi/"))
+    assert (other["title"], other["heading"]) == (
+        "Tickets - To verify - Service Desk Diskominfo West Java",
+        "To verify",
+    )
+    back = frame_of(client.get("/admin/tiket/?lang=id"))
+    assert {k: v for k, v in back.items() if k != "token"} == {
+        k: v for k, v in indonesian.items() if k != "token"
+    }
+
+
+def test_the_disposition_form_reads_the_agents_names_not_their_accounts(
+    db, client, login_as, make_ticket, users
+):
+    ticket = make_ticket("verified")
+    login_as("helpdesk")
+    with Statements() as statements:
+        page = client.get(f"/admin/tiket/details/?id={ticket.id}").get_data(as_text=True)
+    agent = users["agent"]
+    assert f'<option value="{agent.id}">{agent.name}</option>' in page
+    read = next(s for s in statements.seen if '."seksi_id" = ?' in s)
+    assert '"name"' in read and '"password"' not in read and "tf_totp_secret" not in read
+
+
+def test_an_address_by_id_is_url_fors(app):
+    for root in ("", "/desk"):
+        with app.test_request_context("/admin/tiket/", base_url=f"http://localhost{root}/"):
+            document = id_url("tickets.document_view", "document_id", ticket_id=12)
+            for i in (1, 12, 907053124681, MARKER * 10 + 1):
+                assert document(i) == url_for("tickets.document_view", ticket_id=12, document_id=i)
+            assert document(5).startswith(f"{root}/admin/tiket/12/")
+            # an address holding the marker elsewhere is built by url_for for each id
+            odd = id_url("tickets.document_view", "document_id", ticket_id=MARKER)
+            assert odd(3) == url_for("tickets.document_view", ticket_id=MARKER, document_id=3)
+
+
+def test_the_kept_frame_follows_the_path_prefix(client, login_as):
+    login_as("helpdesk")
+    plain = client.get("/admin/tiket/").get_data(as_text=True)
+    html = client.get("/admin/tiket/", base_url="http://localhost/desk/").get_data(as_text=True)
+    assert 'action="/staf/logout"' in plain and 'href="/admin/static/' in plain
+    assert 'action="/desk/staf/logout"' in html and 'href="/desk/admin/static/' in html
+    assert 'action="/staf/logout"' not in html and 'href="/admin/static/' not in html

@@ -54,6 +54,30 @@ def helpdesk_contact() -> dict:
     }
 
 
+class LazyContact:
+    """`helpdesk_contact()` as a template reads it (`c.phone`, `c["hours"]`), made on first use:
+    the staff pages, which never show it, do not translate the office hours for nothing."""
+
+    __slots__ = ("_contact",)
+
+    def __init__(self):
+        self._contact = None
+
+    def __getitem__(self, name):
+        if self._contact is None:
+            self._contact = helpdesk_contact()
+        return self._contact[name]
+
+    def __getattr__(self, name):
+        if name.startswith("_"):  # Python's and Jinja's probes (`__html__`...), never a field
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def init_app(app) -> None:
-    """Make `helpdesk_contact` available to every template of `app` (pages and emails)."""
-    app.context_processor(lambda: {"helpdesk_contact": helpdesk_contact()})
+    """Make `helpdesk_contact` available to every template of `app` (pages and emails), made
+    when a template first reads it (in that render's language)."""
+    app.context_processor(lambda: {"helpdesk_contact": LazyContact()})
