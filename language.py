@@ -151,7 +151,7 @@ def translated_environment():
     environments = current_app.extensions.setdefault(TRANSLATED_TEMPLATES, {})
     environment = environments.get(code)
     if environment is None:
-        environment = current_app.jinja_env.overlay(cache_size=100)
+        environment = current_app.jinja_env.overlay(cache_size=100, bytecode_cache=None)
         environment.desk_translations = get_translations()
         environment.add_extension(TranslatedStrings)
         environments[code] = environment

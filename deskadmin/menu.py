@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from flask import current_app, render_template, request, url_for
 from flask_babel import get_locale
+from jinja2 import StrictUndefined
 from markupsafe import Markup, escape
 
 from deskadmin.access import current_roles
@@ -29,6 +30,8 @@ EXTENSION = "desk_menus"
 CHROME_TEMPLATE = "admin/_chrome.html"
 # where a kept part of the frame takes a request's own value: NUL never comes out of a template
 HOLES = ("nonce", "user_name", "csrf_token")
+# the template globals and context names that belong to one request (`_write_chrome`)
+REQUEST_OWN = ("request", "session", "g", "current_user", "config", "get_flashed_messages")
 _HOLE = re.compile("\0(" + "|".join(HOLES) + ")\0")
 
 
@@ -115,6 +118,9 @@ def _write_chrome(admin_view, language: str) -> Chrome:
             "csp_nonce": lambda: hole["nonce"],
             "user_name": hole["user_name"],
             "csrf_token": lambda: hole["csrf_token"],
+            # what is one request's own must never be written into a kept frame: reading it
+            # there fails at once instead of showing the first request's value to everyone
+            **{name: StrictUndefined(name=name) for name in REQUEST_OWN},
         }
     )
 
@@ -123,7 +129,8 @@ def _write_chrome(admin_view, language: str) -> Chrome:
 
     def fixed(name: str) -> Markup:
         html = block(name)
-        assert not _HOLE.search(html), f"{CHROME_TEMPLATE} {name}: a request's value in it"
+        if _HOLE.search(html):
+            raise ValueError(f"{CHROME_TEMPLATE} {name}: a request's value in a fixed part")
         return Markup(html)
 
     return Chrome(

@@ -264,3 +264,23 @@ def test_the_kept_frame_follows_the_path_prefix(client, login_as):
     assert 'action="/staf/logout"' in plain and 'href="/admin/static/' in plain
     assert 'action="/desk/staf/logout"' in html and 'href="/desk/admin/static/' in html
     assert 'action="/staf/logout"' not in html and 'href="/admin/static/' not in html
+
+
+def test_a_kept_frame_cannot_read_a_requests_own_values(app, client, login_as, monkeypatch):
+    """A frame part that read the request, the session or the user would keep the first
+    request's value for everyone: writing it fails instead. (It renders without the guard.)"""
+    import jinja2
+    import pytest
+
+    from deskadmin import menu
+
+    source = app.jinja_env.loader.get_source(app.jinja_env, menu.CHROME_TEMPLATE)[0]
+    leaky = source.replace("{% block brand %}", "{% block brand %}{{ request.path }}", 1)
+    assert leaky != source
+    loader = jinja2.ChoiceLoader([jinja2.DictLoader({"leaky.html": leaky}), app.jinja_env.loader])
+    monkeypatch.setattr(app.jinja_env, "loader", loader)
+    monkeypatch.setattr(menu, "CHROME_TEMPLATE", "leaky.html")
+    login_as("helpdesk")
+    view = next(v for v in app.extensions["desk_admin"]._views if v.endpoint == "tickets")
+    with app.test_request_context("/admin/tiket/"), pytest.raises(jinja2.UndefinedError):
+        menu._write_chrome(view, "id")
