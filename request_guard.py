@@ -8,7 +8,7 @@ integer beyond 64 bits, a NUL byte that PostgreSQL refuses in a text value).
 - `id` (Flask-Admin's detail/edit pages) and every integer in the route (`<int:...>`) fit a
   64-bit signed integer, else the row cannot exist: 404;
 - a value the database still refuses is a 400 (a list's filter on a service, agency or agent
-  refuses text itself, with Flask-Admin's invalid-value message: `deskadmin.tickets.IdFilter`).
+  refuses text itself, with Flask-Admin's invalid-value message: `deskadmin.list_filters.IdFilter`).
 """
 
 from __future__ import annotations

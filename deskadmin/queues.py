@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from models.db import utcnow
 from models.staff import ADMIN, AGENT, HELPDESK, KEPALA_BIDANG, KEPALA_SEKSI
-from models.ticket import ASSIGNED, CLOSED, INCOMPLETE, OPEN, SELESAI, SIGNED, VERIFIED, Ticket
+from models.ticket import ASSIGNED, INCOMPLETE, OPEN, SELESAI, SIGNED, VERIFIED, Ticket
 
 DESK = frozenset({ADMIN, HELPDESK})
 EVERYONE = frozenset({ADMIN, HELPDESK, AGENT, KEPALA_BIDANG, KEPALA_SEKSI})
@@ -100,6 +99,6 @@ QUEUES = [
         "terlambat",
         _l("Terlambat"),
         EVERYONE,
-        lambda u: (Ticket.due_at < utcnow()) & (Ticket.status != CLOSED),
+        lambda u: Ticket.overdue_condition(),
     ),
 ]

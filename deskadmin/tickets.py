@@ -11,7 +11,7 @@ from flask import abort, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
-from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
+from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_admin.contrib.peewee.tools import parse_like_term
 from flask_admin.form import BaseForm
 from flask_babel import gettext as _
@@ -23,6 +23,16 @@ from peewee import JOIN
 from deskadmin.access import TicketScope, current_roles
 from deskadmin.audit import audit_staff
 from deskadmin.exports import ticket_list_export
+from deskadmin.list_filters import (
+    SHOWN,
+    DurationFilter,
+    IdFilter,
+    OverdueFilter,
+    ShownFilter,
+    agent_options,
+    layanan_options,
+    pd_options,
+)
 from deskadmin.list_html import LazyOptions, LeanList
 from deskadmin.list_query import prepared_page
 from deskadmin.queues import DESK
@@ -36,12 +46,9 @@ from deskadmin.ticket_cells import (
 )
 from formatting import local_datetime
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah
-from models.db import utcnow
 from models.scope import visible_tickets
-from models.staff import AGENT, User
 from models.streaming import stream
-from models.ticket import CLOSED, STATUSES, Ticket
-from request_guard import is_id
+from models.ticket import STATUSES, Ticket
 
 # A list counts its rows up to this many; beyond, it says "lebih dari 10.000" (a count of every
 # matching ticket costs a scan of all of them, whatever the page shows).
@@ -61,71 +68,6 @@ def capped_count(query, cap: int = COUNT_CAP) -> int:
     may also be a function counting up to the limit it is given."""
     n = query(cap + 1) if callable(query) else query.limit(cap + 1).count()
     return CappedCount(cap) if n > cap else n
-
-
-SHOWN = {
-    "open": _l("Terbuka (belum ditutup)"),
-    "closed": _l("Sudah ditutup"),
-    "all": _l("Semua"),
-}
-
-
-class ShownFilter(BasePeeweeFilter):
-    """Open tickets, closed ones, or all: "Semua tiket" opens on the open ones."""
-
-    def apply(self, query, value):
-        if value == "open":
-            return query.where(Ticket.status != CLOSED)
-        if value == "closed":
-            return query.where(Ticket.status == CLOSED)
-        return query
-
-    def operation(self):
-        return _l("adalah")
-
-
-class IdFilter(FilterEqual):
-    """Equal to one row's id (a service, an agency, an agent): a value that is no id is refused
-    with Flask-Admin's "invalid filter value" message (PostgreSQL would refuse it with an error),
-    and compared as a number."""
-
-    def validate(self, value):
-        return is_id(value)
-
-    def clean(self, value):
-        return int(value)
-
-
-class DurationFilter(BasePeeweeFilter):
-    def apply(self, query, value):
-        return query.where(Layanan.duration == value)
-
-    def operation(self):
-        return _l("sama dengan")
-
-
-class OverdueFilter(BasePeeweeFilter):
-    def apply(self, query, value):
-        late = (Ticket.due_at < utcnow()) & (Ticket.status != CLOSED)
-        return query.where(late if value == "1" else ~late)
-
-    def operation(self):
-        return _l("adalah")
-
-
-def _agent_options():
-    query = User.with_role(AGENT).select(User.id, User.name).order_by(User.name)
-    return [(str(i), name) for i, name in query.tuples()]
-
-
-def _layanan_options():
-    query = Layanan.select(Layanan.id, Layanan.name).order_by(Layanan.name)
-    return [(str(i), name) for i, name in query.tuples()]
-
-
-def _pd_options():
-    query = PerangkatDaerah.select(PerangkatDaerah.id, PerangkatDaerah.name)
-    return [(str(i), name) for i, name in query.order_by(PerangkatDaerah.name).tuples()]
 
 
 class TicketListBase(LeanList, TicketScope, ModelView):
@@ -201,9 +143,9 @@ class TicketListBase(LeanList, TicketScope, ModelView):
     )
     column_filters = (
         FilterEqual(Ticket.status, _l("Status"), options=list(STATUSES.items())),
-        IdFilter(Ticket.layanan, _l("Layanan"), options=LazyOptions(_layanan_options)),
-        IdFilter(Ticket.perangkat_daerah, _l("Perangkat Daerah"), options=LazyOptions(_pd_options)),
-        IdFilter(Ticket.assigned_agent, _l("Petugas"), options=LazyOptions(_agent_options)),
+        IdFilter(Ticket.layanan, _l("Layanan"), options=LazyOptions(layanan_options)),
+        IdFilter(Ticket.perangkat_daerah, _l("Perangkat Daerah"), options=LazyOptions(pd_options)),
+        IdFilter(Ticket.assigned_agent, _l("Petugas"), options=LazyOptions(agent_options)),
         DurationFilter(
             Layanan.duration, _l("Kelas durasi"), options=list(DURATION_CLASSES.items())
         ),

@@ -180,8 +180,14 @@ class Ticket(BaseModel):
         return cls.get_or_none(cls.number == (number or "").strip().upper())
 
     @classmethod
+    def overdue_condition(cls, now=None):
+        """Overdue as a query condition: a due time passed and not closed (`is_overdue`'s rule
+        for a row; the lists' "Terlambat" filter and queue)."""
+        return (cls.due_at < (now or utcnow())) & (cls.status != CLOSED)
+
+    @classmethod
     def overdue(cls, now=None):
-        return cls.select().where(cls.due_at < (now or utcnow()), cls.status != CLOSED)
+        return cls.select().where(cls.overdue_condition(now))
 
     @classmethod
     def expired_incomplete(cls, now):

@@ -494,14 +494,16 @@ def test_a_failed_render_says_so_and_offers_to_ask_again(
     assert again != location and request_of(again).status == "ready"
 
 
+def queue_down(*args, **kwargs):
+    """The rendering task, when the queue does not answer."""
+    raise ConnectionError("redis down")
+
+
 def test_the_queue_down_says_so_and_leaves_no_pending_request(
     client, login_as, db, users, monkeypatch
 ):
     """The request is ended as failed at once (not left pending for the re-queue): the
     person is told now, and asking again later makes a new request."""
-
-    def queue_down(*args, **kwargs):
-        raise ConnectionError("redis down")
 
     login_as("kepala_bidang")
     monkeypatch.setattr(report_pdf, "render_monthly_report", queue_down)
@@ -530,9 +532,6 @@ def test_the_queue_down_form_keeps_the_period_that_was_asked_for(
     """Asked from the compliance page or "Minta lagi" (`dari`, `sampai`): the form shown when
     the queue does not answer asks again for that period, not for the current month; a range
     of days the field cannot write is held in hidden fields."""
-
-    def queue_down(*args, **kwargs):
-        raise ConnectionError("redis down")
 
     login_as("kepala_bidang")
     monkeypatch.setattr(report_pdf, "render_monthly_report", queue_down)
