@@ -26,7 +26,7 @@ from deskadmin.exports import FORMATS, export_response, scope_label
 from deskadmin.periods import KINDS, read_choice
 from deskadmin.queues import QUEUES, answers_for
 from formatting import local_date, local_datetime
-from models import dashboard, skm
+from models import dashboard, desk_list, skm
 from models.compliance import Period, current_month
 from models.db import utcnow
 from models.scope import visible_tickets
@@ -110,7 +110,7 @@ class DeskIndexView(StaffAccess, AdminIndexView):
         one the user's roles do not show)."""
         roles = user.role_names if user is not None and user.active else set()
         if slug == DESK_SLUG and roles & (DESK_ROLES | {ADMIN}):
-            return dashboard.desk_table(user, answers_for(user), now)
+            return desk_list.desk_table(user, answers_for(user), now)
         if not roles & HEAD_ROLES:
             return None
         if slug in SKM_TABLES:
@@ -155,8 +155,8 @@ class DeskIndexView(StaffAccess, AdminIndexView):
         }
         if context["show_desk"]:
             condition = answers_for(current_user)
-            context["desk_counts"] = dashboard.desk_counts(current_user, condition, now)
-            context["desk_table"] = dashboard.desk_table(current_user, condition, now)
+            context["desk_counts"] = desk_list.desk_counts(current_user, condition, now)
+            context["desk_table"] = desk_list.desk_table(current_user, condition, now)
         if context["show_heads"]:
             context["head_tables"] = [
                 make(current_user, period, now) for make in dashboard.head_tables().values()

@@ -25,7 +25,6 @@ kept), which give the shown median and 90th percentile exactly.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -56,7 +55,6 @@ from models.step_facts import StepFact
 from models.ticket import Ticket, TicketStep
 
 TREND_MONTHS = 12
-DEADLINE_ROWS = 50
 
 STEP = Column("step", _l("Langkah SOP"))
 ENDED = Column("ended", _l("Selesai dalam periode"), "int")
@@ -495,104 +493,6 @@ def incomplete_table(user, period: Period, memo: dict | None = None, labels=None
             Column("received", _l("Tiket masuk"), "int"),
             Column("incomplete", _l("Pernah tidak lengkap"), "int"),
             Column("incomplete_percent", _l("Persentase tidak lengkap"), "percent"),
-        ],
-        rows,
-    )
-
-
-# --- the desk's own list: overdue, due today and tomorrow, unread replies ----------------------
-
-
-def local_day_bounds(now) -> tuple[dt.datetime, dt.datetime]:
-    """(end of today, end of tomorrow) in local dates (DESK_TIMEZONE), as naive UTC."""
-    today = calendar.to_local(now).date()
-    ends = []
-    for days in (1, 2):
-        local = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(0), tzinfo=calendar.tz)
-        ends.append(calendar.to_utc(local))
-    return ends[0], ends[1]
-
-
-@dataclass(frozen=True)
-class DeskCounts:
-    overdue: int
-    due_today: int
-    due_tomorrow: int
-    unread: int
-
-
-def _urgent(user, now, condition):
-    end_today, end_tomorrow = local_day_bounds(now)
-    query = Ticket.select().where(
-        Ticket.status != CLOSED,
-        condition,
-        ((Ticket.due_at < end_tomorrow) | (Ticket.reply_unread == True)),  # noqa: E712
-    )
-    return visible_tickets(user, query), end_today, end_tomorrow
-
-
-def desk_counts(user, condition, now=None) -> DeskCounts:
-    """Of the tickets `condition` gives (the ones whose current step `user` answers for): how
-    many are overdue, fall due later today, fall due tomorrow (local dates), carry an unread
-    reply. One query."""
-    now = now or utcnow()
-    query, end_today, end_tomorrow = _urgent(user, now, condition)
-
-    def count(expr):
-        return fn.SUM(Case(None, [(expr, 1)], 0))
-
-    row = (
-        query.select(
-            count(Ticket.due_at < now),
-            count((Ticket.due_at >= now) & (Ticket.due_at < end_today)),
-            count((Ticket.due_at >= end_today) & (Ticket.due_at < end_tomorrow)),
-            count(Ticket.reply_unread == True),  # noqa: E712
-        )
-        .tuples()
-        .first()
-    )
-    return DeskCounts(*(int(v or 0) for v in row))
-
-
-def urgency(ticket, now, end_today, end_tomorrow) -> str:
-    if ticket.due_at is not None and ticket.due_at < now:
-        return _("Terlambat")
-    if ticket.due_at is not None and ticket.due_at < end_today:
-        return _("Jatuh tempo hari ini")
-    if ticket.due_at is not None and ticket.due_at < end_tomorrow:
-        return _("Jatuh tempo besok")
-    return _("Balasan baru")
-
-
-def desk_table(user, condition, now=None) -> Table:
-    """The urgent tickets `user` answers for, most urgent first: by due time (overdue first),
-    then the ones with only an unread reply (oldest reply first); at most DEADLINE_ROWS."""
-    now = now or utcnow()
-    query, end_today, end_tomorrow = _urgent(user, now, condition)
-    query = query.order_by(
-        Ticket.due_at.is_null(True), Ticket.due_at, Ticket.last_reply_at, Ticket.id
-    ).limit(DEADLINE_ROWS)
-    rows = [
-        (
-            t.number,
-            t.subject,
-            str(t.status_label),
-            t.due_at,
-            urgency(t, now, end_today, end_tomorrow),
-            _("ya") if t.reply_unread else "",
-        )
-        for t in query
-    ]
-    return Table(
-        "mendesak",
-        _l("Perlu perhatian: terlambat, jatuh tempo hari ini dan besok, balasan baru"),
-        [
-            Column("number", _l("Nomor tiket")),
-            Column("subject", _l("Perihal")),
-            Column("status", _l("Status")),
-            Column("due_at", _l("Batas waktu"), "datetime"),
-            Column("urgency", _l("Keterangan")),
-            Column("unread", _l("Balasan belum dibaca")),
         ],
         rows,
     )

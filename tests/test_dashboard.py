@@ -36,7 +36,7 @@ import pytest
 from deskadmin import dashboard as dashboard_view
 from deskadmin.compliance import PeriodError
 from deskadmin.periods import read_choice
-from models import dashboard, workflow
+from models import dashboard, desk_list, workflow
 from models.catalog import Holiday, Layanan, PerangkatDaerah, RequiredDocument
 from models.compliance import Period
 from models.seed import create_staff_user
@@ -221,8 +221,8 @@ def test_this_period_against_the_last_and_the_trend(scenario, users):
 def test_helpdesk_and_agent_see_what_is_urgent_for_them(scenario, users):
     helpdesk, galih = users["helpdesk"], users["agent"]
     condition = dashboard_view.answers_for(helpdesk)
-    assert dashboard.desk_counts(helpdesk, condition, NOW) == dashboard.DeskCounts(1, 1, 1, 0)
-    table = dashboard.desk_table(helpdesk, condition, NOW)
+    assert desk_list.desk_counts(helpdesk, condition, NOW) == desk_list.DeskCounts(1, 1, 1, 0)
+    table = desk_list.desk_table(helpdesk, condition, NOW)
     numbers = [r[0] for r in rows(table)]
     assert numbers == [scenario[k].number for k in "EDF"]  # overdue, today, tomorrow
     assert [r[4] for r in rows(table)] == [
@@ -231,8 +231,8 @@ def test_helpdesk_and_agent_see_what_is_urgent_for_them(scenario, users):
         "Jatuh tempo besok",
     ]
     condition = dashboard_view.answers_for(galih)
-    assert dashboard.desk_counts(galih, condition, NOW) == dashboard.DeskCounts(0, 0, 0, 1)
-    assert [r[0] for r in rows(dashboard.desk_table(galih, condition, NOW))] == [
+    assert desk_list.desk_counts(galih, condition, NOW) == desk_list.DeskCounts(0, 0, 0, 1)
+    assert [r[0] for r in rows(desk_list.desk_table(galih, condition, NOW))] == [
         scenario["B"].number
     ]
 
