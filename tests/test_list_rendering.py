@@ -19,7 +19,7 @@ from markupsafe import escape
 from peewee import JOIN
 
 from deskadmin.menu import desk_static
-from deskadmin.ticket_cells import Agent, ListPage, ListRow
+from deskadmin.ticket_cells import Agent, ListPage, ListRow, escaped_text
 from deskadmin.tickets import TicketListBase
 from formatting import DATETIME_PATTERN, age, age_writer, datetime_writer, local_datetime
 from models import process_cache
@@ -213,3 +213,14 @@ def test_a_static_files_address_is_url_fors_per_path_prefix(app):
             ours = url_for("static", filename="css/desk-admin.css")
             assert desk_static("css/desk-admin.css", endpoint="static") == ours
             assert "?v=" in ours
+
+
+def test_a_cells_text_is_escaped_as_markupsafe_escapes_it():
+    rng = random.Random(7)
+    alphabet = "aZ9 .,-–é&<>\"'/=;#"
+    texts = ["", "SD-2026-000001", "Dinas <Kominfo> & \"Sandi\" 'x'", *(
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(2000)
+    )]  # fmt: skip
+    for text in texts:
+        assert escaped_text(text) == str(escape(text)), text
+        assert type(escaped_text(text)) is str
