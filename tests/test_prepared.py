@@ -8,6 +8,7 @@ import peewee
 import pytest
 from peewee import JOIN
 
+from deskadmin.ticket_cells import LIST_COLUMNS
 from models import prepared, workflow
 from models.catalog import Layanan, PerangkatDaerah
 from models.db import connection, database, is_sqlite
@@ -87,22 +88,11 @@ def test_the_same_rows_as_peewee_for_each_value(any_app):
 
 
 def list_rows_query(status):
-    """Tuples of every kind of column a list reads: ids, texts, a flag, dates (one of them
-    None before a due time), foreign keys, an outer-joined agent's id and name."""
+    """Tuples of every kind of column a list reads (LIST_COLUMNS: ids, texts, a flag, dates,
+    one of them None before a due time, foreign keys), then an outer-joined agent's id and
+    name."""
     return (
-        Ticket.select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.subject,
-            Ticket.status,
-            Ticket.due_at,
-            Ticket.created_at,
-            Ticket.reply_unread,
-            Ticket.layanan,
-            Ticket.assigned_agent,
-            Agent.id,
-            Agent.name,
-        )  # fmt: skip
+        Ticket.select(*LIST_COLUMNS, Agent.id, Agent.name)
         .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == Agent.id))
         .where(Ticket.status == status)
         .order_by(Ticket.id)
