@@ -1,8 +1,11 @@
 """Flask-Admin's list page, the parts that are the same for every list, written by the view
-instead of its template's macros (what a staff list costs is mostly its rendering): the sort
+instead of its template's macros (what a staff list costs is mostly its rendering): the menu
+bar (the list's tab, export, filter, action and search menus), the filter form, the sort
 header, the pager, the links of a page (sharing one encoding of what follows the page and the
-sort), the filter groups and their JSON kept while their choices are. Each writes the HTML
-Flask-Admin's `model/list.html` writes (`tests/test_list_rendering.py` compares them).
+sort), the filter groups and their JSON kept while their choices are, the actions' script
+data. Each writes the HTML Flask-Admin's `model/list.html` writes with the desk's
+`admin/model/layout.html` and `admin/actions.html` (`tests/test_list_rendering.py` compares
+them), without that template's five imports made again on every render.
 """
 
 from __future__ import annotations
@@ -15,12 +18,19 @@ from flask_babel import get_locale
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
+from deskadmin.menu import desk_static
 from models.process_cache import cached
 
 # the characters Werkzeug leaves unquoted in a query string (werkzeug.urls._urlencode)
 URL_SAFE = "!$'()*,/:;?@"
 # the list arguments before the search in Flask-Admin's list URLs, and the page size after it
 HEAD_ARGS = frozenset({"page", "sort", "desc", "search", "page_size"})
+# an export type no list has, written as letters no other part of an address holds
+EXPORT_MARKER = "deskexporttypemarker"
+
+
+def _hidden(name, value) -> str:
+    return f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">\n'
 
 
 class LazyOptions:
@@ -91,6 +101,171 @@ class LeanList:
         head = urlencode([(k, v) for k, v in head if v is not None], safe=URL_SAFE)
         query = f"{head}&{tail}" if head and tail else head or tail
         return f"{base}?{query}" if query else base
+
+    def menu_bar(self, *, count, actions, search, filter_args, extra_args, sort_column,
+                 sort_desc, page_size, default_page_size, return_url, clear_search_url,
+                 search_placeholder) -> Markup:  # fmt: skip
+        """Flask-Admin's `model_menu_bar` block of a list that creates nothing and whose page
+        size is fixed (the ticket lists): the list's tab with its total, the export menu (each
+        format's address with the request's arguments), the filters' menu, the actions' menu
+        and the search form keeping the list's state."""
+        if self.can_create or self.can_set_page_size:
+            raise TypeError(f"{self.endpoint}: the written menu bar has no create or page size")
+        total = f" ({escape(count)})" if count else ""
+        html = [
+            '<ul class="nav nav-tabs">\n<li class="nav-item">\n'
+            f'<a href="javascript:void(0)" class="nav-link active">{escape(admin_gettext("List"))}'
+            f"{total}</a>\n</li>\n"
+        ]
+        if self.can_export:
+            html.append(self._export_menu())
+        if self._filters:
+            html.append('<li class="nav-item dropdown">\n')
+            html.append(
+                '<a class="nav-link dropdown-toggle" data-toggle="dropdown" href="#" '
+                f"data-desk-noop>{escape(admin_gettext('Add Filter'))}</a>\n"
+                '<div class="dropdown-menu field-filters">\n'
+            )
+            for group in self._get_filter_groups():
+                html.append(
+                    f'<a href="#" class="dropdown-item filter" data-desk-noop>{escape(group)}</a>\n'
+                )
+            html.append("</div>\n</li>\n")
+        if actions:
+            html.append(
+                '<li class="nav-item dropdown">\n<a class="nav-link dropdown-toggle" '
+                'data-toggle="dropdown" href="#" role="button" aria-haspopup="true"\n'
+                f'aria-expanded="false">{escape(admin_gettext("With selected"))}</a>\n'
+                '<div class="dropdown-menu">\n'
+            )
+            for name, text in actions:
+                html.append(
+                    f'<a class="dropdown-item" href="#" data-desk-action="{escape(name)}">'
+                    f"{escape(admin_gettext(text))}</a>\n"
+                )
+            html.append("</div>\n</li>\n")
+        if self._search_supported:
+            html.append('<li class="nav-item ml-2">\n')
+            html.append(
+                f'<form method="GET" action="{escape(return_url)}" '
+                'class="form-inline my-2 my-lg-0" role="search">\n'
+            )
+            html.extend(_hidden(name, value) for name, value in filter_args.items())
+            if page_size != default_page_size:
+                html.append(_hidden("page_size", page_size))
+            html.append(self._list_state(extra_args, sort_column, sort_desc))
+            placeholder = escape(admin_gettext("%(placeholder)s", placeholder=search_placeholder))
+            button = (
+                '<button class="btn btn-secondary my-2 my-sm-0 ml-2" type="submit">'
+                f"{escape(admin_gettext('Search'))}</button>\n"
+            )
+            if search:
+                html.append(
+                    '<div class="form-inline input-group">\n<input class="form-control col-auto" '
+                    f'size="30" type="text" name="search" value="{escape(search)}"\n'
+                    f'placeholder="{placeholder}">\n<div class="input-group-append">\n'
+                    f'<span class="input-group-text">\n<a href="{escape(clear_search_url)}" '
+                    'class="align-middle">\n<span class="fa fa-times glyphicon '
+                    'glyphicon-remove"></span>\n</a>\n</span>\n</div>\n'
+                    f"{button}</div>\n"
+                )
+            else:
+                html.append(
+                    '<div class="form-inline">\n<input class="form-control col-auto" size="30" '
+                    'type="text" name="search" value=""\n'
+                    f'placeholder="{placeholder}">\n{button}</div>\n'
+                )
+            html.append("</form>\n</li>\n")
+        html.append("</ul>\n")
+        return Markup("".join(html))
+
+    def _export_menu(self) -> str:
+        """The export menu: one link per format, the request's arguments (the first value of
+        each, as Flask-Admin's `**request.args`) after it; routed once, not once per format."""
+        args = dict(request.args.items())
+        url = self.get_url(".export", export_type=EXPORT_MARKER, **args)
+        head, found, tail = url.partition(EXPORT_MARKER)
+        if not found or EXPORT_MARKER in tail:
+            head, tail = None, None
+        word = escape(admin_gettext("Export"))
+
+        def address(export_type):
+            if head is None:
+                return escape(self.get_url(".export", export_type=export_type, **args))
+            return escape(f"{head}{export_type}{tail}")
+
+        types = self.export_types
+        if len(types) == 1:
+            return (
+                f'<li>\n<a class="nav-link" href="{address(types[0])}"\ntitle="{word}">{word}'
+                "</a>\n</li>\n"
+            )
+        html = [
+            '<li class="dropdown">\n<a class="nav-link dropdown-toggle" data-toggle="dropdown" '
+            'href="#" data-desk-noop role="button"\naria-haspopup="true" '
+            f'aria-expanded="false">{word}</a>\n<div class="dropdown-menu">\n'
+        ]
+        for export_type in types:
+            name = "Excel" if export_type == "xlsx" else escape(export_type.upper())
+            html.append(
+                f'<a class="dropdown-item"\nhref="{address(export_type)}"\n'
+                f'title="{word}">{word} {name}</a>\n'
+            )
+        html.append("</div>\n</li>\n")
+        return "".join(html)
+
+    @staticmethod
+    def _list_state(extra_args, sort_column, sort_desc) -> str:
+        """The list's extra arguments and sorting as hidden fields (layout.html's list_state)."""
+        html = [_hidden(name, value) for name, value in extra_args.items()]
+        if sort_column is not None:
+            html.append(_hidden("sort", sort_column))
+        if sort_desc:
+            html.append(_hidden("desc", 1))
+        return "".join(html)
+
+    def filter_form(self, *, active_filters, search, extra_args, sort_column, sort_desc,
+                    page_size, default_page_size, return_url,
+                    clear_search_url) -> Markup:  # fmt: skip
+        """The filters' form (layout.html's filter_form): the list's state kept, the reset link
+        when a filter is on; its rows are added by the page's script."""
+        html = [f'<form id="filter_form" method="GET" action="{escape(return_url)}">\n']
+        html.append(self._list_state(extra_args, sort_column, sort_desc))
+        if search:
+            html.append(_hidden("search", search))
+        if page_size != default_page_size:
+            html.append(_hidden("page_size", page_size))
+        html.append(
+            '<div class="pull-right">\n<button type="submit" class="btn btn-primary d-none">'
+            f"{escape(admin_gettext('Apply'))}</button>\n"
+        )
+        if active_filters:
+            html.append(
+                f'<a href="{escape(clear_search_url)}" class="btn btn-secondary">'
+                f"{escape(admin_gettext('Reset Filters'))}</a>\n"
+            )
+        html.append(
+            '</div>\n\n<table class="filters"></table>\n</form>\n<div class="clearfix"></div>\n'
+        )
+        return Markup("".join(html))
+
+    def actions_script(self, actions, actions_confirmation, nonce_attribute) -> Markup:
+        """What the actions' script reads (actions.html's `script`): the confirmations and the
+        "select at least one" message as JSON, then the script; nothing without actions."""
+        if not actions:
+            return Markup("")
+        policies = current_app.jinja_env.policies
+        dumps = policies["json.dumps_function"]
+        kwargs = policies["json.dumps_kwargs"]
+        confirmations = htmlsafe_json_dumps(actions_confirmation, dumps=dumps, **kwargs)
+        message = htmlsafe_json_dumps(
+            admin_gettext("Please select at least one record."), dumps=dumps, **kwargs
+        )
+        return Markup(
+            f'<div id="actions-confirmation-data" class="d-none">{confirmations}</div>\n'
+            f'<div id="message-data" class="d-none">{message}</div>\n<script {nonce_attribute} '
+            f'src="{escape(desk_static("admin/js/actions.js", "1.0.0"))}"></script>\n'
+        )
 
     def list_header(self, actions, sort_column, sort_desc, sort_url) -> Markup:
         """The table's header cells, as Flask-Admin's list_header block writes them: the

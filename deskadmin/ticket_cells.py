@@ -8,6 +8,7 @@ uses the same badge and due-soon rule.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import NamedTuple
 
 from flask import request, url_for
@@ -24,6 +25,16 @@ from models.staff import User
 from models.ticket import CLOSED, STATES, Ticket
 
 Agent = User.alias("agent")
+
+_SPECIAL = re.compile(r"[&<>\"']")  # what markupsafe's escape replaces
+
+
+def escaped_text(text: str) -> str:
+    """A plain `str` escaped as markupsafe escapes it, as a `str`: most of a list's texts (its
+    numbers, names, dates) have nothing to escape and are given back as they are, without
+    making a Markup of each (a page has 350). Not for markup (`__html__`) values."""
+    return text if _SPECIAL.search(text) is None else str(escape(text))
+
 
 _badges: dict = {}
 
@@ -129,7 +140,7 @@ class ListPage:
         marker = self.unread if ticket.reply_unread else ""
         return (
             f'<a class="ticket-number-link" href="{self.ticket_url}?id={int(ticket.id)}">'
-            f"{escape(ticket.number)}</a>{marker}"
+            f"{escaped_text(ticket.number)}</a>{marker}"
         )
 
     def due(self, ticket) -> str:
@@ -137,7 +148,7 @@ class ListPage:
         due_at = ticket.due_at
         if due_at is None or ticket.status == CLOSED:
             return "–"
-        text = escape(self.when(due_at))
+        text = escaped_text(self.when(due_at))
         if ticket.is_overdue(self.now):
             return (
                 '<span class="text-nowrap"><span class="text-danger font-weight-bold overdue">'
@@ -159,19 +170,19 @@ class ListPage:
 
     def created(self, ticket) -> str:
         """How long ago the ticket came in (`formatting.age`)."""
-        return escape(self.age(ticket.created_at))
+        return escaped_text(self.age(ticket.created_at))
 
     def agency(self, ticket) -> str:
         """The requester's Perangkat Daerah."""
-        return escape(ticket.perangkat_daerah.name)
+        return escaped_text(ticket.perangkat_daerah.name)
 
     def service(self, ticket) -> str:
         """The service asked for."""
-        return escape(ticket.layanan.name)
+        return escaped_text(ticket.layanan.name)
 
     def agent(self, ticket) -> str:
         """The agent it is disposed to, "–" before the disposition."""
-        return escape(ticket.agent.name) if ticket.agent else "–"
+        return escaped_text(ticket.agent.name) if ticket.agent else "–"
 
 
 # The list's own cells: column -> ListPage method. `column_formatters` are made of them, and a

@@ -5,7 +5,9 @@ joins and the scope's conditions) that costs more CPU than the database spends a
 `rows(key, build, *values)` builds `build(*sentinels)` once per app, process and key, compiles
 it, finds where each sentinel landed in the parameters, and from then on runs the kept SQL with
 `values` in those places, turning the rows into model instances with the query's own cursor
-wrapper (joins included), exactly as iterating `build(*values)` would.
+wrapper (joins included), exactly as iterating `build(*values)` would; a query of tuples has
+its rows converted as peewee converts them, without calling the converters that give a value
+of their own type back unchanged (`_TuplePlan`).
 
 The rule for callers: `key` names everything that changes the query's shape (which conditions
 it has, which tables it joins, a scope's kind); `build` uses its arguments only as SQL values,
@@ -22,6 +24,7 @@ the proxy holds; at most `LIMIT` keys.
 from __future__ import annotations
 
 from flask import current_app, has_app_context
+from peewee import Field, ForeignKeyField, IntegerField, ModelTupleCursorWrapper, _StringField
 
 from models.db import database
 
@@ -38,8 +41,55 @@ _STR_SENTINEL = "\x1fDesk-Prepared-Sentinel-{}\x1f"
 _PER_RESULT = frozenset({"cursor", "count", "index", "initialized", "populated", "row_cache"})
 
 
+def _unchanged_type(converter):
+    """The type whose values `converter` (a field's `python_value`) gives back unchanged, None
+    as well, or None when it may change any value: an integer field's for an `int` (not a
+    bool), a text field's for a `str`, a foreign key's as its target field's."""
+    field = getattr(converter, "__self__", None)
+    func = getattr(converter, "__func__", None)
+    if isinstance(field, ForeignKeyField) and func is ForeignKeyField.python_value:
+        return _unchanged_type(field.rel_field.python_value)
+    if not isinstance(field, Field) or func is not Field.python_value:
+        return None
+    adapt = type(field).adapt
+    return int if adapt is IntegerField.adapt else str if adapt is _StringField.adapt else None
+
+
+class _TuplePlan:
+    """How a tuple query's rows are converted, as peewee's `ModelTupleCursorWrapper` converts
+    them, calling only the converters that can change a value: a row of a list has sixteen
+    columns, three of which (dates, a flag) need converting."""
+
+    __slots__ = ("checked", "always")
+
+    def __init__(self, converters):
+        self.checked, self.always = [], []
+        for index, converter in enumerate(converters):
+            if converter is not None:
+                same = _unchanged_type(converter)
+                if same is None:
+                    self.always.append((index, converter))
+                else:
+                    self.checked.append((index, converter, same))
+
+    def rows(self, cursor) -> list:
+        """The cursor's rows, converted."""
+        checked, always = self.checked, self.always
+        found = []
+        for row in cursor.fetchall():
+            row = list(row)
+            for index, converter, same in checked:
+                value = row[index]
+                if value is not None and type(value) is not same:
+                    row[index] = converter(value)
+            for index, converter in always:
+                row[index] = converter(row[index])
+            found.append(tuple(row))
+        return found
+
+
 class _Prepared:
-    __slots__ = ("database", "query", "sql", "params", "slots", "wrapper_state")
+    __slots__ = ("database", "query", "sql", "params", "slots", "wrapper_state", "tuple_plan")
 
     def __init__(self, database_obj, query, sql, params, slots):
         self.database = database_obj
@@ -48,12 +98,15 @@ class _Prepared:
         self.params = params
         self.slots = slots  # (parameter position, argument index)
         self.wrapper_state = None
+        self.tuple_plan = None
 
     def execute(self, values):
         params = list(self.params)
         for position, index in self.slots:
             params[position] = values[index]
         cursor = database.execute_sql(self.sql, params)
+        if self.tuple_plan is not None:
+            return self.tuple_plan.rows(cursor)
         wrapper = self.query._get_cursor_wrapper(cursor)
         state = self.wrapper_state
         if state is not None:
@@ -64,6 +117,8 @@ class _Prepared:
         found = list(wrapper)
         if state is None and wrapper.initialized:
             self.wrapper_state = {k: v for k, v in wrapper.__dict__.items() if k not in _PER_RESULT}
+            if type(wrapper) is ModelTupleCursorWrapper:
+                self.tuple_plan = _TuplePlan(wrapper.converters)
         return found
 
 
