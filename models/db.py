@@ -99,7 +99,9 @@ def locked(query, mode: str = "FOR UPDATE"):
 MAX_PARAMETERS = 30_000  # under SQLite's 32,766 variables and PostgreSQL's 65,535 parameters
 
 
-def insert_returning(model, values: list[dict], returning: tuple, *, ignore_conflicts=False):
+def insert_returning(
+    model, values: list[dict], returning: tuple, *, ignore_conflicts=False, complete=False
+):
     """Insert `values` (dicts of field names, every one with the same keys) into `model`'s table
     and return the `returning` fields of the new rows (RETURNING: PostgreSQL, SQLite 3.35+; in
     no promised order). Fields left out take their defaults and each value is converted by its
@@ -108,11 +110,14 @@ def insert_returning(model, values: list[dict], returning: tuple, *, ignore_conf
     history and outbox rows), and for a few rows its text kept per table, columns and row
     count (`KEPT_ROWS`: a submission's inserts, otherwise compiled anew each time).
     `ignore_conflicts`: a row that would break a unique constraint is left out (ON CONFLICT DO
-    NOTHING), and not returned."""
+    NOTHING), and not returned. `complete`: each row already holds every field that has a
+    default (a model instance's `__data__`, which its constructor filled with them), so they
+    are not computed again."""
     if not values:
         return []
     meta = model._meta
-    values = [{**meta.get_default_dict(), **row} for row in values]
+    if not complete:
+        values = [{**meta.get_default_dict(), **row} for row in values]
     fields = [meta.fields[name] for name in values[0]]
     columns = tuple(f.column_name for f in fields)
     returned = tuple(meta.fields[name].column_name for name in returning)
@@ -134,7 +139,7 @@ def create(model, **fields):
     `insert_returning`'s kept statement text: peewee compiles its INSERT anew for every row,
     which for a ticket's thirty columns costs more than the database's work."""
     row, key = model(**fields), model._meta.primary_key.name
-    ((value,),) = insert_returning(model, [row.__data__], (key,))
+    ((value,),) = insert_returning(model, [row.__data__], (key,), complete=True)
     setattr(row, key, value)
     row._dirty.clear()
     return row

@@ -135,7 +135,8 @@ def _insert_linked(model, entries, heads: dict, hashed) -> list:
         rows.append(model(**fields, prev_hash=prev, hash=digest))
     columns = {name for row in rows for name in row.__data__}  # the same columns for each row
     values = [{name: row.__data__.get(name) for name in columns} for row in rows]
-    ids = {digest: id_ for id_, digest in insert_returning(model, values, ("id", "hash"))}
+    written = insert_returning(model, values, ("id", "hash"), complete=True)
+    ids = {digest: id_ for id_, digest in written}
     for row in rows:
         row.id = ids[row.hash]  # each hash is its own chain's: unique in one call
         row._dirty.clear()

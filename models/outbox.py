@@ -53,7 +53,10 @@ def notify_many(kind: str, events, *, requester: bool = False, staff=()) -> list
     # RETURNING's order is not promised: each row's id by what tells it apart (rows alike in
     # all three are alike in every field but the time, so which gets which id does not matter)
     ids: dict[tuple, list[int]] = {}
-    for found in insert_returning(Notification, values, ("id", "ticket", "event", "audience")):
+    written = insert_returning(
+        Notification, values, ("id", "ticket", "event", "audience"), complete=True
+    )
+    for found in written:
         ids.setdefault(found[1:], []).append(found[0])
     for key in ids.values():
         key.sort(reverse=True)

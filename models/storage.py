@@ -87,15 +87,23 @@ class DocumentStore:
         folder = os.path.join(self.root, STAGING)
         path = os.path.join(folder, secrets.token_hex(16))
         digest = hashlib.sha256(data).hexdigest()
+        target = os.path.dirname(self._path(digest))
         try:
-            os.makedirs(folder, exist_ok=True)
-            with open(path, "xb") as fh:
+            # The folders are made only when missing: `makedirs` on a folder that exists is
+            # three system calls (a look-up, a refused mkdir, a look-up), per file.
+            try:
+                fh = open(path, "xb")
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
+                fh = open(path, "xb")
+            with fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             # Here, before the transaction: `publish` runs under the write lock, where only the
             # rename should be.
-            os.makedirs(os.path.dirname(self._path(digest)), exist_ok=True)
+            if not os.path.isdir(target):
+                os.makedirs(target, exist_ok=True)
         except OSError as exc:
             if os.path.exists(path):
                 os.unlink(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from email_validator import EmailNotValidError, validate_email
@@ -31,8 +32,12 @@ def normalize_nip(value: str) -> str:
     return re.sub(r"\s+", "", value or "")
 
 
+@functools.lru_cache(maxsize=1024)
 def is_valid_email(value: str) -> bool:
-    """An email address by its syntax (the `email-validator` library; no DNS lookup)."""
+    """An email address by its syntax (the `email-validator` library; no DNS lookup). The
+    answer depends on the text alone: kept per process for the last addresses asked about, as
+    a submission asks twice (the form, then `workflow.submit`) and the library's check of each
+    character of the domain costs more than the rest of the form's rules together."""
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:

@@ -67,3 +67,15 @@ def test_file_names_are_sanitised():
     assert safe_filename("C:\\Users\\x\\Surat Permohonan.exe", ".pdf") == "Surat Permohonan.pdf"
     assert safe_filename("sürat<script>.pdf", ".pdf") == "surat_script.pdf"
     assert safe_filename("", ".png") == "dokumen.png"
+
+
+def test_staging_into_folders_that_exist_makes_none(tmp_path, monkeypatch):
+    store = DocumentStore(str(tmp_path))
+    first = store.stage(PDF_BYTES)
+    store.publish(first)
+    made = []
+    real_mkdir = os.mkdir
+    monkeypatch.setattr(os, "mkdir", lambda *args, **kw: made.append(args) or real_mkdir(*args))
+    again = store.stage(PDF_BYTES)  # the staging folder and the file's folder are there
+    assert made == [] and os.path.exists(again.path)
+    store.discard(again)

@@ -1,5 +1,5 @@
 """A new ticket's writes (issue #12, W1): what a brand-new ticket cannot have is not read (its
-documents' versions, its history chain's head, the submission key a second time), its number
+documents' versions, its history chain's head, whether its submission key made one), its number
 comes from one upsert, its inserts are written from statement text kept per process; and each
 shortcut keeps its rule: one ticket per form, gap-free numbers, an unbroken chain that still
 shows a deletion, every document's row with its own id."""
@@ -7,6 +7,7 @@ shows a deletion, every document's row with its own id."""
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pytest
 
@@ -15,9 +16,9 @@ from models import outbox, workflow
 from models.db import database, write_transaction
 from models.hashchain import TICKET_CHAIN_PREFIX, ChainHead, verify
 from models.sequence import next_value
+from models.storage import STAGING, store
 from models.ticket import Document, Ticket, TicketEvent
 from models.uploads import Upload, check
-from models.workflow import intake
 from models.workflow.base import _store_documents
 from tests.helpers import PDF_BYTES, T0, Statements, new_request, required_uploads
 
@@ -36,7 +37,8 @@ def test_a_new_ticket_reads_nothing_it_cannot_have(db, no_mail_task):
     uploads = required_uploads()
     with Statements() as count:
         ticket = workflow.submit(None, new_request(), uploads, submission_key="w1-new", now=T0)
-    assert sum('"submission_key" =' in s for s in count.seen) == 1
+    # the key is not looked up: its unique index refuses a form sent twice (tests below)
+    assert sum('"submission_key" =' in s for s in count.seen) == 0
     # no MAX(version) per document: one INSERT of all of them
     assert _writes_of(count.seen, "document") == [
         s for s in count.seen if s.startswith('INSERT INTO "document"')
@@ -81,21 +83,22 @@ def test_a_new_tickets_documents_get_their_own_ids(db, make_ticket):
         )
 
 
-def test_a_form_sent_again_while_the_first_commits_makes_one_ticket(db, monkeypatch):
+def test_a_form_sent_again_makes_one_ticket_and_keeps_nothing_of_its_own(db, app):
     first = workflow.submit(None, new_request(), required_uploads(), submission_key="w1-k", now=T0)
-    looked = []
-    original = intake._submitted
-
-    def late(key):
-        # the first look misses the other ticket (not committed yet when it looked)
-        looked.append(key)
-        return None if len(looked) == 1 else original(key)
-
-    tickets = Ticket.select().count()
-    monkeypatch.setattr(intake, "_submitted", late)
-    again = workflow.submit(None, new_request(), required_uploads(), submission_key="w1-k", now=T0)
-    assert again.id == first.id and Ticket.select().count() == tickets
-    monkeypatch.setattr(intake, "_submitted", original)
+    tickets, documents = Ticket.select().count(), Document.select().count()
+    other = [
+        Upload(u.filename, u.data + b"again", u.required_document_id) for u in required_uploads()
+    ]
+    with Statements() as count:
+        again = workflow.submit(None, new_request(), other, submission_key="w1-k", now=T0)
+    # refused by the key's unique index (nothing looked up first), then the first ticket read
+    assert [s for s in count.seen if s.startswith('INSERT INTO "ticket"')]
+    assert again.id == first.id and again.number == first.number
+    assert (Ticket.select().count(), Document.select().count()) == (tickets, documents)
+    staging = os.path.join(app.config["DOCUMENTS_DIR"], STAGING)
+    assert os.listdir(staging) == []  # the second form's files: staged, then removed
+    for upload in other:
+        assert not store.exists(hashlib.sha256(upload.data).hexdigest())
     after = workflow.submit(None, new_request(), required_uploads(), now=T0)
     assert int(after.number.rsplit("-", 1)[1]) == int(first.number.rsplit("-", 1)[1]) + 1
 

@@ -435,7 +435,8 @@ def _first_documents(ticket, stored, kind, actor, now) -> list[Document]:
     if not docs:
         return docs
     ids: dict = {}
-    for id_, *key in insert_returning(Document, [d.__data__ for d in docs], ("id", *_DOCUMENT_KEY)):
+    rows = [d.__data__ for d in docs]
+    for id_, *key in insert_returning(Document, rows, ("id", *_DOCUMENT_KEY), complete=True):
         ids.setdefault(tuple(key), []).append(id_)
     for doc in docs:
         doc.id = ids[tuple(doc.__data__[name] for name in _DOCUMENT_KEY)].pop()

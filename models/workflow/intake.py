@@ -70,17 +70,16 @@ def submit(
     when not given, or when it is not the one `request` names.
 
     On the web every required document of the service must be attached. The same
-    `submission_key` never makes two tickets: the second call returns the first ticket.
+    `submission_key` never makes two tickets: the second call returns the first ticket (its
+    insert refused by the key's unique index, its transaction rolled back, its files removed;
+    the key is not looked up beforehand, a read that nearly every submission would pay for
+    the rare form sent twice).
     Emails: Open Tiket to the requester, helpdesk of the bidang, admins, Kepala Bidang and
     Kepala Seksi. `language` is the requester's (`id` or `en`): their emails are written in it.
     """
     now = now or utcnow()
     if language not in LANGUAGES:
         raise WorkflowError(_("Bahasa tidak dikenal."))
-    if submission_key:
-        existing = _submitted(submission_key)
-        if existing is not None:
-            return existing
     action = "submit" if actor is None else "submit_on_behalf"
     if actor is not None:
         if not actor_fits(TRANSITIONS[action].actor, actor):
@@ -132,8 +131,9 @@ def submit(
             )
 
     try:
-        # The key is not looked up again under the write lock: its unique index refuses a
-        # second ticket of one form (IntegrityError below), the transaction rolled back.
+        # The key is not looked up first: its unique index refuses a second ticket of one
+        # form (IntegrityError below), the transaction rolled back, also when both commit at
+        # the same instant.
         with _put_files(checked) as stored, write_transaction():
             local_year = calendar.to_local(now).year
             number = f"SD-{local_year}-{next_value(f'ticket-{local_year}'):06d}"
@@ -196,7 +196,7 @@ def submit(
             log_created(ticket, action, actor)
             notify(ticket, event, "opened", requester=True, staff=OPENED_STAFF)
     except IntegrityError:
-        # Two submissions of one form at the same instant: the unique key lets one through.
+        # A form sent again (a double click, the back button): the unique key let one through.
         existing = submission_key and _submitted(submission_key)
         if not existing:
             raise
@@ -205,9 +205,8 @@ def submit(
 
 
 def _submitted(submission_key: str) -> Ticket | None:
-    """The ticket a submission key already made, or None. Almost always None: the id alone is
-    read first (a whole ticket row is some forty columns to select and build), by a statement
-    compiled once per process (`models.prepared`)."""
+    """The ticket a submission key already made, or None: the id read first by a statement
+    compiled once per process (`models.prepared`), then the row."""
     found = prepared.first(
         "submission-key",
         lambda key: Ticket.select(Ticket.id).where(Ticket.submission_key == key).tuples(),
