@@ -106,11 +106,9 @@ class LeanList:
                  sort_desc, page_size, default_page_size, return_url, clear_search_url,
                  search_placeholder) -> Markup:  # fmt: skip
         """Flask-Admin's `model_menu_bar` block of a list that creates nothing and whose page
-        size is fixed (the ticket lists): the list's tab with its total, the export menu (each
-        format's address with the request's arguments), the filters' menu, the actions' menu
-        and the search form keeping the list's state."""
-        if self.can_create or self.can_set_page_size:
-            raise TypeError(f"{self.endpoint}: the written menu bar has no create or page size")
+        size is fixed (the ticket lists: `check_written_parts`): the list's tab with its total,
+        the export menu (each format's address with the request's arguments), the filters'
+        menu, the actions' menu and the search form keeping the list's state."""
         total = f" ({escape(count)})" if count else ""
         html = [
             '<ul class="nav nav-tabs">\n<li class="nav-item">\n'
@@ -178,6 +176,23 @@ class LeanList:
             html.append("</form>\n</li>\n")
         html.append("</ul>\n")
         return Markup("".join(html))
+
+    def check_written_parts(self) -> None:
+        """Refuse, when the app is built, a list with what the written parts leave out: the
+        create link, the page size menu, the modal windows."""
+        left_out = [
+            name
+            for name in (
+                "can_create",
+                "can_set_page_size",
+                "create_modal",
+                "edit_modal",
+                "details_modal",
+            )  # fmt: skip
+            if getattr(self, name)
+        ]
+        if left_out:
+            raise TypeError(f"{type(self).__name__}: the written list page has no {left_out}")
 
     def _export_menu(self) -> str:
         """The export menu: one link per format, the request's arguments (the first value of

@@ -173,6 +173,7 @@ class TicketListBase(LeanList, TicketScope, ModelView):
 
     def __init__(self, name=None, category=None, endpoint=None, url=None, **kwargs):
         super().__init__(Ticket, name=name, category=category, endpoint=endpoint, url=url, **kwargs)
+        self.check_written_parts()
 
     def rows_html(self, rows, checkbox: bool) -> Markup:
         """Every row of the page, in one call: the action checkbox (when the list has actions),

@@ -85,6 +85,7 @@ class _TuplePlan:
             for index, converter in always:
                 row[index] = converter(row[index])
             found.append(tuple(row))
+        cursor.close()  # as peewee's cursor wrapper does at the end of its rows
         return found
 
 

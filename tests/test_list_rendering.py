@@ -224,3 +224,12 @@ def test_a_cells_text_is_escaped_as_markupsafe_escapes_it():
     for text in texts:
         assert escaped_text(text) == str(escape(text)), text
         assert type(escaped_text(text)) is str
+
+
+def test_a_list_with_what_its_written_page_leaves_out_is_refused(app):
+    from deskadmin.ticket_page import TicketView
+
+    for name in ("can_create", "can_set_page_size", "details_modal"):
+        view = type("Odd", (TicketView,), {name: True})
+        with pytest.raises(TypeError, match=name):
+            view(name="Odd", endpoint=f"odd_{name}")
