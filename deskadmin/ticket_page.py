@@ -354,7 +354,7 @@ def event_rows(ticket_id: int, labels: PageLabels, written) -> list[EventRow]:
 
 def _agent_names(seksi_id: int):
     # the form's choices need the id and the name only, not the accounts (hashes, secrets)
-    return User.agents_of_seksi(seksi_id).select(User.id, User.name)
+    return User.agents_of_seksi(seksi_id).select(User.id, User.name).namedtuples()
 
 
 def required_documents(layanan_id: int) -> list:
@@ -496,6 +496,8 @@ class TicketView(TicketListBase):
             events=events,
             conversation=[e for e in events if e.action in CONVERSATION_EVENTS],
             steps=step_rows(ticket.id, labels, local_datetime),
+            status_label=labels.states[ticket.status],
+            overdue=ticket.is_overdue(),
             step_title=labels.step(ticket.step, ticket.status) if ticket.step else "",
             action_labels=labels.actions,
             actions=actions,
