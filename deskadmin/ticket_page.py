@@ -272,11 +272,13 @@ class EventRow(NamedTuple):
 
 
 class PageLabels:
-    """The ticket page's labels in one language, translated once per app and process: the
-    states' and the actions' (`text` of the tables' lazy strings), the history entries' and
-    the steps' (each the first time a page shows it)."""
+    """The ticket page's catalogue and labels in one language, found and translated once per
+    app and process: `gettext`, `text` and `lookup` as `page_translations` gives them, the
+    states' and the actions' labels (`text` of the tables' lazy strings), the history
+    entries' and the steps' (each the first time a page shows it)."""
 
-    def __init__(self, text):
+    def __init__(self, gettext, text, lookup):
+        self.gettext, self.text, self.lookup = gettext, text, lookup
         self.states = {code: text(state.label) for code, state in STATES.items()}
         self.actions = {name: text(t.label) for name, t in TRANSITIONS.items()}
         self._events = {action: text(workflow.event_label(action)) for action in EVENTS}
@@ -299,13 +301,14 @@ class PageLabels:
         return title
 
 
-def page_labels(text) -> PageLabels:
-    """This request's language's `PageLabels` (made with `text`, `page_translations`' own)."""
+def page_labels() -> PageLabels:
+    """This request's language's `PageLabels` (its catalogue is the same for every request in
+    that language: Flask-Babel keeps one per locale)."""
     store = current_app.extensions.setdefault(LABELS, {})
     language = current_language()
     labels = store.get(language)
     if labels is None:
-        labels = store[language] = PageLabels(text)
+        labels = store[language] = PageLabels(*page_translations())
     return labels
 
 
@@ -453,8 +456,8 @@ class TicketView(TicketListBase):
         missing = set(missing_document_ids(ticket.id))
         # the user itself, not the proxy: the table's ~20 rows each ask for its roles and ids
         actions = workflow.available_actions(current_user._get_current_object(), ticket)
-        gettext, text, lookup = page_translations()
-        labels = page_labels(text)
+        labels = page_labels()
+        gettext, text, lookup = labels.gettext, labels.text, labels.lookup
         local_datetime = datetime_writer(remember=True)
         events = event_rows(ticket.id, labels, local_datetime)
         agents, admin_names = [], []
