@@ -32,7 +32,7 @@ from models import prepared, workflow
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.process_cache import cached
 from models.signature_records import SignatureVerdict, SignedCopyCheck
-from models.sop import STATES, STEP_OF_STATUS, STEPS, step_of_row
+from models.sop import STATES, step_of_row
 from models.staff import ADMIN, User
 from models.storage import CorruptDocument, store
 from models.ticket import (
@@ -282,22 +282,19 @@ class PageLabels:
         self.states = {code: text(state.label) for code, state in STATES.items()}
         self.actions = {name: text(t.label) for name, t in TRANSITIONS.items()}
         self._events = {action: text(workflow.event_label(action)) for action in EVENTS}
-        self._text = text
         self._steps: dict = {}
 
     def event(self, action: str) -> str:
         """`event_label(action)`, translated."""
         label = self._events.get(action)
-        return label if label is not None else self._text(workflow.event_label(action))
+        return label if label is not None else self.text(workflow.event_label(action))
 
     def step(self, number: int, status: str) -> str:
         """`step_title(number, status)`, translated."""
         key = (number, status)
         title = self._steps.get(key)
-        if title is None:
-            title = self._text(step_title(number, status))
-            if status in STEP_OF_STATUS or any(s.number == number for s in STEPS):
-                self._steps[key] = title
+        if title is None:  # a row's (number, status): one of the step table's few pairs
+            title = self._steps[key] = self.text(step_title(number, status))
         return title
 
 
