@@ -9,10 +9,12 @@ entries come from the SOP tables (`models.sop`, `models.workflow.transitions`).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from typing import NamedTuple
 
 import flask_babel
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import get_translations
 from flask_babel import gettext as _
@@ -25,7 +27,7 @@ from deskadmin.page_urls import id_url
 from deskadmin.ticket_cells import is_due_soon, status_badge
 from deskadmin.tickets import Agent, TicketListBase
 from formatting import age_writer, datetime_writer
-from language import template_gettext, translated_template
+from language import current_language, template_gettext, translated_template
 from models import prepared, workflow
 from models.catalog import DURATION_CLASSES, Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.process_cache import cached
@@ -45,7 +47,7 @@ from models.ticket import (
 )
 from models.uploads import Upload
 from models.workflow import TRANSITIONS, WorkflowError
-from models.workflow.transitions import STAFF_ACTIONS
+from models.workflow.transitions import EVENTS, STAFF_ACTIONS
 from security_headers import sandbox
 from tasks.berita_acara import request_berita_acara
 from tasks.sla import request_sla
@@ -54,6 +56,7 @@ from views.downloads import attachment
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 # the history entries the "Percakapan" card shows: messages, notes, replies, questions
 CONVERSATION_EVENTS = ("message", "internal_note", "requester_reply", "paused", "answered")
+LABELS = "desk_ticket_page_labels"
 
 
 def step_title(number: int, status: str):
@@ -134,13 +137,47 @@ def run_action(user, ticket, name):
     raise AssertionError(f"no form for staff action {name!r}")  # STAFF_ACTIONS has a form each
 
 
-def ticket_documents(ticket_id: int) -> tuple[dict, list, list]:
-    """A ticket's documents in one query (compiled once, `models.prepared`): the requirement
-    slots ({required_document_id: [versions, newest first]}) and the extra attachments, as
-    `Document.for_slots` gives them, and every other document (by kind, then upload)."""
-    rows = prepared.rows(
-        "ticket_documents", lambda i: Document.select().where(Document.ticket == i), ticket_id
+class DocumentRow(NamedTuple):
+    """A document as the ticket page shows it: the columns it reads, as a tuple (no model)."""
+
+    id: int
+    kind: str
+    required_document_id: int | None
+    filename: str
+    content_type: str
+    size: int
+    version: int
+    uploaded_at: dt.datetime
+    returned_at: dt.datetime | None
+    number: str | None
+    verification_code: str | None
+
+    @property
+    def kind_label(self):
+        """`Document.kind_label`: the kind's name (the kind itself when not in the table)."""
+        return DOCUMENT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def size_kb(self) -> float:
+        """The size in KB with one decimal (what the template's `|round(1)` gives)."""
+        return round(self.size / 1024, 1)
+
+
+def _documents_of(ticket_id):
+    return (
+        Document.select(*(getattr(Document, name) for name in DocumentRow._fields))
+        .where(Document.ticket == ticket_id)
+        .tuples()
     )
+
+
+def ticket_documents(ticket_id: int) -> tuple[dict, list, list]:
+    """A ticket's documents in one query (compiled once, `models.prepared`), as `DocumentRow`s:
+    the requirement slots ({required_document_id: [versions, newest first]}) and the extra
+    attachments, as `Document.for_slots` gives them, and every other document (by kind, then
+    upload)."""
+    found = prepared.rows("ticket_documents", _documents_of, ticket_id)
+    rows = [DocumentRow._make(r) for r in found]
     requirement = sorted(
         (d for d in rows if d.kind == "persyaratan"),
         key=lambda d: (d.version, d.uploaded_at, d.id),
@@ -176,15 +213,148 @@ def missing_document_ids(ticket_id: int) -> list[int]:
 
 def _steps_of(ticket_id: int):
     return (
-        TicketStep.select()
+        TicketStep.select(
+            TicketStep.step,
+            TicketStep.status,
+            TicketStep.started_at,
+            TicketStep.due_at,
+            TicketStep.ended_at,
+            TicketStep.paused_at,
+            TicketStep.paused_seconds,
+        )
         .where(TicketStep.ticket == ticket_id)
         .order_by(TicketStep.started_at, TicketStep.id)
+        .tuples()
     )
+
+
+def _events_of(ticket_id: int):
+    return (
+        TicketEvent.select(
+            TicketEvent.at,
+            TicketEvent.actor_label,
+            TicketEvent.action,
+            TicketEvent.from_status,
+            TicketEvent.to_status,
+            TicketEvent.note,
+            TicketEvent.public,
+        )
+        .where(TicketEvent.ticket == ticket_id)
+        .order_by(TicketEvent.at, TicketEvent.id)  # `TicketEvent.for_ticket`'s order
+        .tuples()
+    )
+
+
+class StepRow(NamedTuple):
+    """A row of the steps table, written: its title, its times as the page shows them."""
+
+    title: str
+    started: str
+    due: str
+    ended: str  # "–" while open
+    paused_at: str  # "" when not paused
+    paused_seconds: int
+    on_time: bool | None  # `TicketStep.on_time`
+
+
+class EventRow(NamedTuple):
+    """A history entry, written: its time, who, its label, the change of state it made."""
+
+    when: str
+    actor_label: str
+    action: str
+    label: str
+    changed: bool  # a state it moved to, other than the one it came from
+    from_label: str  # "–" when it came from none
+    to_label: str
+    note: str
+    public: bool
+
+
+class PageLabels:
+    """The ticket page's catalogue and labels in one language, found and translated once per
+    app and process: `gettext`, `text` and `lookup` as `page_translations` gives them, the
+    states' and the actions' labels (`text` of the tables' lazy strings), the history
+    entries' and the steps' (each the first time a page shows it)."""
+
+    def __init__(self, gettext, text, lookup):
+        self.gettext, self.text, self.lookup = gettext, text, lookup
+        self.states = {code: text(state.label) for code, state in STATES.items()}
+        self.actions = {name: text(t.label) for name, t in TRANSITIONS.items()}
+        self._events = {action: text(workflow.event_label(action)) for action in EVENTS}
+        self._steps: dict = {}
+
+    def event(self, action: str) -> str:
+        """`event_label(action)`, translated."""
+        label = self._events.get(action)
+        return label if label is not None else self.text(workflow.event_label(action))
+
+    def step(self, number: int, status: str) -> str:
+        """`step_title(number, status)`, translated."""
+        key = (number, status)
+        title = self._steps.get(key)
+        if title is None:  # a row's (number, status): one of the step table's few pairs
+            title = self._steps[key] = self.text(step_title(number, status))
+        return title
+
+
+def page_labels() -> PageLabels:
+    """This request's language's `PageLabels` (its catalogue is the same for every request in
+    that language: Flask-Babel keeps one per locale)."""
+    store = current_app.extensions.setdefault(LABELS, {})
+    language = current_language()
+    labels = store.get(language)
+    if labels is None:
+        labels = store[language] = PageLabels(*page_translations())
+    return labels
+
+
+def step_rows(ticket_id: int, labels: PageLabels, written) -> list[StepRow]:
+    """The ticket's steps in order (one query, compiled once), their times `written`."""
+    rows = []
+    for number, status, started, due, ended, paused_at, paused_seconds in prepared.rows(
+        "ticket_steps", _steps_of, ticket_id
+    ):
+        rows.append(
+            StepRow(
+                labels.step(number, status),
+                written(started),
+                written(due),
+                written(ended) if ended else "–",
+                written(paused_at),
+                paused_seconds,
+                None if ended is None or due is None else ended <= due,
+            )
+        )
+    return rows
+
+
+def event_rows(ticket_id: int, labels: PageLabels, written) -> list[EventRow]:
+    """The ticket's history in order (one query, compiled once), its times `written`."""
+    states, rows = labels.states, []
+    for at, actor_label, action, from_status, to_status, note, public in prepared.rows(
+        "ticket_events", _events_of, ticket_id
+    ):
+        changed = bool(to_status and from_status != to_status)
+        rows.append(
+            EventRow(
+                written(at),
+                actor_label,
+                action,
+                labels.event(action),
+                changed,
+                (states[from_status] if from_status else "–") if changed else "",
+                states[to_status] if changed else "",
+                note,
+                public,
+            )
+        )
+    return rows
 
 
 def _agent_names(seksi_id: int):
     # the form's choices need the id and the name only, not the accounts (hashes, secrets)
-    return User.agents_of_seksi(seksi_id).select(User.id, User.name)
+    return User.agents_of_seksi(seksi_id).select(User.id, User.name).namedtuples()
 
 
 def required_documents(layanan_id: int) -> list:
@@ -283,7 +453,10 @@ class TicketView(TicketListBase):
         missing = set(missing_document_ids(ticket.id))
         # the user itself, not the proxy: the table's ~20 rows each ask for its roles and ids
         actions = workflow.available_actions(current_user._get_current_object(), ticket)
-        events = prepared.rows("ticket_events", TicketEvent.for_ticket, ticket.id)
+        labels = page_labels()
+        gettext, text, lookup = labels.gettext, labels.text, labels.lookup
+        local_datetime = datetime_writer(remember=True)
+        events = event_rows(ticket.id, labels, local_datetime)
         agents, admin_names = [], []
         if actions & {"dispose", "reassign"}:
             agents = [
@@ -294,7 +467,6 @@ class TicketView(TicketListBase):
             if not agents:  # the form names who can fix it
                 admins = prepared.rows("admins", lambda: User.with_role(ADMIN).order_by(User.name))
                 admin_names = [u.name for u in admins]
-        gettext, text, lookup = page_translations()
         page = self.render(
             translated_template("admin/ticket_detail.html"),
             _=gettext,
@@ -323,17 +495,17 @@ class TicketView(TicketListBase):
             else [],
             events=events,
             conversation=[e for e in events if e.action in CONVERSATION_EVENTS],
-            steps=prepared.rows("ticket_steps", _steps_of, ticket.id),
-            step_title=lambda number, status: text(step_title(number, status)),
-            event_label=lambda action: text(workflow.event_label(action)),
-            states=STATES,
-            transitions=TRANSITIONS,
+            steps=step_rows(ticket.id, labels, local_datetime),
+            status_label=labels.states[ticket.status],
+            overdue=ticket.is_overdue(),
+            step_title=labels.step(ticket.step, ticket.status) if ticket.step else "",
+            action_labels=labels.actions,
             actions=actions,
             agents=agents,
             admin_names=admin_names,
             status_badge=status_badge,
             due_soon=is_due_soon(ticket),
-            local_datetime=datetime_writer(remember=True),
+            local_datetime=local_datetime,
             age=age_writer(gettext=lookup),
             document_url=id_url(".document_view", "document_id", ticket_id=ticket.id),
             inline_types=INLINE_TYPES,

@@ -284,3 +284,48 @@ def test_a_kept_frame_cannot_read_a_requests_own_values(app, client, login_as, m
     view = next(v for v in app.extensions["desk_admin"]._views if v.endpoint == "tickets")
     with app.test_request_context("/admin/tiket/"), pytest.raises(jinja2.UndefinedError):
         menu._write_chrome(view, "id")
+
+
+def test_the_ticket_page_reads_its_rows_as_the_columns_shown(db, client, login_as, make_ticket):
+    """The history, steps and documents are read as tuples of the columns the page shows: not
+    the history's hash chain, not the documents' content addresses."""
+    ticket = make_ticket("selesai")
+    login_as("helpdesk")
+    with Statements() as statements:
+        assert client.get(f"/admin/tiket/details/?id={ticket.id}").status_code == 200
+    history = next(s for s in statements.seen if 'FROM "ticket_event"' in s)
+    documents = next(s for s in statements.seen if 'FROM "document"' in s)
+    assert '"action"' in history and '"hash"' not in history and '"prev_hash"' not in history
+    assert '"filename"' in documents and '"sha256"' not in documents
+
+
+def test_the_ticket_pages_labels_follow_the_language(app, client, login_as, make_ticket):
+    """The states', history entries' and steps' labels are translated once per language and
+    kept: each page shows its own language's, whichever language came first."""
+    from flask_babel import force_locale
+    from markupsafe import escape
+
+    from deskadmin.ticket_page import step_title
+    from models.sop import STATES
+    from models.workflow import event_label
+
+    ticket = make_ticket("assigned")
+    login_as("helpdesk")
+    pages = [
+        (lang, client.get(f"/admin/tiket/details/?id={ticket.id}&lang={lang}"))
+        for lang in ("en", "id", "en")
+    ]
+    expected = {}
+    for lang in ("id", "en"):
+        with app.test_request_context("/"), force_locale(lang):
+            expected[lang] = [
+                str(STATES["assigned"].label),
+                str(event_label("disposed")),
+                str(step_title(ticket.step, "assigned")),
+            ]
+    assert expected["id"][0] != expected["en"][0] and expected["id"][1] != expected["en"][1]
+    for lang, page in pages:
+        html = page.get_data(as_text=True)
+        assert all(str(escape(label)) in html for label in expected[lang]), lang
+        other = "en" if lang == "id" else "id"
+        assert f">{escape(expected[other][1])}<" not in html, lang

@@ -135,8 +135,9 @@ def available_actions(actor, ticket) -> set[str]:
     it (the buttons a page shows). Checks beyond role and state (an SLA attached before
     Selesai, a deadline passed before expiry) are the verb's, and refuse with a message."""
     bidang_id = ticket_bidang_id(ticket)
+    fits: dict = {}  # each role rule answered once for the whole table
     return {
         action
         for action, t in TRANSITIONS.items()
-        if t.sources and allowed(action, actor, ticket, bidang_id=bidang_id)
+        if t.sources and allowed(action, actor, ticket, bidang_id=bidang_id, fits=fits)
     }

@@ -121,16 +121,24 @@ def check(action: str, actor, ticket: Ticket, *, bidang_id=None) -> Transition:
     return transition
 
 
-def allowed(action: str, actor, ticket: Ticket, *, bidang_id=None) -> bool:
+def allowed(action: str, actor, ticket: Ticket, *, bidang_id=None, fits=None) -> bool:
     """Whether `check` lets `actor` take `action` on `ticket` now (without writing the refusal
-    that nobody reads: a ticket page asks this of every row of the table)."""
-    return _refused(TRANSITIONS[action], actor, ticket, bidang_id) is None
+    that nobody reads: a ticket page asks this of every row of the table). `fits`: a dict the
+    caller keeps while it asks of one actor and one ticket, where each role rule's answer is
+    kept (it depends on them only)."""
+    return _refused(TRANSITIONS[action], actor, ticket, bidang_id, fits) is None
 
 
-def _refused(transition: Transition, actor, ticket: Ticket, bidang_id) -> str | None:
+def _refused(transition: Transition, actor, ticket: Ticket, bidang_id, fits=None) -> str | None:
     """The rule of the table that refuses: the role's (`ROLE`), else the state's (`STATE`),
-    else None."""
-    if not actor_fits(transition.actor, actor, ticket, bidang_id=bidang_id):
+    else None. `fits`: as `allowed`'s."""
+    rule = transition.actor
+    fit = fits.get(rule) if fits is not None else None
+    if fit is None:
+        fit = actor_fits(rule, actor, ticket, bidang_id=bidang_id)
+        if fits is not None:
+            fits[rule] = fit
+    if not fit:
         return WorkflowError.ROLE
     if ticket.status not in transition.sources:
         return WorkflowError.STATE
