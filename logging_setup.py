@@ -92,12 +92,15 @@ def ensure_request_id() -> str:
     # Kept in the WSGI environ, which lives exactly as long as the request: an app context
     # pushed around several requests (tests, CLI) keeps one `g` for all of them.
     environ = request.environ
-    if "desk.request_id" not in environ:
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        environ["desk.request_id"] = given if SANE_REQUEST_ID.match(given) else uuid.uuid4().hex
+    request_id = environ.get("desk.request_id")
+    if request_id is None:
+        # the header as WSGI gives it (what `request.headers` reads)
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if SANE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        environ["desk.request_id"] = request_id
         environ["desk.request_started"] = time.perf_counter()
-    g.request_id = environ["desk.request_id"]
-    return g.request_id
+    g.request_id = request_id
+    return request_id
 
 
 def _start_request() -> None:
@@ -106,6 +109,8 @@ def _start_request() -> None:
 
 def _finish_request(response):
     response.headers[REQUEST_ID_HEADER] = ensure_request_id()
+    if not log.isEnabledFor(logging.INFO):
+        return response  # the line would be dropped: not worth its masked path
     duration_ms = (time.perf_counter() - request.environ["desk.request_started"]) * 1000
     log.info(
         "%s %s %s %.0f ms",
