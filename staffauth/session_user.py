@@ -52,7 +52,7 @@ def load_user(user_id):
 def identity_from_roles(sender, identity):
     """Flask-Principal's identity of the request: the user and its roles' names (what
     Flask-Security's receiver adds, without reading each role again)."""
-    user = current_user
+    user = current_user._get_current_object()  # one look-up through the proxy, not one per use
     if user and hasattr(user, "fs_uniquifier"):
         identity.provides.add(UserNeed(user.fs_uniquifier))
         for name in user.role_names:
