@@ -66,3 +66,28 @@ def init_limiter(app) -> None:
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks[hooks.index(limiter._check_request_limit)] = check_app_wide_limits
+
+
+def app_wide_limits() -> bool:
+    """Whether the limiter has a limit its `before_request` check could count on a request to
+    any view: an application, default, meta or blueprint limit, or in-memory fallback limits
+    (none of them configured by the desk, whose limits are all on their views)."""
+    manager = limiter.limit_manager
+    return bool(
+        manager._application_limits
+        or manager._default_limits
+        or manager._blueprint_limits
+        or limiter._meta_limits
+        or limiter._in_memory_fallback
+    )
+
+
+def check_app_wide_limits() -> None:
+    """Flask-Limiter's `before_request` check, run when it has something to count: without any
+    app-wide limit (`app_wide_limits`) it finds no limit to count for any request (a view's own
+    limits are counted by their decorator, which runs its own check), so it is skipped."""
+    if app_wide_limits():
+        limiter._check_request_limit()
