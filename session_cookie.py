@@ -3,12 +3,19 @@
 expiry), without building its serializer and deriving its signing key again on every request:
 the serializer is kept per app for its current secret key and fallbacks (a new key, rotated in
 the config, gets a new serializer on the next request), and each derived key is kept too.
+
+A browser sends the same cookie on every request until the session changes: a cookie whose
+signature was verified is remembered with its timestamp (for the serializer of those keys
+only), so that the next request with it only checks its age, by the same rule (older than the
+session's lifetime, or from the future: no session), and reads its data afresh.
 """
 
 from __future__ import annotations
 
+import time
+
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import want_bytes
 
 # (secret key, salt, derivation, digest) -> derived key; a handful of entries per process
@@ -34,22 +41,57 @@ class KeptKeySigner(TimestampSigner):
         return derived
 
 
+# verified cookies remembered per serializer before they are all forgotten (a bound)
+VERIFIED_MAX = 2048
+
+
 class KeptSerializerSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie session, its serializer kept for the app's current keys."""
 
     def __init__(self) -> None:
-        self._kept: tuple[tuple, URLSafeTimedSerializer] | None = None
+        # (the keys, their serializer, the cookies it verified: cookie -> (its signing time,
+        # its data as the payload serializer writes it)), replaced whole when the keys change
+        self._kept: tuple[tuple, URLSafeTimedSerializer, dict[str, tuple[int, str]]] | None = None
+
+    def open_session(self, app, request):
+        """Flask's `open_session`: the session the cookie holds when its signature is valid and
+        it is at most the session's lifetime old, else a new empty session."""
+        if not app.secret_key:
+            return None
+        _keys, serializer, verified_cookies = self._kept_for(app)
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        verified = verified_cookies.get(value)
+        if verified is None:
+            try:
+                data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            if len(verified_cookies) >= VERIFIED_MAX:
+                verified_cookies.clear()
+            verified_cookies[value] = (int(signed_at.timestamp()), self.serializer.dumps(data))
+            return self.session_class(data)
+        # itsdangerous' TimestampSigner rule: the age in whole seconds, within 0..max_age
+        age = int(time.time()) - verified[0]
+        if age > max_age or age < 0:
+            return self.session_class()
+        return self.session_class(self.serializer.loads(verified[1]))
 
     def get_signing_serializer(self, app) -> URLSafeTimedSerializer | None:
         """The serializer Flask's interface would build for `app` (None without a secret key),
         built once per secret key and fallbacks."""
         if not app.secret_key:
             return None
+        return self._kept_for(app)[1]
+
+    def _kept_for(self, app):
         fallbacks = app.config["SECRET_KEY_FALLBACKS"] or ()
         keys = (app.secret_key, tuple(fallbacks))
         kept = self._kept
         if kept is not None and kept[0] == keys:
-            return kept[1]
+            return kept
         serializer = URLSafeTimedSerializer(
             # itsdangerous expects the current key last, as Flask's interface passes them
             [*fallbacks, app.secret_key],
@@ -61,5 +103,5 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
                 "digest_method": self.digest_method,
             },
         )
-        self._kept = (keys, serializer)
-        return serializer
+        kept = self._kept = (keys, serializer, {})
+        return kept
