@@ -50,6 +50,7 @@ def init_babel(app) -> None:
 
 
 # --- issue #3: the rate limiter of the public forms ------------------------------------------
+from flask.globals import request_ctx  # noqa: E402
 from flask_limiter import Limiter  # noqa: E402
 from flask_limiter.util import get_remote_address  # noqa: E402
 
@@ -69,6 +70,43 @@ def init_limiter(app) -> None:
     hooks = app.before_request_funcs.setdefault(None, [])
     if limiter._check_request_limit in hooks:
         hooks[hooks.index(limiter._check_request_limit)] = check_app_wide_limits
+    # Its after_request (headers, conditional deductions) and teardown (the context's reset)
+    # read what a check of this request recorded: nothing when no check ran.
+    after = app.after_request_funcs[None]
+    for i, hook in enumerate(after):
+        if getattr(hook, "func", None) is Limiter._Limiter__inject_headers:
+            after[i] = limit_headers_when_checked(hook)
+    teardown = app.teardown_request_funcs[None]
+    for i, hook in enumerate(teardown):
+        if getattr(hook, "__func__", None) is Limiter._Limiter__release_context:
+            teardown[i] = limit_release_when_checked(hook)
+
+
+def limits_were_checked() -> bool:
+    """Whether a limit check of this request made Flask-Limiter's request context (made on
+    first use; what its after_request and teardown hooks read)."""
+    return hasattr(request_ctx._get_current_object(), "_limiter_request_context")
+
+
+def limit_headers_when_checked(inject_headers):
+    """Flask-Limiter's after_request hook, run when `limits_were_checked`: without its context
+    there is no limit header to add and no conditional deduction to make."""
+
+    def add_limit_headers(response):
+        return inject_headers(response) if limits_were_checked() else response
+
+    return add_limit_headers
+
+
+def limit_release_when_checked(release_context):
+    """Flask-Limiter's teardown hook, run when `limits_were_checked`: without its context there
+    is nothing to reset."""
+
+    def release_limit_context(error=None):
+        if limits_were_checked():
+            release_context(error)
+
+    return release_limit_context
 
 
 def app_wide_limits() -> bool:
