@@ -86,7 +86,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import tasks.reminders  # noqa: F401
     import tasks.sla  # noqa: F401
     import tasks.sweep  # noqa: F401
-    from extensions import csrf, init_babel, init_limiter, mail, security, user_datastore
+    from extensions import init_babel, init_csrf, init_limiter, mail, security, user_datastore
     from models import calendar, db, storage, uploads
     from views import contact, filters, health, metrics, public, tracking, verification
 
@@ -97,7 +97,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_babel(app)
     language.init_app(app)
     static_files.init_app(app)
-    csrf.init_app(app)
+    init_csrf(app)
     mail.init_app(app)
     security.init_app(app, user_datastore)
     tasks.init_app(app)

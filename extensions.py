@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from flask import request
 from flask_babel import Babel
 from flask_mailman import Mail
 from flask_security import PeeweeUserDatastore, Security
@@ -17,6 +18,25 @@ from staffauth.totp import DeskTotp
 
 babel = Babel()
 csrf = CSRFProtect()
+
+
+def init_csrf(app) -> None:
+    """Flask-WTF's CSRF check of every POST, PUT, PATCH and DELETE (`WTF_CSRF_METHODS`), its
+    `before_request` hook asked only for those methods: for any other it looks up the view's
+    exemptions first and then returns without checking anything."""
+    csrf.init_app(app)
+    hooks = app.before_request_funcs[None]
+    protect = hooks[-1]  # the hook init_app has just added
+    if getattr(protect, "__qualname__", "") != "CSRFProtect.init_app.<locals>.csrf_protect":
+        return
+
+    def csrf_protect_when_checked():
+        if request.method in app.config["WTF_CSRF_METHODS"]:
+            protect()
+
+    hooks[-1] = csrf_protect_when_checked
+
+
 mail = Mail()
 security = Security(
     password_util_cls=DeskPasswordUtil, totp_cls=DeskTotp, mail_util_cls=DeskMailUtil
