@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import secrets
 
-from flask import g
+from flask import g, request
 
 HSTS = "max-age=31536000; includeSubDomains"
 
 
 def nonce() -> str:
     """The CSP nonce of the current request (one per request, made on first use)."""
-    value = g.get("csp_nonce")
+    request_g = g._get_current_object()  # one look-up through the proxy, not two
+    value = request_g.get("csp_nonce")
     if value is None:
-        value = g.csp_nonce = secrets.token_urlsafe(18)
+        value = request_g.csp_nonce = secrets.token_urlsafe(18)
     return value
 
 
@@ -82,8 +83,6 @@ FIXED_HEADERS = tuple(
 
 def add_headers(response):
     """The `after_request` hook: every header above, unless the view set its own."""
-    from flask import request
-
     headers = response.headers
     # The names the view set, read once: `Headers.setdefault` finds a missing name by raising
     # (and building) an HTTP exception, once for each of these headers on nearly every page.
