@@ -7,7 +7,8 @@ the config, gets a new serializer on the next request), and each derived key is 
 A browser sends the same cookie on every request until the session changes: a cookie whose
 signature was verified is remembered with its timestamp (for the serializer of those keys
 only), so that the next request with it only checks its age, by the same rule (older than the
-session's lifetime, or from the future: no session), and reads its data afresh.
+session's lifetime, or from the future: no session), and gets a copy of its data (read
+afresh unless all its values are immutable).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class KeptKeySigner(TimestampSigner):
 
 # verified cookies remembered per serializer before they are all forgotten (a bound)
 VERIFIED_MAX = 2048
+# values a session may share with the next one read from the same cookie (none can change)
+IMMUTABLE = frozenset((str, int, float, bool, type(None)))
 
 
 class KeptSerializerSessionInterface(SecureCookieSessionInterface):
@@ -50,8 +53,9 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         # (the keys, their serializer, the cookies it verified: cookie -> (its signing time,
-        # its data as the payload serializer writes it)), replaced whole when the keys change
-        self._kept: tuple[tuple, URLSafeTimedSerializer, dict[str, tuple[int, str]]] | None = None
+        # its data when every value is immutable, else None, and its data as the payload
+        # serializer writes it)), replaced whole when the keys change
+        self._kept: tuple[tuple, URLSafeTimedSerializer, dict[str, tuple]] | None = None
 
     def open_session(self, app, request):
         """Flask's `open_session`: the session the cookie holds when its signature is valid and
@@ -71,13 +75,20 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
                 return self.session_class()
             if len(verified_cookies) >= VERIFIED_MAX:
                 verified_cookies.clear()
-            verified_cookies[value] = (int(signed_at.timestamp()), self.serializer.dumps(data))
+            shared = data if all(type(v) in IMMUTABLE for v in data.values()) else None
+            verified_cookies[value] = (
+                int(signed_at.timestamp()),
+                shared,
+                None if shared is not None else self.serializer.dumps(data),
+            )
             return self.session_class(data)
         # itsdangerous' TimestampSigner rule: the age in whole seconds, within 0..max_age
-        age = int(time.time()) - verified[0]
+        signed_at, shared, written = verified
+        age = int(time.time()) - signed_at
         if age > max_age or age < 0:
             return self.session_class()
-        return self.session_class(self.serializer.loads(verified[1]))
+        # a session copies its initial data: the kept one is never changed through it
+        return self.session_class(shared if shared is not None else self.serializer.loads(written))
 
     def get_signing_serializer(self, app) -> URLSafeTimedSerializer | None:
         """The serializer Flask's interface would build for `app` (None without a secret key),

@@ -41,6 +41,15 @@ def test_a_session_read_twice_is_two_sessions(app):
     cookie = signed(app, ours, {"items": [1]})
     opened(app, ours, cookie)["items"].append(2)
     assert opened(app, ours, cookie) == {"items": [1]}
+    plain = signed(app, ours, {"_user_id": "abc", "_fresh": True})
+    for _ in range(2):
+        with app.test_request_context("/", headers={"Cookie": f"session={plain}"}):
+            from flask import request
+
+            session = ours.open_session(app, request)
+            assert session == {"_user_id": "abc", "_fresh": True}
+            session["_fresh"] = False
+            session["lang"] = "en"
 
 
 def test_a_tampered_cookie_is_no_session(app):
