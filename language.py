@@ -55,6 +55,8 @@ def current_language() -> str:
 
 def _remember_choice() -> None:
     """`?lang=xx` on any GET request stores the choice before the page is rendered."""
+    if not request.query_string:
+        return  # no `?lang=` (nor any other parameter) to read
     args = request.args
     # `in` first: a missing key makes MultiDict.get raise (and build) an HTTP exception
     chosen = supported(args["lang"]) if "lang" in args else None

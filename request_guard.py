@@ -40,7 +40,7 @@ def _check() -> None:
     req = request._get_current_object()  # one look-up through the proxy, not one per use
     if CONTROL.search(req.path):
         abort(404)
-    args = req.args
+    args = req.args if req.query_string else None  # not parsed when there is no query
     if args:
         for name, value in args.items(multi=True):
             if CONTROL.search(name) or CONTROL.search(value):
