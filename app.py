@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from inspect import iscoroutinefunction
+from weakref import WeakKeyDictionary
+
 from flask import Flask
 
 import config
@@ -9,7 +12,31 @@ import config
 
 class DeskFlask(Flask):
     """Flask, logging an unhandled exception through `errors.log_exception` (the `desk.errors`
-    logger, with the request id and the tracking token masked) instead of Flask's own line."""
+    logger, with the request id and the tracking token masked) instead of Flask's own line, and
+    answering `ensure_sync` once per function."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_answers: WeakKeyDictionary = WeakKeyDictionary()
+
+    def ensure_sync(self, func):
+        """What Flask's `ensure_sync` returns (`func` itself, or an `async def` wrapped to run
+        to its end), kept per function: Flask asks for every hook and view of every request,
+        and `inspect.iscoroutinefunction` is slow. A bound method equals the next one made
+        from the same object and function, so it finds the same answer; the functions are held
+        weakly (one made for a single request, `after_this_request`, is forgotten with it)."""
+        answers = self._sync_answers
+        try:
+            if answers[func]:  # a plain function (the only answer kept)
+                return func
+        except KeyError:
+            pass
+        except TypeError:  # no weak reference to it: asked afresh
+            return super().ensure_sync(func)
+        if iscoroutinefunction(func):
+            return self.async_to_sync(func)  # not kept: the wrapper would keep `func` alive
+        answers[func] = True
+        return func
 
     def log_exception(self, exc_info) -> None:
         """Log the exception of the current request (with its traceback and request id)."""
@@ -27,6 +54,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     """
     app = DeskFlask(__name__, instance_relative_config=True)
     config.load(app, overrides)
+    from session_cookie import KeptSerializerSessionInterface
+
+    app.session_interface = KeptSerializerSessionInterface()
     import logging_setup
 
     logging_setup.configure_logging(app)  # first, so that every request gets its id first
@@ -56,7 +86,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import tasks.reminders  # noqa: F401
     import tasks.sla  # noqa: F401
     import tasks.sweep  # noqa: F401
-    from extensions import csrf, init_babel, init_limiter, mail, security, user_datastore
+    from extensions import init_babel, init_csrf, init_limiter, mail, security, user_datastore
     from models import calendar, db, storage, uploads
     from views import contact, filters, health, metrics, public, tracking, verification
 
@@ -67,7 +97,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_babel(app)
     language.init_app(app)
     static_files.init_app(app)
-    csrf.init_app(app)
+    init_csrf(app)
     mail.init_app(app)
     security.init_app(app, user_datastore)
     tasks.init_app(app)

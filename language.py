@@ -55,7 +55,11 @@ def current_language() -> str:
 
 def _remember_choice() -> None:
     """`?lang=xx` on any GET request stores the choice before the page is rendered."""
-    chosen = supported(request.args.get("lang"))
+    if not request.query_string:
+        return  # no `?lang=` (nor any other parameter) to read
+    args = request.args
+    # `in` first: a missing key makes MultiDict.get raise (and build) an HTTP exception
+    chosen = supported(args["lang"]) if "lang" in args else None
     if chosen and session.get(SESSION_KEY) != chosen:
         session[SESSION_KEY] = chosen
         refresh()  # in case something already asked for this request's locale

@@ -14,10 +14,10 @@ line (method, path without query string and with tracking tokens masked, status,
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 
 from flask import g, has_request_context, request
 
@@ -92,12 +92,24 @@ def ensure_request_id() -> str:
     # Kept in the WSGI environ, which lives exactly as long as the request: an app context
     # pushed around several requests (tests, CLI) keeps one `g` for all of them.
     environ = request.environ
-    if "desk.request_id" not in environ:
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        environ["desk.request_id"] = given if SANE_REQUEST_ID.match(given) else uuid.uuid4().hex
+    request_id = environ.get("desk.request_id")
+    if request_id is None:
+        # the header as WSGI gives it (what `request.headers` reads)
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if SANE_REQUEST_ID.match(given) else fresh_request_id()
+        environ["desk.request_id"] = request_id
         environ["desk.request_started"] = time.perf_counter()
-    g.request_id = environ["desk.request_id"]
-    return g.request_id
+    g.request_id = request_id
+    return request_id
+
+
+def fresh_request_id() -> str:
+    """A new request id: a random (version 4) UUID in hex, as `uuid.uuid4().hex` writes it,
+    without building the UUID object."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # the version, 4
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    return raw.hex()
 
 
 def _start_request() -> None:
@@ -106,6 +118,8 @@ def _start_request() -> None:
 
 def _finish_request(response):
     response.headers[REQUEST_ID_HEADER] = ensure_request_id()
+    if not log.isEnabledFor(logging.INFO):
+        return response  # the line would be dropped: not worth its masked path
     duration_ms = (time.perf_counter() - request.environ["desk.request_started"]) * 1000
     log.info(
         "%s %s %s %.0f ms",

@@ -10,10 +10,10 @@ are read afresh each request: a role taken away counts from the next page on.
 
 from __future__ import annotations
 
-from flask import session
-from flask_principal import RoleNeed, UserNeed, identity_loaded
+from flask import current_app, g, session
+from flask_principal import Identity, Principal, RoleNeed, UserNeed, identity_loaded
 from flask_security import current_user
-from flask_security.core import _on_identity_loaded
+from flask_security.core import _identity_loader, _on_identity_loaded, _request_loader
 from flask_security.utils import set_request_attr
 from peewee import JOIN
 
@@ -49,10 +49,35 @@ def load_user(user_id):
     return user
 
 
+def token_user(request):
+    """Flask-Login's request loader: Flask-Security's (the user of a valid auth token in the
+    header, the query or a JSON body), asked only when the request carries a token in one of
+    those places or was already authenticated by one; without, it finds no user (it tries to
+    read a missing token, fails, and answers None)."""
+    config = current_app.config
+    if (
+        request.is_json
+        or config["SECURITY_TOKEN_AUTHENTICATION_HEADER"] in request.headers
+        or (request.query_string and config["SECURITY_TOKEN_AUTHENTICATION_KEY"] in request.args)
+        or getattr(g, "fs_authn_via", None) == "token"
+    ):
+        return _request_loader(request)
+    return None
+
+
+def session_identity():
+    """Flask-Principal's identity loader (Flask-Security's rule): an identity named by the
+    request's user's `fs_uniquifier`, or None for no user (anonymous)."""
+    user = current_user._get_current_object()  # one look-up through the proxy, not three
+    if user and hasattr(user, "fs_uniquifier"):
+        return Identity(user.fs_uniquifier)
+    return None
+
+
 def identity_from_roles(sender, identity):
     """Flask-Principal's identity of the request: the user and its roles' names (what
     Flask-Security's receiver adds, without reading each role again)."""
-    user = current_user
+    user = current_user._get_current_object()  # one look-up through the proxy, not one per use
     if user and hasattr(user, "fs_uniquifier"):
         identity.provides.add(UserNeed(user.fs_uniquifier))
         for name in user.role_names:
@@ -61,9 +86,19 @@ def identity_from_roles(sender, identity):
 
 
 def init_app(app) -> None:
-    """Put `load_user` and `identity_from_roles` in place of Flask-Security's (after its
-    init_app). Roles with permissions would need Flask-Security's receiver: then it stays."""
+    """Put `load_user`, `token_user`, `session_identity` and `identity_from_roles` in place of
+    Flask-Security's (after its init_app). Roles with permissions would need Flask-Security's
+    receiver: then it stays."""
     app.login_manager.user_loader(load_user)
+    if app.login_manager._request_callback is _request_loader:
+        app.login_manager.request_loader(token_user)
+    for hook in app.before_request_funcs[None]:
+        principal = getattr(hook, "__self__", None)
+        if isinstance(principal, Principal):  # this app's (Flask-Security made it)
+            loaders = principal.identity_loaders
+            for i, loader in enumerate(loaders):
+                if loader is _identity_loader:
+                    loaders[i] = session_identity
     if "permissions" not in Role._meta.fields:
         identity_loaded.disconnect(_on_identity_loaded, sender=app)
         identity_loaded.connect(identity_from_roles, sender=app, weak=False)

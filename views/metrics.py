@@ -143,8 +143,17 @@ def metrics():
     return Response(body, mimetype=CONTENT_TYPE_LATEST)
 
 
+# (method, status) -> its child of REQUESTS: `labels()` validates and locks on every call
+_REQUEST_COUNTERS: dict = {}
+
+
 def _count(response):
-    REQUESTS.labels(request.method, str(response.status_code)).inc()
+    """The `after_request` hook: one more request answered with this method and status."""
+    kept = (request.method, response.status_code)
+    counter = _REQUEST_COUNTERS.get(kept)
+    if counter is None:
+        counter = _REQUEST_COUNTERS[kept] = REQUESTS.labels(kept[0], str(kept[1]))
+    counter.inc()
     return response
 
 
