@@ -32,17 +32,26 @@ def normalize_nip(value: str) -> str:
     return re.sub(r"\s+", "", value or "")
 
 
-@functools.lru_cache(maxsize=1024)
 def is_valid_email(value: str) -> bool:
     """An email address by its syntax (the `email-validator` library; no DNS lookup). The
     answer depends on the text alone: kept per process for the last addresses asked about, as
     a submission asks twice (the form, then `workflow.submit`) and the library's check of each
-    character of the domain costs more than the rest of the form's rules together."""
+    character of the domain costs more than the rest of the form's rules together. A text
+    longer than an address can be (LIMITS) is checked without being kept."""
+    if len(value) > LIMITS["requester_email"]:
+        return _checked_email(value)
+    return _kept_email(value)
+
+
+def _checked_email(value: str) -> bool:
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
         return False
     return True
+
+
+_kept_email = functools.lru_cache(maxsize=1024)(_checked_email)
 
 
 def requester_domain_allowed(email: str) -> bool:

@@ -125,3 +125,38 @@ def test_the_apps_form_parser_decodes_with_it(app):
         form, files = context.request.form, context.request.files
         assert form["a"] == "satu"
         assert files["f"].read() == b"%PDF-1.4\r\n--" + BOUNDARY[:4] + b"\n--x"
+
+
+class CountingExpression:
+    """The decoder's expression, counting the times it is tried."""
+
+    def __init__(self, expression):
+        self.expression, self.tries = expression, 0
+
+    def match(self, data, pos=0):
+        self.tries += 1
+        return self.expression.match(data, pos)
+
+    def search(self, data, pos=0):
+        self.tries += 1
+        return self.expression.search(data, pos)
+
+
+def test_a_body_of_false_boundaries_is_searched_by_the_expression_itself():
+    for boundary, body in ((b"-", b"-" * 100_000), (b"a", b"--a" * 30_000)):
+        counting = CountingExpression(MultipartDecoder(boundary).boundary_re)
+        search = BoundarySearch(counting, boundary)
+        found = search.search(bytearray(body))
+        assert found is None
+        assert counting.tries <= 10  # not once or twice per occurrence of the marker
+        again = search.search(bytearray(body + b"\r\n--" + boundary + b"--"))
+        assert (
+            again.span() == counting.expression.search(body + b"\r\n--" + boundary + b"--").span()
+        )
+
+
+def test_a_copy_of_the_search_does_not_recurse():
+    import copy
+
+    search = BoundarySearch(MultipartDecoder(BOUNDARY).boundary_re, BOUNDARY)
+    assert copy.copy(search).marker == search.marker

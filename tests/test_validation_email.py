@@ -30,3 +30,13 @@ def test_valid_addresses_pass(address):
 def test_invalid_addresses_fail(address):
     # "siti..r@" and "siti@-example" passed the old hand-written regex.
     assert not is_valid_email(address)
+
+
+def test_a_text_longer_than_an_address_is_checked_but_not_kept():
+    from models import validation
+
+    before = validation._kept_email.cache_info().currsize
+    assert not validation.is_valid_email("a" * 300 + "@example.go.id")
+    assert validation._kept_email.cache_info().currsize == before
+    assert validation.is_valid_email("kept.once@example.go.id")
+    assert validation._kept_email.cache_info().currsize == before + 1

@@ -5,14 +5,21 @@ werkzeug's decoder finds a part's closing boundary with a regular expression tha
 a line break (`\\r\\n`, `\\n` or `\\r`): the regex engine tries it at every byte of the part,
 a few hundred microseconds for a 50 KB scan, three per submission. `DeskMultipartDecoder` finds
 the same match from the occurrences of `--<boundary>` (bytes.find), trying werkzeug's own
-compiled expression only where one of them follows a line break: the same match object, so the
-same parts, bytes and errors. `install` makes werkzeug's form parser use it in this process.
+compiled expression only where one of them follows a line break: the same span and groups, so
+the same parts, bytes and errors. A body with many occurrences that are no boundary (a client
+chooses its boundary: "-" in a body of dashes) is searched by the expression itself after a few
+of them, so no body costs more than werkzeug's own search. `install` makes werkzeug's form
+parser use it in this process.
 """
 
 from __future__ import annotations
 
 import werkzeug.formparser
 from werkzeug.sansio.multipart import MultipartDecoder
+
+# occurrences of the marker tried one by one before the expression searches the rest: a part's
+# data seldom holds `--<boundary>` without being its end
+CANDIDATES = 4
 
 
 class BoundarySearch:
@@ -30,7 +37,11 @@ class BoundarySearch:
     def search(self, data, pos: int = 0):
         """The leftmost match of the expression in `data` from `pos`, or None."""
         at = data.find(self.marker, pos)
+        tried = 0
         while at != -1:
+            if tried == CANDIDATES:  # the rest by the expression: nothing before `at` matched
+                return self.expression.search(data, max(pos, at - 2))
+            tried += 1
             for start in (at - 2, at - 1):
                 if start >= pos:
                     match = self.expression.match(data, start)
@@ -40,6 +51,8 @@ class BoundarySearch:
         return None
 
     def __getattr__(self, name):
+        if name in ("expression", "marker"):  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
         return getattr(self.expression, name)  # pattern, flags...: the expression's own
 
 
