@@ -24,6 +24,7 @@ from flask import g, has_request_context, request
 LOGGER_NAME = "desk"
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_ID_ENVIRON = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")  # as WSGI names it
 # A client's id is kept only if it is short and plain: it goes into logs and a header.
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # The private tracking token is a bearer secret: it must never reach a log file.
@@ -95,7 +96,7 @@ def ensure_request_id() -> str:
     request_id = environ.get("desk.request_id")
     if request_id is None:
         # the header as WSGI gives it (what `request.headers` reads)
-        given = environ.get("HTTP_X_REQUEST_ID", "")
+        given = environ.get(REQUEST_ID_ENVIRON, "")
         request_id = given if SANE_REQUEST_ID.match(given) else fresh_request_id()
         environ["desk.request_id"] = request_id
         environ["desk.request_started"] = time.perf_counter()

@@ -357,3 +357,10 @@ def test_a_lost_ba_is_queued_again_though_the_sla_arrived_and_the_other_way_roun
         rows = IssuedDocumentRequest.select().where(IssuedDocumentRequest.ticket == ticket.id)
         kinds = {r.kind: r.requeued_at for r in rows}
     assert kinds["sla"] is None and kinds["ba"] is not None
+
+
+def test_a_method_of_a_clients_own_is_counted_as_other(client):
+    client.open("/healthz", method="BREW")
+    client.open("/healthz", method="BREW2")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'method="OTHER"' in text and "BREW" not in text

@@ -143,13 +143,16 @@ def metrics():
     return Response(body, mimetype=CONTENT_TYPE_LATEST)
 
 
+# the methods counted by name; any other a client sends is counted as "OTHER" (no label per word)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # (method, status) -> its child of REQUESTS: `labels()` validates and locks on every call
 _REQUEST_COUNTERS: dict = {}
 
 
 def _count(response):
     """The `after_request` hook: one more request answered with this method and status."""
-    kept = (request.method, response.status_code)
+    method = request.method if request.method in METHODS else "OTHER"  # a client's own word
+    kept = (method, response.status_code)
     counter = _REQUEST_COUNTERS.get(kept)
     if counter is None:
         counter = _REQUEST_COUNTERS[kept] = REQUESTS.labels(kept[0], str(kept[1]))
