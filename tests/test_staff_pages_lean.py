@@ -11,6 +11,7 @@ from flask import g, url_for
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.model.base import ViewArgs
 from flask_principal import RoleNeed, UserNeed
+from markupsafe import escape
 
 from deskadmin.page_urls import MARKER, id_url
 from deskadmin.ticket_page import signature_checks, ticket_documents
@@ -331,3 +332,31 @@ def test_the_ticket_pages_labels_follow_the_language(app, client, login_as, make
         for mine, theirs in zip(expected[lang], expected[other], strict=True):
             if mine != theirs:  # neither the state's, the history entry's nor the step's
                 assert f">{escape(theirs)}<" not in html, (lang, theirs)
+
+
+def test_the_ticket_page_takes_its_catalogue_rows_from_the_kept_catalogue(
+    client, login_as, make_ticket
+):
+    """The ticket's SELECT joins no catalogue table (PostgreSQL spent more planning those
+    joins than reading them); the page still names the ticket's agency, service and seksi,
+    and a service renamed in the admin shows at once in that process."""
+    from models import process_cache
+    from models.catalog import Layanan
+
+    ticket = make_ticket("assigned")
+    login_as("helpdesk")
+    path = f"/admin/tiket/details/?id={ticket.id}"
+    client.get(path)
+    with Statements() as statements:
+        html = client.get(path).get_data(as_text=True)
+    (read,) = [s for s in statements.seen if 'FROM "ticket"' in s and "tracking_token" in s]
+    joined = read.split(" WHERE ")[0]  # the scope's subquery reads the services: not a join
+    assert not any(f'JOIN "{t}"' in joined for t in ("perangkat_daerah", "layanan", "seksi"))
+    assert '"t1"."layanan_id" IN (SELECT' in read
+    layanan = Layanan.get_by_id(ticket.layanan_id)
+    assert str(escape(layanan.name)) in html
+    assert str(escape(ticket.perangkat_daerah.name)) in html
+    assert str(escape(layanan.seksi.name)) in html
+    Layanan.update(name="Layanan berganti nama").where(Layanan.id == layanan.id).execute()
+    process_cache.forget()  # as the catalogue's admin view does after an edit
+    assert "Layanan berganti nama" in client.get(path).get_data(as_text=True)
