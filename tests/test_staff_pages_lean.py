@@ -14,7 +14,7 @@ from flask_principal import RoleNeed, UserNeed
 from markupsafe import escape
 
 from deskadmin.page_urls import MARKER, id_url
-from deskadmin.ticket_page import signature_checks, ticket_documents
+from deskadmin.ticket_reads import signature_checks, ticket_documents
 from models.signature_records import SignedCopyCheck, verdicts_for
 from models.staff import Role, User, UserRoles
 from models.ticket import SIGNED_KINDS, Document, Ticket
@@ -306,7 +306,7 @@ def test_the_ticket_pages_labels_follow_the_language(app, client, login_as, make
     from flask_babel import force_locale
     from markupsafe import escape
 
-    from deskadmin.ticket_page import step_title
+    from deskadmin.ticket_reads import step_title
     from models.sop import STATES
     from models.workflow import event_label
 
