@@ -21,9 +21,9 @@ from deskadmin.audit import audit_staff
 from deskadmin.page_urls import id_url
 from deskadmin.ticket_cells import is_due_soon, status_badge
 from deskadmin.ticket_reads import (
+    admin_names,
     agent_names,
     event_rows,
-    missing_document_ids,
     page_labels,
     required_documents,
     seksi_by_id,
@@ -35,7 +35,7 @@ from deskadmin.ticket_reads import (
 from deskadmin.tickets import Agent, TicketListBase
 from formatting import age_writer, datetime_writer
 from language import translated_template
-from models import prepared, workflow
+from models import workflow
 from models.catalog import DURATION_CLASSES, RequiredDocument, Seksi
 from models.staff import ADMIN, User
 from models.storage import CorruptDocument, store
@@ -158,25 +158,22 @@ class TicketView(TicketListBase):
         )
 
     def render_ticket(self, ticket, status=200):
-        slots, extra, others = ticket_documents(ticket.id)
+        slots, extra, others, missing_ids = ticket_documents(ticket.id)
         required = required_documents(ticket.layanan_id)
-        missing = set(missing_document_ids(ticket.id))
+        missing = set(missing_ids)
         # the user itself, not the proxy: the table's ~20 rows each ask for its roles and ids
         actions = workflow.available_actions(current_user._get_current_object(), ticket)
         labels = page_labels()
         gettext, text, lookup = labels.gettext, labels.text, labels.lookup
         local_datetime = datetime_writer(remember=True)
         events = event_rows(ticket.id, labels, local_datetime)
-        agents, admin_names = [], []
+        agents, admins = [], []
         if actions & {"dispose", "reassign"}:
             agents = [
-                a
-                for a in prepared.rows("agent_names", agent_names, ticket.layanan.seksi_id)
-                if a.id != ticket.assigned_agent_id
+                a for a in agent_names(ticket.layanan.seksi_id) if a.id != ticket.assigned_agent_id
             ]
             if not agents:  # the form names who can fix it
-                admins = prepared.rows("admins", lambda: User.with_role(ADMIN).order_by(User.name))
-                admin_names = [u.name for u in admins]
+                admins = admin_names()
         page = self.render(
             translated_template("admin/ticket_detail.html"),
             _=gettext,
@@ -212,7 +209,7 @@ class TicketView(TicketListBase):
             action_labels=labels.actions,
             actions=actions,
             agents=agents,
-            admin_names=admin_names,
+            admin_names=admins,
             status_badge=status_badge,
             due_soon=is_due_soon(ticket),
             local_datetime=local_datetime,

@@ -14,6 +14,7 @@ import flask_babel
 from flask import current_app
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
+from peewee import SQL
 
 from language import current_language, template_gettext
 from models import prepared, workflow
@@ -21,7 +22,7 @@ from models.catalog import Layanan, PerangkatDaerah, RequiredDocument, Seksi
 from models.process_cache import cached
 from models.signature_records import SignatureVerdict, SignedCopyCheck
 from models.sop import STATES, step_of_row
-from models.staff import User
+from models.staff import ADMIN, User
 from models.ticket import (
     DOCUMENT_KINDS,
     Document,
@@ -66,21 +67,29 @@ class DocumentRow(NamedTuple):
         return round(self.size / 1024, 1)
 
 
-def _documents_of(ticket_id):
-    return (
-        Document.select(*(getattr(Document, name) for name in DocumentRow._fields))
-        .where(Document.ticket == ticket_id)
-        .tuples()
+def _documents_and_missing_of(ticket_id, same_ticket_id):
+    # one statement instead of two: a missing requirement is a row with no document id
+    documents = Document.select(*(getattr(Document, name) for name in DocumentRow._fields)).where(
+        Document.ticket == ticket_id
     )
+    missing = MissingDocument.select(
+        *(
+            MissingDocument.required_document if name == "required_document_id" else SQL("NULL")
+            for name in DocumentRow._fields
+        )
+    ).where(MissingDocument.ticket == same_ticket_id)
+    return (documents + missing).tuples()  # UNION ALL
 
 
-def ticket_documents(ticket_id: int) -> tuple[dict, list, list]:
-    """A ticket's documents in one query (compiled once, `models.prepared`), as `DocumentRow`s:
-    the requirement slots ({required_document_id: [versions, newest first]}) and the extra
-    attachments, as `Document.for_slots` gives them, and every other document (by kind, then
-    upload)."""
-    found = prepared.rows("ticket_documents", _documents_of, ticket_id)
-    rows = [DocumentRow._make(r) for r in found]
+def ticket_documents(ticket_id: int) -> tuple[dict, list, list, list[int]]:
+    """A ticket's documents and the requirements found missing, in one query (compiled once,
+    `models.prepared`), as `DocumentRow`s: the requirement slots ({required_document_id:
+    [versions, newest first]}) and the extra attachments, as `Document.for_slots` gives them,
+    every other document (by kind, then upload), and the missing requirements' ids in order
+    (`Ticket.missing_document_ids`)."""
+    found = prepared.rows("ticket_documents", _documents_and_missing_of, ticket_id, ticket_id)
+    rows = [DocumentRow._make(r) for r in found if r[0] is not None]
+    missing = sorted(r[2] for r in found if r[0] is None)
     requirement = sorted(
         (d for d in rows if d.kind == "persyaratan"),
         key=lambda d: (d.version, d.uploaded_at, d.id),
@@ -97,21 +106,7 @@ def ticket_documents(ticket_id: int) -> tuple[dict, list, list]:
     others = sorted(
         (d for d in rows if d.kind != "persyaratan"), key=lambda d: (d.kind, d.uploaded_at, d.id)
     )
-    return slots, extra, others
-
-
-def missing_document_ids(ticket_id: int) -> list[int]:
-    """`Ticket.missing_document_ids`, its SQL compiled once (`models.prepared`)."""
-    rows = prepared.rows(
-        "missing_documents",
-        lambda i: (
-            MissingDocument.select(MissingDocument.required_document)
-            .where(MissingDocument.ticket == i)
-            .tuples()
-        ),
-        ticket_id,
-    )
-    return sorted(row[0] for row in rows)
+    return slots, extra, others, missing
 
 
 def _steps_of(ticket_id: int):
@@ -255,10 +250,31 @@ def event_rows(ticket_id: int, labels: PageLabels, written) -> list[EventRow]:
     return rows
 
 
-def agent_names(seksi_id: int):
-    """The agents of a seksi the disposition form offers: their ids and names only, not their
-    accounts (hashes, second-factor secrets)."""
+def _agents_of(seksi_id: int):
     return User.agents_of_seksi(seksi_id).select(User.id, User.name).namedtuples()
+
+
+def agent_names(seksi_id: int) -> list:
+    """The agents of a seksi the disposition form offers, by name: their ids and names only,
+    not their accounts (hashes, second-factor secrets); kept per process a short while like
+    the catalogue (`models.process_cache`: an edit of the staff in this process forgets it;
+    the disposition itself checks the agent again, `workflow.fulfilment`)."""
+    return cached(
+        f"agents_of_seksi:{seksi_id}",
+        lambda: prepared.rows("agent_names", _agents_of, seksi_id),
+    )
+
+
+def admin_names() -> list[str]:
+    """The admins' names, which the disposition form shows when a seksi has no agent to offer;
+    kept as `agent_names` is."""
+    return cached(
+        "admin_names",
+        lambda: [
+            u.name
+            for u in prepared.rows("admins", lambda: User.with_role(ADMIN).order_by(User.name))
+        ],
+    )
 
 
 def required_documents(layanan_id: int) -> list:

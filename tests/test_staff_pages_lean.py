@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import g, url_for
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.model.base import ViewArgs
@@ -15,9 +16,11 @@ from markupsafe import escape
 
 from deskadmin.page_urls import MARKER, id_url
 from deskadmin.ticket_reads import signature_checks, ticket_documents
+from models import staff_admin
+from models.catalog import RequiredDocument
 from models.signature_records import SignedCopyCheck, verdicts_for
 from models.staff import Role, User, UserRoles
-from models.ticket import SIGNED_KINDS, Document, Ticket
+from models.ticket import SIGNED_KINDS, Document, MissingDocument, Ticket
 from tests.helpers import Statements
 
 
@@ -128,8 +131,14 @@ def test_the_list_links_are_flask_admins_own(app):
             assert view._get_list_url(args) == ModelView._get_list_url(view, args), args
 
 
-def test_the_ticket_documents_in_one_query_are_the_slots_and_the_others(db, make_ticket):
-    ticket = make_ticket("signed")
+@pytest.mark.parametrize("status", ["signed", "incomplete"])
+def test_the_ticket_documents_in_one_query_are_the_slots_the_others_and_the_missing(
+    db, make_ticket, status
+):
+    ticket = make_ticket(status)
+    if status == "incomplete":  # two requirements missing, the second first
+        ids = [r.id for r in RequiredDocument.for_layanan(ticket.layanan_id)][:2]
+        MissingDocument.replace(ticket.id, ids[::-1])
     slots, extra = Document.for_slots(ticket.id)
     others = list(
         Document.select()
@@ -137,13 +146,18 @@ def test_the_ticket_documents_in_one_query_are_the_slots_and_the_others(db, make
         .order_by(Document.kind, Document.uploaded_at, Document.id)
     )
     with Statements() as statements:
-        got_slots, got_extra, got_others = ticket_documents(ticket.id)
+        got_slots, got_extra, got_others, got_missing = ticket_documents(ticket.id)
     assert len(statements.seen) == 1
     assert {k: [d.id for d in v] for k, v in got_slots.items()} == {
         k: [d.id for d in v] for k, v in slots.items()
     }
     assert [d.id for d in got_extra] == [d.id for d in extra]
-    assert [d.id for d in got_others] == [d.id for d in others] and others
+    assert [d.id for d in got_others] == [d.id for d in others]
+    assert got_missing == Ticket.get_by_id(ticket.id).missing_document_ids
+    if status == "incomplete":
+        assert len(got_missing) == 2 and not others
+    else:
+        assert others and not got_missing
 
 
 def test_the_signature_checks_in_bulk_are_each_documents_own(db, make_ticket):
@@ -242,8 +256,26 @@ def test_the_disposition_form_reads_the_agents_names_not_their_accounts(
         page = client.get(f"/admin/tiket/details/?id={ticket.id}").get_data(as_text=True)
     agent = users["agent"]
     assert f'<option value="{agent.id}">{agent.name}</option>' in page
-    read = next(s for s in statements.seen if '."seksi_id" = ?' in s)
+    read = next(s for s in statements.seen if '."seksi_id" = ' in s)
     assert '"name"' in read and '"password"' not in read and "tf_totp_secret" not in read
+
+
+def test_the_disposition_forms_agents_are_kept_until_a_staff_edit(
+    db, client, login_as, make_ticket, users
+):
+    """The agents a seksi offers are read once per process a short while, like the catalogue;
+    deactivating one (through this process) takes them off the form at once."""
+    ticket = make_ticket("verified")
+    agent = users["agent"]
+    option = f'<option value="{agent.id}">{agent.name}</option>'
+    login_as("helpdesk")
+    path = f"/admin/tiket/details/?id={ticket.id}"
+    assert option in client.get(path).get_data(as_text=True)
+    with Statements() as statements:
+        assert option in client.get(path).get_data(as_text=True)
+    assert not [s for s in statements.seen if '"user_roles"' in s and '."seksi_id" = ' in s]
+    staff_admin.deactivate(users["admin"], agent.id)
+    assert option not in client.get(path).get_data(as_text=True)
 
 
 def test_an_address_by_id_is_url_fors(app):

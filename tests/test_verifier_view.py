@@ -12,7 +12,7 @@ import re
 import pytest
 
 from deskadmin.ticket_cells import is_due_soon
-from models import workflow
+from models import staff_admin, workflow
 from models.catalog import Holiday, Layanan, RequiredDocument
 from models.db import utcnow
 from models.seed import national_holidays, seed_holidays
@@ -301,7 +301,7 @@ def test_dispose_offers_the_seksi_agents_and_says_when_there_is_none(
     assert users["agent"].name in card and "belum memiliki petugas" not in card
     others = User.select().where(User.email.startswith("agen."))
     assert all(u.name not in card for u in others)  # agents of other seksi are not offered
-    User.update(active=False).where(User.id == users["agent"].id).execute()
+    staff_admin.deactivate(users["admin"], users["agent"].id)  # as the staff page does
     card = ticket_page(client, ticket)
     assert "Seksi Rekayasa Aplikasi belum memiliki petugas (agen) aktif" in card
     assert users["admin"].name in card  # who can fix it
