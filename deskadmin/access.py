@@ -76,6 +76,7 @@ class TicketScope(StaffAccess):
                 lambda i, *scope: apply_scope(kind, scope, build()).where(self.model.id == i),
                 ticket_id,
                 *values,
+                keep_plan=True,  # by its id: the same plan whatever the scope's values
             )
         else:
             ticket = apply_scope(kind, values, build).where(self.model.id == ticket_id).first()

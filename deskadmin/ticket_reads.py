@@ -87,7 +87,9 @@ def ticket_documents(ticket_id: int) -> tuple[dict, list, list, list[int]]:
     [versions, newest first]}) and the extra attachments, as `Document.for_slots` gives them,
     every other document (by kind, then upload), and the missing requirements' ids in order
     (`Ticket.missing_document_ids`)."""
-    found = prepared.rows("ticket_documents", _documents_and_missing_of, ticket_id, ticket_id)
+    found = prepared.rows(
+        "ticket_documents", _documents_and_missing_of, ticket_id, ticket_id, keep_plan=True
+    )
     rows = [DocumentRow._make(r) for r in found if r[0] is not None]
     missing = sorted(r[2] for r in found if r[0] is None)
     requirement = sorted(
@@ -211,7 +213,7 @@ def step_rows(ticket_id: int, labels: PageLabels, written) -> list[StepRow]:
     """The ticket's steps in order (one query, compiled once), their times `written`."""
     rows = []
     for number, status, started, due, ended, paused_at, paused_seconds in prepared.rows(
-        "ticket_steps", _steps_of, ticket_id
+        "ticket_steps", _steps_of, ticket_id, keep_plan=True
     ):
         rows.append(
             StepRow(
@@ -231,7 +233,7 @@ def event_rows(ticket_id: int, labels: PageLabels, written) -> list[EventRow]:
     """The ticket's history in order (one query, compiled once), its times `written`."""
     states, rows = labels.states, []
     for at, actor_label, action, from_status, to_status, note, public in prepared.rows(
-        "ticket_events", _events_of, ticket_id
+        "ticket_events", _events_of, ticket_id, keep_plan=True
     ):
         changed = bool(to_status and from_status != to_status)
         rows.append(
@@ -353,9 +355,10 @@ def signature_checks(document_ids: list[int]) -> dict:
     if not document_ids:
         return {}
     checks = {
-        c.document_id: c for c in prepared.rows("signature_checks", _checks_of, *document_ids)
+        c.document_id: c
+        for c in prepared.rows("signature_checks", _checks_of, *document_ids, keep_plan=True)
     }
     verdicts: dict = {}
-    for verdict in prepared.rows("signature_verdicts", _verdicts_of, *document_ids):
+    for verdict in prepared.rows("signature_verdicts", _verdicts_of, *document_ids, keep_plan=True):
         verdicts.setdefault(verdict.check.document_id, []).append(verdict)
     return {i: (checks.get(i), verdicts.get(i, [])) for i in document_ids}

@@ -142,6 +142,7 @@ def ticket_bidang_id(ticket) -> int:
         "seksi_bidang",
         lambda seksi_id: Seksi.select(Seksi.bidang).where(Seksi.id == seksi_id).tuples(),
         ticket.layanan.seksi_id,
+        keep_plan=True,
     )
     return row[0] if row else None
 

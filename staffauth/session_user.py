@@ -39,7 +39,7 @@ def load_user(user_id):
     (Flask-Security's `_user_loader` rule)."""
     if not user_id:
         return None
-    rows = prepared.rows("session_user", _user_with_roles, str(user_id))
+    rows = prepared.rows("session_user", _user_with_roles, str(user_id), keep_plan=True)
     if not rows or not rows[0].active:
         return None
     user = rows[0]
