@@ -1,4 +1,5 @@
-"""The peewee database: one proxy bound per app, a connection per request, write transactions."""
+"""The peewee database: one proxy bound per app, a connection per request that queries (opened
+at its first statement), write transactions."""
 
 from __future__ import annotations
 
@@ -52,21 +53,14 @@ def make_database(url: str, pool: bool = False):
 
 
 def init_app(app) -> None:
-    """Bind the proxy to the app's database (pooled with DESK_DATABASE_POOL=1); connect per
-    request, close (or hand back to the pool) on teardown."""
+    """Bind the proxy to the app's database (pooled with DESK_DATABASE_POOL=1). A request
+    connects at its first statement (peewee's autoconnect), so one that runs none (the public
+    form from the process cache, a static file) opens no connection; the teardown closes (or
+    hands back to the pool) whatever the request opened."""
     database.initialize(
         make_database(app.config["DATABASE_URL"], pool=bool(app.config.get("DATABASE_POOL")))
     )
-    app.before_request(_connect)
     app.teardown_appcontext(_close)
-
-
-def _connect() -> None:
-    from flask import request
-
-    if request.endpoint == "health.healthz":
-        return  # the health check connects itself and reports a failure instead of raising
-    database.connect(reuse_if_open=True)
 
 
 def _close(exc=None) -> None:
