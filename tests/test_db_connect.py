@@ -1,10 +1,15 @@
 """A request connects to the database at its first statement: one that runs none opens no
 connection, one that runs any closes it (or hands it back to the pool) at its teardown; on
-SQLite and PostgreSQL, pooled and not."""
+SQLite and PostgreSQL, pooled and not. An unpooled SQLite file keeps one idle connection per
+process, so that a request's close is never the file's last."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from peewee import SqliteDatabase
+from playhouse.pool import PooledDatabase
 
 from models.catalog import Layanan
 from models.db import connection, database
@@ -58,3 +63,22 @@ def test_a_request_with_a_statement_closes_its_connection(each_app):
     assert opened == [True, True]
     if hasattr(database.obj, "_in_use"):  # pooled: handed back, none kept in use
         assert not database.obj._in_use
+
+
+def test_on_sqlite_a_request_never_closes_the_files_last_connection(make_app):
+    """An unpooled SQLite file keeps one idle connection per process, so that a request's close
+    does not checkpoint and delete the WAL (what the file's last connection does)."""
+    app = make_app()
+    path = database.obj.database
+    assert not isinstance(database.obj, PooledDatabase) and os.path.exists(path)
+    client = app.test_client()
+    for _ in range(2):
+        assert client.get("/lacak/" + "x" * 32).status_code == 404  # looks the token up
+        assert database.is_closed()
+        assert os.path.exists(path + "-wal")  # not the last connection: the WAL stays
+
+
+def test_no_kept_connection_for_a_pool_or_postgresql(each_app):
+    each_app.test_client().get("/lacak/" + "x" * 32)
+    kept = getattr(database.obj, "_desk_keeper_pid", None) == os.getpid()
+    assert kept == (type(database.obj) is SqliteDatabase)
