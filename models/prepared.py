@@ -38,12 +38,12 @@ import weakref
 
 from flask import current_app, has_app_context
 from peewee import (
-    DatabaseError,
     Field,
     ForeignKeyField,
     IntegerField,
     ModelTupleCursorWrapper,
     PostgresqlDatabase,
+    ProgrammingError,
     _StringField,
 )
 from playhouse.pool import PooledDatabase
@@ -128,11 +128,7 @@ class _ServerStatement:
         pieces = sql.split("%s")
         numbered = pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], 1))
         self.prepare = f"PREPARE {self.name} AS {numbered}"
-        self.execute = (
-            f"EXECUTE {self.name}({', '.join(['%s'] * count)})"
-            if count
-            else (f"EXECUTE {self.name}")
-        )
+        self.execute = f"EXECUTE {self.name}" + (f"({', '.join(['%s'] * count)})" if count else "")
 
     @classmethod
     def of(cls, database_obj, sql: str, params) -> _ServerStatement | None:
@@ -190,11 +186,12 @@ class _Prepared:
         if self.server is not None:
             try:
                 cursor = self.server.run(params)
-            except DatabaseError:
+            except ProgrammingError:
                 if database.in_transaction():
                     raise  # the transaction is aborted: the caller's error
                 # a statement the server would not PREPARE (a parameter's type it cannot
-                # infer, say): this key runs as plain SQL from now on
+                # infer, say): this key runs as plain SQL from now on; a lost connection
+                # (OperationalError) is raised as it would be for plain SQL
                 logger.warning("plain SQL for %s after a server statement failed", self.server.name)
                 self.server = None
         if cursor is None:

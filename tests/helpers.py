@@ -28,6 +28,7 @@ from bench.statements import Statements as BenchStatements
 from models import workflow
 from models.catalog import Layanan, PerangkatDaerah, RequiredDocument
 from models.db import connection
+from models.staff import User
 from models.ticket import Document, Notification, Ticket, TicketEvent, TicketStep
 from models.uploads import Upload
 
@@ -159,6 +160,17 @@ class Statements(BenchStatements):
 
 
 # --- the workflow ---------------------------------------------------------------------------------
+
+
+def two_tickets():
+    """An open ticket (no agent) and one disposed to the demo agent: (its id, its id, the agent)."""
+    agent = User.get(User.email == "agen@example.go.id")
+    helpdesk = User.get(User.email == "helpdesk@example.go.id")
+    waiting = workflow.submit(None, new_request(subject="Belum"), required_uploads(), now=T0)
+    taken = workflow.submit(None, new_request(subject="Sudah"), required_uploads(), now=T0)
+    workflow.verify_complete(helpdesk, taken.id, now=T0)
+    workflow.dispose(helpdesk, taken.id, agent.id, now=T0)
+    return waiting.id, taken.id, agent
 
 
 def subdomain_service():

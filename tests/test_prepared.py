@@ -9,12 +9,12 @@ import pytest
 from peewee import JOIN
 
 from deskadmin.ticket_cells import LIST_COLUMNS
-from models import prepared, workflow
+from models import prepared
 from models.catalog import Layanan, PerangkatDaerah
 from models.db import connection, database, is_sqlite
 from models.staff import User
 from models.ticket import Ticket, TicketEvent
-from tests.helpers import T0, new_request, required_uploads
+from tests.helpers import two_tickets
 
 Agent = User.alias("agent")
 
@@ -30,17 +30,6 @@ def ticket_page_query(ticket_id):
         .join(Agent, JOIN.LEFT_OUTER, on=(Ticket.assigned_agent == Agent.id), attr="agent")
         .where(Ticket.id == ticket_id)
     )
-
-
-def two_tickets():
-    """An open ticket (no agent) and one disposed to the demo agent."""
-    agent = User.get(User.email == "agen@example.go.id")
-    helpdesk = User.get(User.email == "helpdesk@example.go.id")
-    waiting = workflow.submit(None, new_request(subject="Belum"), required_uploads(), now=T0)
-    taken = workflow.submit(None, new_request(subject="Sudah"), required_uploads(), now=T0)
-    workflow.verify_complete(helpdesk, taken.id, now=T0)
-    workflow.dispose(helpdesk, taken.id, agent.id, now=T0)
-    return waiting.id, taken.id, agent
 
 
 def data_of(ticket):

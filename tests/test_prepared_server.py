@@ -12,7 +12,7 @@ from models import prepared, workflow
 from models.db import connection, database
 from models.staff import User
 from models.ticket import Ticket, TicketEvent
-from tests.helpers import T0, Statements, new_request, required_uploads
+from tests.helpers import T0, Statements, new_request, required_uploads, two_tickets
 
 Agent = User.alias("agent")
 
@@ -34,16 +34,6 @@ def event_tuples(ticket_id):
     )
 
 
-def two_tickets():
-    agent = User.get(User.email == "agen@example.go.id")
-    helpdesk = User.get(User.email == "helpdesk@example.go.id")
-    waiting = workflow.submit(None, new_request(subject="Belum"), required_uploads(), now=T0)
-    taken = workflow.submit(None, new_request(subject="Sudah"), required_uploads(), now=T0)
-    workflow.verify_complete(helpdesk, taken.id, now=T0)
-    workflow.dispose(helpdesk, taken.id, agent.id, now=T0)
-    return waiting.id, taken.id
-
-
 def kept(app, key):
     (entry,) = [e for k, e in app.extensions[prepared.EXTENSION].items() if k[0] == key]
     return entry
@@ -63,7 +53,7 @@ def pooled_postgres(make_app, postgres_url):
 def test_a_read_by_key_is_prepared_once_per_connection_then_executed(pooled_postgres):
     app = pooled_postgres
     with app.app_context(), connection():
-        waiting, taken = two_tickets()
+        waiting, taken, _ = two_tickets()
         for round_ in range(3):
             for ticket_id in (taken, waiting):
                 with Statements() as statements:
@@ -95,7 +85,7 @@ def test_a_read_by_key_is_prepared_once_per_connection_then_executed(pooled_post
 def test_each_connection_prepares_its_own(pooled_postgres):
     app = pooled_postgres
     with app.app_context(), connection():
-        _, taken = two_tickets()
+        _, taken, _ = two_tickets()
         prepared.rows("test:events", event_tuples, taken, keep_plan=True)
     database.obj.close_all()  # the pool's connections closed: the next one is new
     with app.app_context(), connection():
