@@ -137,6 +137,16 @@ def report(name, desk, ceiling=None) -> dict:
     return row
 
 
+def print_cpu(desk, ceiling, unit: str, before: str = "") -> None:
+    """The line under a workload's: its servers' workers' CPU per flow or request (the part
+    of the machine the load client, which shares it, did not take)."""
+    print(
+        f"     {before}the workers' CPU per {unit}: desk {desk['cpu_ms']:.2f} ms, "
+        f"ceiling {ceiling['cpu_ms']:.2f} ms",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -212,33 +222,27 @@ def main() -> None:
                 desk, lambda: load(lambda i: None, w1_desk(desk.port, layanan_id, pdf), **phase)
             )
             rows.append(report("W1", measured, ceiling))
-            print(
-                f"     {slots} PDFs a flow; the workers' CPU per flow: desk "
-                f"{measured['cpu_ms']:.1f} ms, ceiling {ceiling['cpu_ms']:.1f} ms",
-                flush=True,
-            )
+            print_cpu(measured, ceiling, "flow", f"{slots} PDFs a flow; ")
         if "W2" in only:
-            ceiling = load(
-                lambda i: Client(bare.port), get_flow(["/list?status=assigned"]),
-                connections=n, duration=d,
-            )  # fmt: skip
-            measured = load(
+            ceiling = server_cpu(bare, lambda: load(
+                lambda i: Client(bare.port), get_flow(["/list?status=assigned"]), **phase,
+            ))  # fmt: skip
+            measured = server_cpu(desk, lambda: load(
                 lambda i: staff_client(desk.port, "helpdesk@example.go.id"),
-                get_flow(["/admin/tiket/?flt0_0=assigned"]),
-                connections=n, duration=d,
-            )  # fmt: skip
+                get_flow(["/admin/tiket/?flt0_0=assigned"]), **phase,
+            ))  # fmt: skip
             rows.append(report("W2", measured, ceiling))
+            print_cpu(measured, ceiling, "request")
         if "W3" in only:
-            ceiling = load(
-                lambda i: Client(bare.port), get_flow([f"/ticket/{i}" for i in sample]),
-                connections=n, duration=d,
-            )  # fmt: skip
-            measured = load(
+            ceiling = server_cpu(bare, lambda: load(
+                lambda i: Client(bare.port), get_flow([f"/ticket/{i}" for i in sample]), **phase,
+            ))  # fmt: skip
+            measured = server_cpu(desk, lambda: load(
                 lambda i: staff_client(desk.port, "helpdesk@example.go.id"),
-                get_flow([f"/admin/tiket/details/?id={i}" for i in sample]),
-                connections=n, duration=d,
-            )  # fmt: skip
+                get_flow([f"/admin/tiket/details/?id={i}" for i in sample]), **phase,
+            ))  # fmt: skip
             rows.append(report("W3", measured, ceiling))
+            print_cpu(measured, ceiling, "request")
         if "W7" in only or "W8" in only:
             with desk_app(env):
                 admin = staff_client(desk.port, "admin@example.go.id", admin_code)
