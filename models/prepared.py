@@ -32,12 +32,14 @@ request (unpooled: the PREPARE would be one statement more).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import weakref
 
 from flask import current_app, has_app_context
 from peewee import (
+    DateTimeField,
     Field,
     ForeignKeyField,
     IntegerField,
@@ -49,6 +51,8 @@ from peewee import (
 from playhouse.pool import PooledDatabase
 
 from models.db import database
+
+_fromisoformat = dt.datetime.fromisoformat
 
 EXTENSION = "desk_prepared_selects"
 logger = logging.getLogger("desk.prepared")
@@ -78,26 +82,44 @@ def _unchanged_type(converter):
     return int if adapt is IntegerField.adapt else str if adapt is _StringField.adapt else None
 
 
+def _is_datetime(converter) -> bool:
+    """Whether `converter` is a plain `DateTimeField`'s: a text it reads is converted by
+    `datetime.fromisoformat` (peewee's `format_date_time` tries that first), anything else
+    is given back unchanged."""
+    field = getattr(converter, "__self__", None)
+    return (
+        isinstance(field, DateTimeField)
+        and getattr(converter, "__func__", None) is Field.python_value
+        and type(field).adapt is DateTimeField.adapt
+    )
+
+
 class _TuplePlan:
     """How a tuple query's rows are converted, as peewee's `ModelTupleCursorWrapper` converts
     them, calling only the converters that can change a value: a row of a list has sixteen
-    columns, three of which (dates, a flag) need converting."""
+    columns, three of which (dates, a flag) need converting. A date and time that SQLite
+    gives as text is read by `datetime.fromisoformat` directly (peewee's own first try,
+    without its four calls around it); a text it refuses goes to peewee's converter."""
 
-    __slots__ = ("checked", "always")
+    __slots__ = ("checked", "always", "datetimes")
 
     def __init__(self, converters):
-        self.checked, self.always = [], []
+        self.checked, self.always, self.datetimes = [], [], []
         for index, converter in enumerate(converters):
-            if converter is not None:
-                same = _unchanged_type(converter)
-                if same is None:
-                    self.always.append((index, converter))
-                else:
-                    self.checked.append((index, converter, same))
+            if converter is None:
+                continue
+            if _is_datetime(converter):
+                self.datetimes.append((index, converter))
+                continue
+            same = _unchanged_type(converter)
+            if same is None:
+                self.always.append((index, converter))
+            else:
+                self.checked.append((index, converter, same))
 
     def rows(self, cursor) -> list:
         """The cursor's rows, converted."""
-        checked, always = self.checked, self.always
+        checked, always, datetimes = self.checked, self.always, self.datetimes
         found = []
         for row in cursor.fetchall():
             row = list(row)
@@ -107,6 +129,13 @@ class _TuplePlan:
                     row[index] = converter(value)
             for index, converter in always:
                 row[index] = converter(row[index])
+            for index, converter in datetimes:
+                value = row[index]
+                if type(value) is str:
+                    try:
+                        row[index] = _fromisoformat(value)
+                    except ValueError:
+                        row[index] = converter(value)
             found.append(tuple(row))
         cursor.close()  # as peewee's cursor wrapper does at the end of its rows
         return found

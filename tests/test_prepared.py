@@ -93,8 +93,17 @@ def test_tuples_are_converted_as_peewee_converts_them(any_app):
     with any_app.app_context(), connection():
         waiting, taken, _ = two_tickets()
         if is_sqlite():
-            # SQLite keeps what it is given: a text column holding bytes, converted to text
+            # SQLite keeps what it is given: a text column holding bytes, converted to text;
+            # a due time as a date only; a creation time as text that is no date, a due time
+            # with a fraction and an offset (the other creation time as written)
             database.execute_sql("UPDATE ticket SET subject = ? WHERE id = ?", (b"Bytes", waiting))
+            database.execute_sql(
+                "UPDATE ticket SET due_at = ? WHERE id = ?", ("2026-11-30", waiting)
+            )
+            database.execute_sql(
+                "UPDATE ticket SET created_at = ?, due_at = ? WHERE id = ?",
+                ("kemarin", "2026-11-30 08:15:42.5+07:00", taken),
+            )
         statuses = [Ticket.get_by_id(i).status for i in (waiting, taken)]
         for status in (*statuses, *statuses):  # the first run of a key, then the kept plan
             expected = list(list_rows_query(status))
@@ -108,6 +117,7 @@ def test_tuples_are_converted_as_peewee_converts_them(any_app):
         ]
         assert entry.tuple_plan is not None
         assert len(entry.tuple_plan.always) < len(entry.tuple_plan.checked)
+        assert len(entry.tuple_plan.datetimes) == 2  # due_at, created_at: fromisoformat
 
 
 def found_agent_name(ticket_id):
