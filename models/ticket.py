@@ -107,11 +107,12 @@ class Ticket(BaseModel):
     class Meta:
         # each list's filter and order in one index (migration 0009): 50 rows read, not all;
         # the home page's counts from an index alone (migration 0020): open and overdue per
-        # step (status, due_at, ...), the overdue queue (due_at, status, layanan), unread replies
+        # step (status, due_at, ...), the overdue queue (due_at, status, layanan), unread replies;
+        # a due-time sort's ties in the same indexes, to the id (migration 0027)
         indexes = (
             (("status", "created_at"), False),
-            (("status", "due_at", "layanan", "step", "assigned_agent"), False),
-            (("due_at", "status", "layanan"), False),
+            (("status", "due_at", "layanan", "step", "assigned_agent", "id"), False),
+            (("due_at", "status", "layanan", "step", "assigned_agent", "id"), False),
             (("reply_unread", "assigned_agent"), False),
             (("assigned_agent", "status", "due_at"), False),
             (("layanan", "status", "created_at"), False),

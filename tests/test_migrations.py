@@ -533,3 +533,21 @@ def test_a_database_with_unknown_tables_is_refused(new_database):
         migrate.upgrade()
     with database.connection_context():
         assert not database.table_exists(migrate.LEDGER)
+
+
+def test_widened_indexes_get_statistics_where_the_database_has_them(previous_release):
+    """0027 replaces two ticket indexes; on a SQLite database that was analyzed, the new ones
+    are analyzed too (SQLite guessed without them and picked a worse index)."""
+    migrate.upgrade("0026_monthly_report_requests")
+    with database.connection_context():
+        if not is_sqlite():
+            pytest.skip("PostgreSQL keeps statistics per column: an index needs none of its own")
+        database.execute_sql("ANALYZE")
+    migrate.upgrade()
+    with database.connection_context():
+        analyzed = {r[0] for r in database.execute_sql("SELECT idx FROM sqlite_stat1")}
+    assert {
+        "ticket_status_due_at_layanan_id_step_assigned_agent_id_id",
+        "ticket_due_at_status_layanan_id_step_assigned_agent_id_id",
+    } <= analyzed
+    assert "ticket_due_at_status_layanan_id" not in analyzed
