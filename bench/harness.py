@@ -38,7 +38,8 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """A gunicorn on 127.0.0.1 with `workers` sync workers; stopped by its own pid."""
+    """A gunicorn on 127.0.0.1 with `workers` workers (sync; gthread with `threads` > 1); stopped
+    by its own pid."""
 
     def __init__(self, target: str, env: dict, workers: int = 2, threads: int = 1):
         self.port = free_port()

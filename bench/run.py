@@ -314,8 +314,10 @@ def forget_redis_keys(url: str, name: str) -> None:
 def w8_export(env, cookies: dict) -> dict:
     """The CSV export of every ticket by the admin (the session logged in for W7), on a fresh
     one-worker gunicorn: the time and the worker's peak memory above its resident size after a
-    first page."""
-    server = Gunicorn("app:create_app()", env, workers=1)
+    first page. Its worker has threads, as in production (`deploy/gunicorn.conf.py`): a sync
+    worker busy for longer than gunicorn's timeout (30 s, an export of 1,000,000 tickets) is
+    killed mid-download; a threaded one keeps answering the arbiter."""
+    server = Gunicorn("app:create_app()", env, workers=1, threads=2)
     try:
         admin = Client(server.port)
         admin.cookies = dict(cookies)
