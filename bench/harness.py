@@ -305,12 +305,12 @@ def desk_app(env):
         app = create_app()
         with app.app_context():
             yield app
+    finally:
         from playhouse.pool import PooledDatabase
 
         from models.db import database
 
         if isinstance(database.obj, PooledDatabase):  # --pool: its idle connections closed,
             database.obj.close_all()  # so that W4 can copy the database they were on
-    finally:
         os.environ.clear()
         os.environ.update(saved)

@@ -258,8 +258,9 @@ class TicketListBase(LeanList, TicketScope, ModelView):
     def _order_by(self, query, joins, order):
         """Flask-Admin's order, its ties (one due time, one status, one agency for many
         tickets) then broken by `sort_ties` and the ticket's id, in the sort's direction: one
-        order on every page and back end, so paging never shows a ticket twice or leaves one
-        out."""
+        order for every page of a list (per back end: SQLite puts no due time first,
+        PostgreSQL last), so that while the list does not change its pages never show a
+        ticket twice or leave one out."""
         query, joins = super()._order_by(query, joins, order)
         if order:
             field, desc = order[-1]

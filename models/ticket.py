@@ -114,7 +114,7 @@ class Ticket(BaseModel):
             (("status", "due_at", "layanan", "step", "assigned_agent", "id"), False),
             (("due_at", "status", "layanan", "step", "assigned_agent", "id"), False),
             (("reply_unread", "assigned_agent"), False),
-            (("assigned_agent", "status", "due_at"), False),
+            (("assigned_agent", "status", "due_at", "layanan", "step", "id"), False),
             (("layanan", "status", "created_at"), False),
         )
 

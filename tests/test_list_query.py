@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 from flask_login import login_user
+from peewee import fn
 
 from deskadmin import list_query
 from deskadmin.tickets import TicketListBase
@@ -118,32 +119,42 @@ def test_every_role_filter_sort_and_page_reads_what_flask_admin_reads(seeded):
 
 def test_ties_keep_one_order_so_paging_shows_each_ticket_once(seeded):
     """Many tickets share a status, a due time (none once closed), an agency: each sort breaks
-    its ties by the view's `sort_ties` then the id, in the sort's direction, on both back ends
-    and both ways of reading a list, so its pages put together are the whole list once. (It
-    fails with the tie-breaking left out: the ties come in the index's order.)"""
+    its ties by the view's `sort_ties` then the id, in the sort's direction, on both back ends,
+    both ways of reading a list, for the helpdesk's and an agent's lists and a queue, so a
+    list's pages put together are the whole list once. (It fails with the tie-breaking left out:
+    the ties come in the index's order, and on PostgreSQL pages of one list repeat tickets.)"""
     app = seeded
-    view = view_of(app)
+    tickets, mine = view_of(app), view_of(app, "q_mine")
     with app.app_context(), connection():
         helpdesk = User.get(User.email == "helpdesk@example.go.id")
+        agent = User.get_by_id(
+            Ticket.select(Ticket.assigned_agent)
+            .where(Ticket.status == "assigned")
+            .group_by(Ticket.assigned_agent)
+            .order_by(fn.COUNT(Ticket.id).desc())
+            .scalar()
+        )  # the agent with the most tickets of "Tiket saya"
+        named = ("id", "status", "created_at", "layanan", "step", "assigned_agent")
         facts = {
-            row[0]: row[1:]
-            for row in Ticket.select(
-                Ticket.id, Ticket.status, Ticket.created_at, Ticket.layanan, Ticket.step,
-                Ticket.assigned_agent,
-            ).tuples()
-        }  # fmt: skip
+            row[0]: dict(zip(named, row, strict=True))
+            for row in Ticket.select(*(getattr(Ticket, n) for n in named)).tuples()
+        }
         nulls_first = is_sqlite()
-    ties = {
-        "status": lambda i: (facts[i][1], i),
-        "due_at": lambda i: (facts[i][0], facts[i][2], facts[i][3], facts[i][4], i),
-    }
+    for column, ties in tickets.sort_ties.items():  # each one the rest of an index's columns
+        wanted = (column, *(f.name for f in ties))
+        assert any(fields[: len(wanted)] == wanted for fields, _ in Ticket._meta.indexes)
 
-    def ordered(values):  # as the database orders NULL: first (SQLite) or last (PostgreSQL)
+    def key(sort, ticket_id):  # as the database orders NULL: first (SQLite) or last (PostgreSQL)
+        values = [facts[ticket_id][f.name] for f in tickets.sort_ties.get(sort, ())]
         rank = (1, 0) if nulls_first else (0, 1)
-        return tuple((rank[v is None], 0 if v is None else v) for v in values)
+        return tuple((rank[v is None], 0 if v is None else v) for v in (*values, ticket_id))
 
-    status, shown = (filter_index(view, label) for label in ("Status", "Tampilkan"))
-    filter_sets = [[], [(shown, "Tampilkan", "all")], [(status, "Status", "closed")]]
+    status, shown = (filter_index(tickets, label) for label in ("Status", "Tampilkan"))
+    lists = [
+        (tickets, helpdesk, [[], [(shown, "Tampilkan", "all")], [(status, "Status", "closed")]]),
+        (tickets, agent, [[(shown, "Tampilkan", "all")], [(status, "Status", "closed")]]),
+        (mine, agent, [[]]),
+    ]
     sorted_value = {
         "status": lambda r: r["status"],
         "due_at": lambda r: r["due_at"],
@@ -151,27 +162,28 @@ def test_ties_keep_one_order_so_paging_shows_each_ticket_once(seeded):
         "layanan": lambda r: r["layanan"].name,
         "assigned_agent": lambda r: r["agent"] and r["agent"].name,
     }
-    tied = 0
-    for filters, sort, desc, prepare in itertools.product(
-        filter_sets, sorted_value, (False, True), (True, False)
-    ):
-        view.page_size = 0  # the whole list in one read
-        _, _, whole = read(view, helpdesk, 0, sort, desc, None, filters, prepare=prepare)
-        view.page_size = 7
-        pages = [
-            read(view, helpdesk, page, sort, desc, None, filters, prepare=prepare)[2]
-            for page in range(len(whole) // 7 + 1)
-        ]
-        ids = [r["id"] for r in whole]
-        assert [r["id"] for page in pages for r in page] == ids, (filters, sort, desc)
-        assert len(set(ids)) == len(ids) > 20
-        key = ties.get(sort, lambda i: (i,))
-        for a, b in itertools.pairwise(whole):
-            if sorted_value[sort](a) == sorted_value[sort](b):
-                first, second = ordered(key(a["id"])), ordered(key(b["id"]))
-                assert first > second if desc else first < second, (filters, sort, first, second)
-                tied += 1
-    assert tied > 1000
+    tied = shown_rows = 0
+    for view, user, filter_sets in lists:
+        for filters, sort, desc, prepare in itertools.product(
+            filter_sets, sorted_value, (False, True), (True, False)
+        ):
+            view.page_size = 0  # the whole list in one read
+            _, _, whole = read(view, user, 0, sort, desc, None, filters, prepare=prepare)
+            view.page_size = 7
+            pages = [
+                read(view, user, page, sort, desc, None, filters, prepare=prepare)[2]
+                for page in range(len(whole) // 7 + 1)
+            ]
+            ids = [r["id"] for r in whole]
+            assert [r["id"] for page in pages for r in page] == ids, (view, filters, sort, desc)
+            assert len(set(ids)) == len(ids)
+            shown_rows += len(ids)
+            for a, b in itertools.pairwise(whole):
+                if sorted_value[sort](a) == sorted_value[sort](b):
+                    first, second = key(sort, a["id"]), key(sort, b["id"])
+                    assert first > second if desc else first < second, (view, filters, sort)
+                    tied += 1
+    assert tied > 2000 and shown_rows > 4000
 
 
 def test_one_scope_never_answers_another(app, make_ticket, users):
