@@ -39,7 +39,7 @@ def test_0017_upgrades_to_the_head_with_the_kept_figures(previous_release):  # n
         later = set(after) - set(before)  # the tables of the migrations after 0020: empty
         assert all(after.pop(name) == [] for name in later)
         assert after == before  # no row touched
-        # both widened again to the id by 0027 (a due-time sort's ties)
+        # widened again to the id by 0027 (a due-time sort's ties)
         assert indexes["ticket_status_due_at_layanan_id_step_assigned_agent_id_id"] == (
             "status",
             "due_at",
