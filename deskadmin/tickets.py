@@ -255,12 +255,21 @@ class TicketListBase(LeanList, TicketScope, ModelView):
         "due_at": (Ticket.status, Ticket.layanan, Ticket.step, Ticket.assigned_agent),
     }
 
+    def _sort_clause(self, query, joins, sort_field, sort_desc):
+        """Flask-Admin's clause for one sorted column, with the tickets that have no value (no
+        due time while the clock waits on the requester or once closed, no agent yet) last
+        when ascending and first when descending, on both back ends (PostgreSQL's own order;
+        SQLite's is the other way round, and would open the most urgent first list on the
+        tickets that wait on nobody). Both read the due-time indexes in order."""
+        query, joins, clause = super()._sort_clause(query, joins, sort_field, sort_desc)
+        field = clause.node
+        return query, joins, field.desc(nulls="FIRST") if sort_desc else field.asc(nulls="LAST")
+
     def _order_by(self, query, joins, order):
         """Flask-Admin's order, its ties (one due time, one status, one agency for many
         tickets) then broken by `sort_ties` and the ticket's id, in the sort's direction: one
-        order for every page of a list (per back end: SQLite puts no due time first,
-        PostgreSQL last), so that while the list does not change its pages never show a
-        ticket twice or leave one out."""
+        order for every page of a list, so that while the list does not change its pages never
+        show a ticket twice or leave one out."""
         query, joins = super()._order_by(query, joins, order)
         if order:
             field, desc = order[-1]

@@ -186,6 +186,36 @@ def test_ties_keep_one_order_so_paging_shows_each_ticket_once(seeded):
     assert tied > 2000 and shown_rows > 4000
 
 
+def test_tickets_without_a_due_time_or_agent_come_last_ascending(seeded):
+    """The ticket list opens most urgent first: the tickets with no due time (waiting on the
+    requester, closed) come after every due one, and first when the order is reversed; the
+    same for the agent's name. On both back ends, both ways of reading a list. (SQLite put them
+    first: it fails on SQLite with the NULLS clause taken out.)"""
+    app = seeded
+    view = view_of(app)
+    view.page_size = 0
+    with app.app_context(), connection():
+        helpdesk = User.get(User.email == "helpdesk@example.go.id")
+    shown = filter_index(view, "Tampilkan")
+    for filters, sort, value in (
+        ([], None, lambda r: r["due_at"]),  # the list as it opens: the open tickets, due time
+        ([(shown, "Tampilkan", "all")], "due_at", lambda r: r["due_at"]),
+        ([(shown, "Tampilkan", "all")], "assigned_agent", lambda r: r["agent"] and r["agent"].name),
+    ):
+        for desc, prepare in itertools.product(
+            (False,) if sort is None else (False, True), (True, False)
+        ):
+            rows = read(view, helpdesk, 0, sort, desc, None, filters, prepare=prepare)[2]
+            values = [value(r) for r in rows]
+            given = [v for v in values if v is not None]
+            missing = len(values) - len(given)
+            assert given and missing, (filters, sort)
+            expected = [None] * missing + given if desc else given + [None] * missing
+            assert values == expected, (filters, sort, desc)
+            if sort != "assigned_agent":  # names: in the database's collation, not Python's
+                assert given == sorted(given, reverse=desc)
+
+
 def test_one_scope_never_answers_another(app, make_ticket, users):
     """The helpdesk (a bidang's services) and the Kepala Seksi (a seksi's) have scopes of the
     same shape of values (one id each); the kind of scope is part of the kept SQL's key, so
