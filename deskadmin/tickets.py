@@ -34,6 +34,7 @@ from deskadmin.list_filters import (
     pd_options,
 )
 from deskadmin.list_html import LazyOptions, LeanList
+from deskadmin.list_order import TicketListOrder
 from deskadmin.list_query import prepared_page
 from deskadmin.queues import DESK
 from deskadmin.ticket_cells import (
@@ -70,7 +71,7 @@ def capped_count(query, cap: int = COUNT_CAP) -> int:
     return CappedCount(cap) if n > cap else n
 
 
-class TicketListBase(LeanList, TicketScope, ModelView):
+class TicketListBase(LeanList, TicketListOrder, TicketScope, ModelView):
     """The columns, filters, search and sorting every ticket list shares."""
 
     can_create = can_edit = can_delete = False
@@ -247,37 +248,6 @@ class TicketListBase(LeanList, TicketScope, ModelView):
 
     def _handle_join(self, query, field, joins):
         return query  # everything a row shows, sorts or filters on is joined in base_query
-
-    # the columns the index serving a sort continues with (Meta.indexes): ties broken by them
-    # keep that index read in order instead of sorting a whole status's tickets
-    sort_ties = {
-        "status": (Ticket.created_at,),
-        "due_at": (Ticket.status, Ticket.layanan, Ticket.step, Ticket.assigned_agent),
-    }
-
-    def _sort_clause(self, query, joins, sort_field, sort_desc):
-        """Flask-Admin's clause for one sorted column, with the tickets that have no value (no
-        due time while the clock waits on the requester or once closed, no agent yet) last
-        when ascending and first when descending, on both back ends (PostgreSQL's own order;
-        SQLite's is the other way round, and would open the most urgent first list on the
-        tickets that wait on nobody). Both read the due-time indexes in order."""
-        query, joins, clause = super()._sort_clause(query, joins, sort_field, sort_desc)
-        field = clause.node
-        return query, joins, field.desc(nulls="FIRST") if sort_desc else field.asc(nulls="LAST")
-
-    def _order_by(self, query, joins, order):
-        """Flask-Admin's order, its ties (one due time, one status, one agency for many
-        tickets) then broken by `sort_ties` and the ticket's id, in the sort's direction: one
-        order for every page of a list, so that while the list does not change its pages never
-        show a ticket twice or leave one out."""
-        query, joins = super()._order_by(query, joins, order)
-        if order:
-            field, desc = order[-1]
-            if not isinstance(field, str):
-                field = field.name if field.model is Ticket else None
-            ties = (*self.sort_ties.get(field, ()), Ticket.id)
-            query = query.order_by_extend(*(f.desc() if desc else f.asc() for f in ties))
-        return query, joins
 
     # --- the count and the export ------------------------------------------------------------
     def count_query_base(self):

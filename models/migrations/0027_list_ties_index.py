@@ -1,7 +1,7 @@
 """The ticket indexes a due-time sort reads widened to the ticket's id.
 
 A list sorted by due time breaks its ties by the columns of these indexes, then the ticket's id
-(`deskadmin.tickets.TicketListBase.sort_ties`), so that paging never repeats or skips a ticket:
+(`deskadmin.list_order.TicketListOrder.sort_ties`), so that paging never repeats or skips a ticket:
 
 - `ticket (status, due_at, layanan_id, step, assigned_agent_id)` + `id`: a list of one status.
   PostgreSQL's index entries did not end with the id (SQLite's end with the row id), so where
